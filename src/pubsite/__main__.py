@@ -1,0 +1,3 @@
+from pubsite.cli import main
+
+main()

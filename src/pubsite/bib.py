@@ -1,0 +1,331 @@
+"""Load a .bib file: bytes to text, bibtexparser's blocks to raw entries, with exact lines.
+
+bibtexparser splits the file; everything it leaves raw or gets wrong is done here (see
+shared/corpus/GOTCHAS.md): @string and `#` concatenation, month macros, crossref,
+case-insensitive field names that keep the first value, duplicate keys and fields, failed
+blocks, and 1-based line numbers computed from the text itself.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pubsite.errors import Diagnostics
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+_MONTH_MACROS = {m[:3].lower(): m for m in MONTHS}
+
+# A value past this size that came from macro expansion is a "billion laughs" chain.
+MAX_EXPANSION = 1_000_000
+
+
+@dataclass(slots=True)
+class RawEntry:
+    key: str
+    entry_type: str
+    fields: dict[str, str]
+    file: str
+    line: int
+    raw: str
+    field_lines: dict[str, int] = field(default_factory=dict)
+
+    def field_line(self, name: str) -> int:
+        """1-based line of a field, found in the entry's own text."""
+        if name not in self.field_lines:
+            self.field_lines[name] = self.nth_field_line(name, 1)
+        return self.field_lines[name]
+
+    def nth_field_line(self, name: str, nth: int) -> int:
+        pattern = re.compile(r"(?<![\w\-:.+])" + re.escape(name) + r"\s*=", re.IGNORECASE)
+        offset = 0
+        for i, m in enumerate(pattern.finditer(self.raw), 1):
+            offset = m.start()
+            if i == nth:
+                break
+        return self.line + self.raw.count("\n", 0, offset)
+
+
+@dataclass(slots=True)
+class BibData:
+    file: str
+    text: str
+    entries: list[RawEntry]
+    strings: dict[str, str]
+    comments: list[tuple[int, str]]  # text outside entries, with its line
+    encoding: str = "utf-8"
+
+
+def read_text(path: Path, diags: Diagnostics, display: str | None = None) -> tuple[str, str]:
+    """Read a text input as UTF-8; say what else it looks like when it is not."""
+    name = display or str(path)
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        encoding, text = _guess_encoding(data)
+        diags.error(
+            "encoding", name, line,
+            f"file is not UTF-8 (first bad byte at line {line}); it looks like {encoding}",
+            f"convert it once: iconv -f {encoding} -t UTF-8 {path.name} > fixed.bib "
+            "and replace the file",
+        )
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, encoding
+
+
+def _guess_encoding(data: bytes) -> tuple[str, str]:
+    # GBK and Big5 accept many Latin-1 byte pairs too, so prefer them only when the file has
+    # many high bytes in pairs; cp1252 is the common case for Western European text.
+    candidates = ["gbk", "big5", "shift_jis"] if _looks_cjk(data) else []
+    candidates += ["cp1252", "latin-1"]
+    for enc in candidates:
+        try:
+            return enc.upper() if enc != "latin-1" else "Latin-1", data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return "Latin-1", data.decode("latin-1")
+
+
+def _looks_cjk(data: bytes) -> bool:
+    high = sum(1 for b in data if b >= 0x80)
+    return high >= 4 and high > len(data) // 50 and bool(re.search(rb"[\x81-\xfe][\x40-\xfe]", data))
+
+
+class _LineIndex:
+    def __init__(self, text: str) -> None:
+        self.starts = [m.end() for m in re.finditer("\n", text)]
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset) + 1
+
+
+def parse(text: str, file: str, diags: Diagnostics) -> BibData:
+    import bibtexparser
+    from bibtexparser import model as bm
+
+    library = bibtexparser.parse_string(text, parse_stack=[])
+    lines = _LineIndex(text)
+    macros: dict[str, str] = dict(_MONTH_MACROS)
+    strings: dict[str, str] = {}
+    entries: list[RawEntry] = []
+    comments: list[tuple[int, str]] = []
+    seen_keys: dict[str, RawEntry] = {}
+    cursor = 0
+    for block in library.blocks:
+        raw = block.raw or ""
+        pos = text.find(raw, cursor) if raw else -1
+        if pos >= 0:
+            cursor = pos + len(raw)
+            line = lines.line(pos)
+        else:
+            line = (block.start_line or 0) + 1
+        if isinstance(block, bm.Entry):
+            entries.append(_entry(block, file, line, raw, macros, diags, seen_keys))
+        elif isinstance(block, bm.String):
+            key = block.key.strip()
+            value = _resolve(block.value, macros, file, line, diags, None)
+            macros[key.lower()] = value
+            strings[key] = value
+        elif isinstance(block, bm.DuplicateBlockKeyBlock):
+            inner = block.ignore_error_block
+            if isinstance(inner, bm.Entry):
+                entries.append(_entry(inner, file, line, raw, macros, diags, seen_keys))
+            elif isinstance(inner, bm.String):
+                diags.warning("duplicate-string", file, line,
+                              f"@string {inner.key} is defined again; the new value wins",
+                              "remove one of the definitions")
+                macros[inner.key.lower()] = _resolve(inner.value, macros, file, line, diags, None)
+        elif isinstance(block, bm.DuplicateFieldKeyBlock):
+            inner = block.ignore_error_block
+            if isinstance(inner, bm.Entry):
+                entries.append(_entry(inner, file, line, raw, macros, diags, seen_keys))
+        elif isinstance(block, bm.ParsingFailedBlock):
+            _failed_block(block, file, line, raw, diags)
+        elif isinstance(block, bm.ImplicitComment):
+            comments.append((line, block.comment))
+    _resolve_crossrefs(entries, diags)
+    return BibData(file, text, entries, strings, comments)
+
+
+def _failed_block(block: object, file: str, line: int, raw: str, diags: Diagnostics) -> None:
+    error = str(getattr(block, "error", "")) or "unreadable block"
+    head = raw.strip().splitlines()[0][:60] if raw.strip() else ""
+    m = re.match(r"@\s*(\w+)\s*[{(]\s*([^,\s]*)", raw.strip())
+    key = m.group(2) if m and m.group(2) else None
+    if raw.count("{") != raw.count("}"):
+        message = f"unbalanced braces in this block ({raw.count('{')} opening, " \
+                  f"{raw.count('}')} closing); it was skipped: {head}"
+        hint = "close every { with a }; an entry must end with } before the next @"
+        rule = "unbalanced-braces"
+    else:
+        message = f"could not parse this block, it was skipped: {error}"
+        hint = "check the entry's syntax: @type{key, field = {value}, ...}"
+        rule = "parse-error"
+    diags.error(rule, file, line, message, hint, key=key)
+
+
+def _entry(block: object, file: str, line: int, raw: str, macros: dict[str, str],
+           diags: Diagnostics, seen_keys: dict[str, RawEntry]) -> RawEntry:
+    key: str = getattr(block, "key", "")
+    entry_type: str = getattr(block, "entry_type", "").lower()
+    entry = RawEntry(key, entry_type, {}, file, line, raw)
+    counts: dict[str, int] = {}
+    for f in getattr(block, "fields", []):
+        name = f.key.strip().lower()
+        counts[name] = counts.get(name, 0) + 1
+        if name in entry.fields:
+            diags.warning(
+                "duplicate-field", file, entry.nth_field_line(name, counts[name]),
+                f"field '{name}' appears more than once in entry {key}; the first value is kept",
+                "delete the repeated field", key=key)
+            continue
+        entry.fields[name] = _resolve(f.value, macros, file, line, diags, key)
+    folded = key.casefold()
+    previous = seen_keys.get(folded)
+    if previous is not None:
+        if previous.key == key:
+            diags.warning("duplicate-key", file, line,
+                          f"key {key} is already used at line {previous.line}; BibTeX would "
+                          "drop this entry (pubsite keeps both)",
+                          "give one of the two entries a different key", key=key)
+        else:
+            diags.warning("duplicate-key-case", file, line,
+                          f"key {key} differs only in case from {previous.key} at line "
+                          f"{previous.line}; BibTeX treats them as the same key",
+                          "rename one of them", key=key)
+    else:
+        seen_keys[folded] = entry
+    return entry
+
+
+_TOKEN = re.compile(r'\s*(?:(\{)|(")|(\d+)|([^\s#{}"]+)|(#))')
+
+
+def _resolve(value: str, macros: dict[str, str], file: str, line: int, diags: Diagnostics,
+             key: str | None) -> str:
+    """Resolve a raw BibTeX value: braces, quotes, numbers, macros and `#`."""
+    v = value.strip()
+    if not v:
+        return ""
+    if "#" not in v:
+        if v[0] == "{" and v[-1] == "}":
+            return v[1:-1]
+        if v[0] == '"' and v[-1] == '"' and len(v) > 1:
+            return v[1:-1]
+        if v.isdigit():
+            return v
+    pieces: list[str] = []
+    i = 0
+    n = len(v)
+    expect_value = True
+    total = 0
+    while i < n:
+        m = _TOKEN.match(v, i)
+        if not m:
+            break
+        if m.group(5):
+            expect_value = True
+            i = m.end()
+            continue
+        if not expect_value:
+            diags.warning("concatenation", file, line,
+                          f"missing '#' between parts of a value: {v[:60]}",
+                          "join the parts with # or put them in one pair of braces", key=key)
+        expect_value = False
+        if m.group(1):
+            end = _match_brace(v, m.end() - 1)
+            pieces.append(v[m.end():end])
+            i = end + 1
+        elif m.group(2):
+            end = _match_quote(v, m.end())
+            pieces.append(v[m.end():end])
+            i = end + 1
+        elif m.group(3):
+            pieces.append(m.group(3))
+            i = m.end()
+        else:
+            name = m.group(4)
+            found = macros.get(name.lower())
+            if found is None:
+                diags.warning("undefined-string", file, line,
+                              f"@string macro '{name}' is not defined; its name is shown as text",
+                              f"define it with @string{{{name} = {{...}}}} or put the value "
+                              "in braces", key=key)
+                found = name
+            pieces.append(found)
+            i = m.end()
+        total += len(pieces[-1])
+        if total > MAX_EXPANSION:
+            diags.error("expansion-too-large", file, line,
+                        f"value grows past {MAX_EXPANSION:,} characters through @string "
+                        "macros; it was cut", "check the @string definitions for a chain "
+                        "that doubles itself", key=key)
+            break
+    return "".join(pieces)[:MAX_EXPANSION] if total > MAX_EXPANSION else "".join(pieces)
+
+
+def _match_brace(text: str, start: int) -> int:
+    depth = 0
+    for i in range(start, len(text)):
+        c = text[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(text)
+
+
+def _match_quote(text: str, start: int) -> int:
+    depth = 0
+    for i in range(start, len(text)):
+        c = text[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif c == '"' and depth <= 0:
+            return i
+    return len(text)
+
+
+def _resolve_crossrefs(entries: list[RawEntry], diags: Diagnostics) -> None:
+    by_key = {e.key.casefold(): e for e in entries}
+    for entry in entries:
+        ref = entry.fields.get("crossref")
+        if ref is None:
+            continue
+        seen = {entry.key.casefold()}
+        parent = by_key.get(ref.strip().casefold())
+        if parent is None:
+            diags.warning("crossref-missing", entry.file, entry.field_line("crossref"),
+                          f"crossref '{ref}' names no entry in this file",
+                          "add the cross-referenced entry or remove the crossref field",
+                          key=entry.key)
+            continue
+        while parent is not None and parent.key.casefold() not in seen:
+            seen.add(parent.key.casefold())
+            for name, value in parent.fields.items():
+                if name in ("crossref", "ids"):
+                    continue
+                target = name
+                if name == "title" and parent.entry_type in ("proceedings", "book",
+                                                             "collection", "mvbook"):
+                    target = "booktitle"
+                entry.fields.setdefault(target, value)
+            nxt = parent.fields.get("crossref")
+            parent = by_key.get(nxt.strip().casefold()) if nxt else None
+        if parent is not None and parent.key.casefold() in seen and parent is not entry:
+            diags.warning("crossref-cycle", entry.file, entry.field_line("crossref"),
+                          f"crossref chain from {entry.key} loops back on itself",
+                          "remove the crossref that points back", key=entry.key)

@@ -1,0 +1,99 @@
+"""The one diagnostic type shared by every stage, and the error that ends a command."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+
+EXIT_OK = 0
+EXIT_INPUT = 1
+EXIT_USAGE = 2
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    rule: str
+    severity: Severity
+    file: str
+    line: int | None
+    message: str
+    hint: str = ""
+    key: str | None = None
+    column: int | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def location(self) -> str:
+        loc = self.file
+        if self.line is not None:
+            loc += f":{self.line}"
+            if self.column is not None:
+                loc += f":{self.column}"
+        return loc
+
+    def as_text(self) -> str:
+        text = f"{self.location()}: {self.severity.value}[{self.rule}]: {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "hint": self.hint,
+        }
+        if self.key is not None:
+            out["key"] = self.key
+        return out
+
+
+@dataclass
+class Diagnostics:
+    """Collects diagnostics from every stage so that all are reported before failing."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, d: Diagnostic) -> None:
+        self.items.append(d)
+
+    def error(self, rule: str, file: str, line: int | None, message: str, hint: str = "",
+              key: str | None = None) -> None:
+        self.items.append(Diagnostic(rule, Severity.ERROR, file, line, message, hint, key))
+
+    def warning(self, rule: str, file: str, line: int | None, message: str, hint: str = "",
+                key: str | None = None) -> None:
+        self.items.append(Diagnostic(rule, Severity.WARNING, file, line, message, hint, key))
+
+    def extend(self, ds: Iterable[Diagnostic]) -> None:
+        self.items.extend(ds)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.items)
+
+    def sorted(self) -> list[Diagnostic]:
+        return sorted(self.items, key=lambda d: (d.file, d.line or 0, d.rule))
+
+
+class PubsiteError(Exception):
+    """Ends a command with a message (or diagnostics) and an exit code, never a traceback."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_INPUT,
+                 diagnostics: Iterable[Diagnostic] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code
+        self.diagnostics = list(diagnostics)

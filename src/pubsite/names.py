@@ -1,0 +1,368 @@
+"""BibTeX's name grammar, contribution marks and owner matching.
+
+Splitting follows BibTeX 0.99d (x_format_name / von_token_found) on the raw LaTeX text, and
+only then are the parts decoded: decoding first would strip the braces that keep
+"{Barnes and Noble}" one name.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pubsite import latex
+from pubsite.model import Name
+
+_AND_RE = re.compile(r"[ \t\n\r\f\v]+and[ \t\n\r\f\v]+", re.IGNORECASE)
+_WS = " \t\n\r\f\v"
+
+
+def split_authors(field: str) -> list[str]:
+    """Split an author/editor field at ` and ` outside braces, in any case."""
+    text = field.strip(_WS)
+    if not text:
+        return []
+    if "{" not in text:
+        return [p.strip(_WS) for p in _AND_RE.split(text)]
+    out: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and c in _WS:
+            m = _AND_RE.match(text, i)
+            if m:
+                out.append(text[start:i].strip(_WS))
+                start = i = m.end()
+                continue
+        i += 1
+    out.append(text[start:].strip(_WS))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class RawName:
+    """Name parts as BibTeX splits them: lists of raw LaTeX tokens."""
+
+    first: tuple[str, ...]
+    von: tuple[str, ...]
+    last: tuple[str, ...]
+    jr: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def _tokens(part: str) -> list[str]:
+    """Split at whitespace and `~` outside braces."""
+    toks: list[str] = []
+    depth = 0
+    cur: list[str] = []
+    for c in part:
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth = max(depth - 1, 0)
+        if depth == 0 and (c in _WS or c == "~"):
+            if cur:
+                toks.append("".join(cur))
+                cur = []
+            continue
+        cur.append(c)
+    if cur:
+        toks.append("".join(cur))
+    return toks
+
+
+def _split_commas(name: str) -> list[str]:
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    for i, c in enumerate(name):
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth = max(depth - 1, 0)
+        elif c == "," and depth == 0:
+            parts.append(name[start:i])
+            start = i + 1
+    parts.append(name[start:])
+    return parts
+
+
+_SPECIAL_LOWER = {"i", "j", "oe", "ae", "aa", "o", "l", "ss"}
+_SPECIAL_UPPER = {"OE", "AE", "AA", "O", "L"}
+
+
+def is_von_token(token: str) -> bool:
+    """BibTeX's von_token_found: is the first cased letter lowercase?"""
+    i = 0
+    n = len(token)
+    while i < n:
+        c = token[i]
+        if c == "{":
+            if i + 1 < n and token[i + 1] == "\\":
+                j = i + 2
+                k = j
+                while k < n and token[k].isascii() and token[k].isalpha():
+                    k += 1
+                cs = token[j:k]
+                if cs in _SPECIAL_UPPER:
+                    return False
+                if cs in _SPECIAL_LOWER:
+                    return True
+                depth = 1
+                while k < n and depth > 0:
+                    ch = token[k]
+                    if ch == "}":
+                        depth -= 1
+                    elif ch == "{":
+                        depth += 1
+                    elif ch.isupper():
+                        return False
+                    elif ch.islower():
+                        return True
+                    k += 1
+                return False
+            depth = 1
+            i += 1
+            while i < n and depth > 0:
+                if token[i] == "{":
+                    depth += 1
+                elif token[i] == "}":
+                    depth -= 1
+                i += 1
+            continue
+        if c.isupper():
+            return False
+        if c.islower():
+            return True
+        i += 1
+    return False
+
+
+@lru_cache(maxsize=65536)
+def split_name(name: str) -> RawName:
+    """Split one name into first/von/last/jr as BibTeX does, never failing."""
+    warnings: list[str] = []
+    parts = _split_commas(name)
+    if len(parts) > 1 and not parts[-1].strip(_WS):
+        # BibTeX would read "Last, First," as jr=First; a stray comma is the likelier truth.
+        warnings.append("trailing comma in name")
+        while len(parts) > 1 and not parts[-1].strip(_WS):
+            parts.pop()
+    if len(parts) > 3:
+        warnings.append("too many commas in name")
+    toks = [_tokens(p) for p in parts]
+    if len(toks) == 1:
+        words = toks[0]
+        n = len(words)
+        if n == 0:
+            return RawName((), (), (), (), tuple(warnings))
+        von_start = 0
+        while von_start < n - 1 and not is_von_token(words[von_start]):
+            von_start += 1
+        if von_start == n - 1:
+            return RawName(tuple(words[:-1]), (), (words[-1],), (), tuple(warnings))
+        von_end = n - 1
+        while von_end > von_start and not is_von_token(words[von_end - 1]):
+            von_end -= 1
+        return RawName(tuple(words[:von_start]), tuple(words[von_start:von_end]),
+                       tuple(words[von_end:]), (), tuple(warnings))
+    head = toks[0]
+    if len(toks) == 2:
+        jr: list[str] = []
+        first = toks[1]
+    else:
+        jr = toks[1]
+        first = [t for ts in toks[2:] for t in ts]
+    n = len(head)
+    von_end = n - 1
+    while von_end > 0 and not is_von_token(head[von_end - 1]):
+        von_end -= 1
+    if n and not head[n - 1:]:
+        warnings.append("empty last name")
+    return RawName(tuple(first), tuple(head[:von_end]), tuple(head[von_end:]), tuple(jr),
+                   tuple(warnings))
+
+
+def _join(tokens: tuple[str, ...]) -> str:
+    return latex.decode(" ".join(tokens)) if tokens else ""
+
+
+@lru_cache(maxsize=65536)
+def decode_name(raw: str) -> tuple[Name, tuple[str, ...]]:
+    """Split and decode a single raw name; also return BibTeX's warnings."""
+    parts = split_name(raw)
+    name = Name(_join(parts.first), _join(parts.von), _join(parts.last), _join(parts.jr))
+    return name, parts.warnings
+
+
+# --- contribution marks -------------------------------------------------------------
+
+_MARK_FORMS = [
+    (re.compile(r"\$\s*\^\s*\{?\s*\\ast\s*\}?\s*\$|\$\s*\^\s*\{?\s*\*\s*\}?\s*\$"), "*"),
+    (re.compile(r"\\textsuperscript\s*\{\s*\*\s*\}"), "*"),
+    (re.compile(r"\$\s*\^?\s*\{?\s*\\dagger\s*\}?\s*\$|\\textdagger\b|\\dag\b"), "†"),
+    (re.compile(r"\$\s*\^?\s*\{?\s*\\ddagger\s*\}?\s*\$|\\textdaggerdbl\b|\\ddag\b"), "‡"),
+    (re.compile(r"\^\s*\*"), "*"),
+    (re.compile(r"\u2217"), "*"),  # "∗", the asterisk operator that PDFs give when copied
+]
+_PHRASES = [
+    (re.compile(r"\(\s*(co-?first author|equal contribution|joint first author)\s*\)\s*$", re.I),
+     "equal"),
+    (re.compile(r"\(\s*(corresponding author|corresponding)\s*\)\s*$", re.I), "corresponding"),
+]
+
+
+@lru_cache(maxsize=65536)
+def extract_marks(raw: str, symbols: tuple[tuple[str, str], ...]) -> tuple[str, tuple[str, ...]]:
+    """Take contribution marks off the ends of a raw name.
+
+    `symbols` maps a mark symbol to its id (from the profile). Returns the cleaned name and
+    the mark ids in the order written.
+    """
+    if not _might_have_mark(raw, symbols):
+        return raw, ()
+    text = raw
+    for pattern, repl in _MARK_FORMS:
+        text = pattern.sub(repl, text)
+    found: list[str] = []
+    for pattern, mark_id in _PHRASES:
+        m = pattern.search(text)
+        if m:
+            found.append(mark_id)
+            text = text[: m.start()]
+    by_symbol = dict(symbols)
+    changed = True
+    text = text.strip(_WS)
+    while changed and text:
+        changed = False
+        for sym, mark_id in symbols:
+            if text.endswith(sym) and not text.endswith("\\" + sym):
+                text = text[: -len(sym)].rstrip(_WS + "~")
+                found.append(mark_id)
+                changed = True
+            elif text.startswith(sym):
+                text = text[len(sym):].lstrip(_WS + "~")
+                found.append(mark_id)
+                changed = True
+    # A braced group that is only a symbol ("{*}") is a mark too.
+    for sym, mark_id in by_symbol.items():
+        wrapped = "{" + sym + "}"
+        if text.endswith(wrapped):
+            text = text[: -len(wrapped)].rstrip(_WS)
+            found.append(mark_id)
+    ordered = tuple(dict.fromkeys(found))
+    return text, ordered
+
+
+def _might_have_mark(raw: str, symbols: tuple[tuple[str, str], ...]) -> bool:
+    if "$" in raw or "\\text" in raw or "\\dag" in raw or "(" in raw or "^" in raw or "∗" in raw:
+        return True
+    return any(sym in raw for sym, _ in symbols)
+
+
+def parse_annotations(value: str) -> dict[int, tuple[str, ...]]:
+    """biblatex data annotations: `1=equal;2=equal,corresponding;3=highlight` (1-based)."""
+    out: dict[int, tuple[str, ...]] = {}
+    for item in value.split(";"):
+        if "=" not in item:
+            continue
+        left, right = item.split("=", 1)
+        left = left.split(":", 1)[0].strip()
+        if not left.isdigit():
+            continue
+        labels = tuple(x.strip().strip('"').lower() for x in right.split(",") if x.strip())
+        out[int(left)] = out.get(int(left), ()) + labels
+    return out
+
+
+# --- owner matching -------------------------------------------------------------------
+
+_STRIP_PUNCT = re.compile(r"[.\u2019'`]")
+_SEP = re.compile(r"[\s\-\u2010\u2011\u2013]+")
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).casefold()
+    text = _STRIP_PUNCT.sub("", text)
+    return _SEP.sub(" ", text).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerMatcher:
+    """Decides which author is the site's owner; also spots near misses for validate."""
+
+    keys: frozenset[tuple[str, str]]
+    initial_keys: frozenset[tuple[str, str]]
+    match_initials: bool
+
+    @classmethod
+    def build(cls, name: str, aliases: tuple[str, ...] = (),
+              match_initials: bool = False) -> OwnerMatcher:
+        keys: set[tuple[str, str]] = set()
+        initial_keys: set[tuple[str, str]] = set()
+        for raw in (name, *aliases):
+            if not raw.strip():
+                continue
+            parsed, _ = decode_name(raw)
+            keys.add(_key(parsed))
+            initial_keys.add(_initial_key(parsed))
+        return cls(frozenset(keys), frozenset(initial_keys), match_initials)
+
+    def matches(self, name: Name) -> bool:
+        key = _key(name)
+        if key in self.keys:
+            return True
+        if self.match_initials and _is_initials(name.first):
+            return _initial_key(name) in self.initial_keys
+        return False
+
+    def near_miss(self, name: Name) -> str | None:
+        """Why this name looks like the owner without matching, or None."""
+        first, family = _key(name)
+        for kf, kl in self.keys:
+            if (first, family) == (kl, kf):
+                return "the owner's name in reversed order without a comma"
+        if not self.match_initials and _is_initials(name.first) \
+                and _initial_key(name) in self.initial_keys:
+            return "an initial form of the owner's name (set owner.match_initials or add an alias)"
+        for kf, kl in self.keys:
+            if _one_edit(first + " " + family, kf + " " + kl) and len(kf + kl) > 4:
+                return "one letter away from the owner's name"
+        return None
+
+
+def _key(name: Name) -> tuple[str, str]:
+    return _norm(name.first), _norm(name.family)
+
+
+def _initial_key(name: Name) -> tuple[str, str]:
+    first = _norm(name.first)
+    initials = "".join(w[0] for w in first.split() if w)
+    return initials, _norm(name.family)
+
+
+def _is_initials(first: str) -> bool:
+    words = [w for w in _SEP.split(first.replace(".", " ")) if w]
+    return bool(words) and all(len(w) == 1 for w in words)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    if len(a) > len(b):
+        a, b = b, a
+    for i in range(len(b)):
+        if a == b[:i] + b[i + 1:]:
+            return True
+    return False

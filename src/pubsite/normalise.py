@@ -1,0 +1,282 @@
+"""From raw BibTeX entries to the model: decode, split names, owner, marks, venues, links."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from pubsite import latex, names, urls
+from pubsite.bib import MONTHS, RawEntry
+from pubsite.errors import Diagnostics
+from pubsite.model import Author, Link, Name, Note, Profile, Publication, Venue
+
+KIND_BY_TYPE = {
+    "article": "journal", "inproceedings": "conference", "conference": "conference",
+    "proceedings": "proceedings", "book": "book", "mvbook": "book", "inbook": "chapter",
+    "incollection": "chapter", "bookinbook": "chapter", "phdthesis": "thesis",
+    "mastersthesis": "thesis", "thesis": "thesis", "techreport": "report", "report": "report",
+    "unpublished": "preprint", "online": "preprint", "patent": "patent", "misc": "other",
+    "manual": "other", "booklet": "other",
+}
+
+# Fields that hold a link, with the label shown for them; taken in the order written.
+LINK_FIELDS = {
+    "arxiv": "arXiv", "pdf": "PDF", "html": "HTML", "code": "code", "slides": "slides",
+    "project": "project", "presentation": "presentation", "video": "video",
+    "poster": "poster", "blog": "blog", "website": "website", "proceedings": "proceedings",
+    "supp": "supplement", "url": "link",
+}
+URL_FIELDS = frozenset({*LINK_FIELDS, "doi", "links", "eprint", "urldate", "file"})
+
+# Decoded and kept for the renderers and exports.
+TEXT_FIELDS = ("journal", "booktitle", "volume", "number", "pages", "publisher", "school",
+               "institution", "organization", "address", "edition", "series", "note",
+               "howpublished", "editor", "chapter", "isbn", "issn")
+
+_LINKS_ITEM = re.compile(r"\[([^\]]+)\]\(\s*([^)\s]+)\s*\)")
+_ARXIV_NEW = re.compile(r"^\d{4}\.\d{4,5}(v\d+)?$")
+_ARXIV_OLD = re.compile(r"^[a-z\-]+(\.[A-Z]{2})?/\d{7}(v\d+)?$")
+_TRUE = frozenset({"true", "yes", "1", "y"})
+_SLUG_BAD = re.compile(r"[^a-z0-9]+")
+_RESERVED = frozenset({"con", "prn", "aux", "nul", "index", "assets", "feed", "sitemap",
+                       *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
+
+
+class Normaliser:
+    """Holds what one run needs (owner matcher, mark symbols) so entries normalise fast."""
+
+    def __init__(self, profile: Profile, diags: Diagnostics) -> None:
+        self.profile = profile
+        self.diags = diags
+        owner = profile.owner
+        self.matcher = names.OwnerMatcher.build(owner.name, owner.aliases, owner.match_initials)
+        # Longest symbol first, so "**" wins over "*".
+        self.symbols = tuple(sorted(((m.symbol, m.id) for m in profile.marks if m.symbol),
+                                    key=lambda x: -len(x[0])))
+        self.coauthors = {_name_key(k): v for k, v in profile.coauthors}
+        self.slugs: set[str] = set()
+
+    def publications(self, entries: Iterable[RawEntry]) -> list[Publication]:
+        pubs = [self.publication(e) for e in entries]
+        return sort_publications(pubs)
+
+    def publication(self, e: RawEntry) -> Publication:
+        f = e.fields
+        kind = _kind(e)
+        authors = self.authors(e)
+        year = f.get("year", "").strip()
+        if not year and f.get("date"):
+            year = f["date"].strip()[:4]
+        year = latex.decode(year) if year else ""
+        links, arxiv = self.links(e)
+        doi = _clean_doi(f.get("doi", ""))
+        extra = tuple((k, latex.decode(f[k])) for k in TEXT_FIELDS if f.get(k))
+        return Publication(
+            key=e.key,
+            slug=self.slug(e.key),
+            kind=kind,
+            entry_type=e.entry_type,
+            title=latex.decode(f.get("title", "")),
+            authors=authors,
+            year=year,
+            month=_month(f.get("month", "")),
+            venues=self.venues(e, kind, year, arxiv),
+            links=links,
+            abstract=latex.decode(f["abstract"]) if f.get("abstract") else "",
+            doi=doi,
+            arxiv=arxiv,
+            selected=f.get("selected", "").strip().lower() in _TRUE,
+            tags=tuple(t.strip() for t in re.split(r"[,;]", latex.decode(f.get("keywords", "")))
+                       if t.strip()),
+            status=f.get("status", "").strip().lower() or
+            ("preprint" if kind == "preprint" else "published"),
+            source_file=e.file,
+            source_line=e.line,
+            bibtex=e.raw.strip(),
+            fields=extra,
+        )
+
+    # -- authors --------------------------------------------------------------------
+    def authors(self, e: RawEntry) -> tuple[Author, ...]:
+        field = "author" if e.fields.get("author", "").strip() else "editor"
+        value = e.fields.get(field, "")
+        if not value.strip():
+            return ()
+        annotations = names.parse_annotations(e.fields.get(field + "+an", ""))
+        out: list[Author] = []
+        for i, raw in enumerate(names.split_authors(value), 1):
+            if raw.lower() == "others":
+                out.append(Author(Name(), others=True))
+                continue
+            cleaned, marks = names.extract_marks(raw, self.symbols)
+            name, warnings = names.decode_name(cleaned)
+            for w in warnings:
+                self.diags.warning("name-syntax", e.file, e.field_line(field),
+                                   f"{w} in author '{raw}' of {e.key}",
+                                   "write names as 'First Last' or 'Last, First', "
+                                   "separated by ' and '", key=e.key)
+            ann = annotations.get(i, ())
+            mark_list = list(marks)
+            for label in ann:
+                mark_id = {"co-first": "equal", "cofirst": "equal", "equal": "equal",
+                           "corresponding": "corresponding"}.get(label, label)
+                if label != "highlight" and self.profile.mark(mark_id):
+                    mark_list.append(mark_id)
+            is_owner = "highlight" in ann or self.matcher.matches(name)
+            out.append(Author(name, is_owner, tuple(dict.fromkeys(mark_list)),
+                              url=self.coauthors.get(_name_key(name.first_last()))))
+        self._check_owner(e, field, out)
+        return tuple(out)
+
+    def _check_owner(self, e: RawEntry, field: str, authors: list[Author]) -> None:
+        if not self.matcher.keys or field != "author":
+            return
+        owners = [a for a in authors if a.is_owner]
+        line = e.field_line(field)
+        if len(owners) > 1:
+            self.diags.warning("owner-multiple", e.file, line,
+                               f"{len(owners)} authors of {e.key} match the owner",
+                               "make the names distinct or narrow owner.aliases", key=e.key)
+        if owners:
+            return
+        for a in authors:
+            why = self.matcher.near_miss(a.name)
+            if why:
+                self.diags.warning("owner-near-miss", e.file, line,
+                                   f"'{a.name.first_last()}' in {e.key} is {why}",
+                                   "fix the name, or add it to owner.aliases in profile.toml",
+                                   key=e.key)
+                return
+        self.diags.warning("owner-missing", e.file, line,
+                           f"the owner ({self.profile.owner.name}) is not among the authors "
+                           f"of {e.key}", "check the spelling, or add the form used to "
+                           "owner.aliases", key=e.key)
+
+    # -- venues and links -----------------------------------------------------------
+    def venues(self, e: RawEntry, kind: str, year: str, arxiv: str) -> tuple[Venue, ...]:
+        f = e.fields
+        name = f.get("venue") or f.get("journal") or f.get("journaltitle") or \
+            f.get("booktitle") or ""
+        name = latex.decode(name) if name else ""
+        if not name:
+            if kind == "thesis":
+                label = "PhD thesis" if e.entry_type == "phdthesis" else "Thesis"
+                school = latex.decode(f.get("school", "") or f.get("institution", ""))
+                name = f"{label}, {school}" if school else label
+            elif kind == "preprint" or arxiv or e.entry_type in ("misc", "unpublished"):
+                name = "Preprint" if (arxiv or kind == "preprint") else ""
+            if not name:
+                name = latex.decode(f.get("publisher", "") or f.get("howpublished", ""))
+        notes = [Note(latex.decode(n)) for n in _split_list(f.get("venue_note", ""))]
+        notes += [Note(latex.decode(n), award=True) for n in _split_list(f.get("award", ""))]
+        venues = [Venue(name, year, tuple(notes))] if name or notes else []
+        for extra in _split_list(f.get("also", "")):
+            venues.append(_parse_venue(latex.decode(extra)))
+        return tuple(venues)
+
+    def links(self, e: RawEntry) -> tuple[tuple[Link, ...], str]:
+        out: list[Link] = []
+        arxiv = ""
+        eprint = e.fields.get("eprint", "").strip()
+        if eprint and e.fields.get("archiveprefix", e.fields.get("eprinttype", "")).lower() \
+                == "arxiv":
+            arxiv = eprint
+        for field, value in e.fields.items():
+            if field == "links":
+                for label, url in _LINKS_ITEM.findall(value):
+                    self._add_link(e, field, latex.decode(label), url, out)
+            elif field in LINK_FIELDS:
+                url = urls.clean_bib_url(value)
+                if field == "arxiv":
+                    ident = re.sub(r"^(?:arxiv:|https?://arxiv\.org/abs/)", "", url, flags=re.I)
+                    arxiv = ident
+                    url = url if "://" in url else f"https://arxiv.org/abs/{ident}"
+                self._add_link(e, field, LINK_FIELDS[field], url, out)
+        if arxiv and not any(link.label == "arXiv" for link in out):
+            out.insert(0, Link("arXiv", f"https://arxiv.org/abs/{arxiv}"))
+        return tuple(out), arxiv
+
+    def _add_link(self, e: RawEntry, field: str, label: str, url: str, out: list[Link]) -> None:
+        if not url:
+            return
+        safe, why = urls.check_url(url)
+        if safe is None:
+            self.diags.error("url-scheme", e.file, e.field_line(field),
+                             f"link '{label}' of {e.key} is refused: {why}",
+                             "use an http(s) address; the link is left out", key=e.key)
+            return
+        out.append(Link(label, safe))
+
+    def slug(self, key: str) -> str:
+        base = unicodedata.normalize("NFKD", key)
+        base = base.encode("ascii", "ignore").decode().lower()
+        base = _SLUG_BAD.sub("-", base).strip("-")[:60].strip("-") or "entry"
+        if base in _RESERVED:
+            base += "-paper"
+        slug = base
+        n = 2
+        while slug in self.slugs:
+            slug = f"{base}-{n}"
+            n += 1
+        self.slugs.add(slug)
+        return slug
+
+
+def sort_publications(pubs: list[Publication]) -> list[Publication]:
+    """Newest first; the file's own order within a year (the author's choice)."""
+    return sorted(pubs, key=lambda p: -_year_num(p.year))
+
+
+def _year_num(year: str) -> int:
+    m = re.search(r"\d{4}", year)
+    return int(m.group(0)) if m else 0
+
+
+def _kind(e: RawEntry) -> str:
+    f = e.fields
+    if f.get("kind"):
+        return f["kind"].strip().lower()
+    kind = KIND_BY_TYPE.get(e.entry_type, "other")
+    if kind == "other" and (f.get("arxiv") or f.get("archiveprefix", "").lower() == "arxiv"):
+        return "preprint"
+    if kind == "journal" and "arxiv" in f.get("journal", "").lower():
+        return "preprint"
+    return kind
+
+
+def _split_list(value: str) -> list[str]:
+    return [x.strip() for x in value.split(";") if x.strip()] if value else []
+
+
+_VENUE = re.compile(r"^(?P<name>.*?)\s*(?P<year>\b\d{4}\b)?\s*(?:\((?P<notes>[^)]*)\))?\s*$")
+
+
+def _parse_venue(text: str) -> Venue:
+    m = _VENUE.match(text)
+    if not m:
+        return Venue(text)
+    notes = tuple(Note(n.strip()) for n in (m.group("notes") or "").split(";") if n.strip())
+    return Venue(m.group("name").strip(), m.group("year") or "", notes)
+
+
+def _month(value: str) -> int | None:
+    v = value.strip().lower()
+    if not v:
+        return None
+    if v.isdigit():
+        n = int(v)
+        return n if 1 <= n <= 12 else None
+    for i, name in enumerate(MONTHS, 1):
+        if v[:3] == name[:3].lower():
+            return i
+    return None
+
+
+def _clean_doi(value: str) -> str:
+    v = urls.clean_bib_url(value)
+    return re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", v, flags=re.I).strip()
+
+
+def _name_key(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())

@@ -1,0 +1,114 @@
+"""The HTML site. Jinja2 autoescape does the escaping; URLs pass urls.safe_url again here."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from pubsite import urls
+from pubsite.model import Author, Publication, Site
+from pubsite.render import view
+from pubsite.templating import builtin_templates, environment
+
+ASSETS = ("style.css", "site.js")
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> Any:
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.validateLink = lambda url: urls.safe_url(url, urls.WEB_AND_MAIL) is not None
+    return md
+
+
+def markdown_to_html(text: str) -> Markup:
+    # markdown-it escapes all text itself and raw HTML is off, so its output is safe markup.
+    return Markup(_markdown().render(text))  # noqa: S704
+
+
+def safe_href(url: str) -> str:
+    """Last guard before an attribute: a refused URL becomes a harmless fragment."""
+    return urls.safe_url(url, urls.WEB_AND_MAIL) or "#"
+
+
+def json_ld(data: object) -> Markup:
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    # Inside <script>, only "</" and "<!--" can end or confuse the element.
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)  # noqa: S704
+
+
+def obfuscate_email(email: str) -> str:
+    local, _, domain = email.partition("@")
+    return f"{local} AT {domain.replace('.', ' DOT ')}" if domain else email
+
+
+def render_site(site: Site, user_templates: Path | None = None) -> dict[str, str]:
+    env = environment("html", user_templates)
+    env.filters["markdown"] = markdown_to_html
+    env.filters["href"] = safe_href
+    env.globals.update(
+        shown_authors=view.shown_authors,
+        legend_marks=lambda ids: view.legend_marks(site.profile, ids),
+        legend_text=view.legend_text,
+        kind_labels=view.KIND_LABELS,
+        obfuscate_email=obfuscate_email,
+    )
+    profile = site.profile
+    settings = profile.publications
+    pubs = site.publications
+    common: dict[str, Any] = {"profile": profile, "settings": settings}
+    out: dict[str, str] = {}
+    index = env.get_template("html/index.html")
+    out["index.html"] = index.render(
+        **common, root="", page_url="", groups=view.group(pubs, settings.group_by),
+        publications=pubs, list_marks=view.legend_marks(profile, view.marks_in(pubs)),
+        years=sorted({p.year for p in pubs if p.year}, reverse=True),
+        kinds=sorted({p.kind for p in pubs}),
+    )
+    if settings.per_paper_pages:
+        paper = env.get_template("html/publication.html")
+        for p in pubs:
+            out[f"publications/{p.slug}/index.html"] = paper.render(
+                **common, root="../../", page_url=f"publications/{p.slug}/", pub=p,
+                json_ld=json_ld(scholarly_article(p, profile.base_url)),
+            )
+            out[f"publications/{p.slug}/{p.slug}.bib"] = p.bibtex + "\n"
+    assets = builtin_templates() / "html" / "assets"
+    for name in ASSETS:
+        override = user_templates / "html" / "assets" / name if user_templates else None
+        src = override if override is not None and override.is_file() else assets / name
+        out[f"assets/{name}"] = src.read_text(encoding="utf-8")
+    out[".nojekyll"] = ""
+    return out
+
+
+def scholarly_article(p: Publication, base_url: str) -> dict[str, object]:
+    data: dict[str, object] = {
+        "@context": "https://schema.org",
+        "@type": "ScholarlyArticle",
+        "headline": p.title,
+        "name": p.title,
+        "author": [{"@type": "Person", "name": a.name.first_last()}
+                   for a in p.authors if not a.others],
+    }
+    if p.year:
+        data["datePublished"] = p.year
+    if p.venues:
+        data["isPartOf"] = {"@type": "PublicationIssue", "name": p.venues[0].name}
+    if p.abstract:
+        data["abstract"] = p.abstract
+    if p.doi:
+        data["sameAs"] = f"https://doi.org/{p.doi}"
+    if base_url:
+        data["url"] = base_url.rstrip("/") + f"/publications/{p.slug}/"
+    return data
+
+
+def author_names(authors: tuple[Author, ...]) -> list[str]:
+    return [a.name.last_first() for a in authors if not a.others]

@@ -1,0 +1,102 @@
+"""Markdown output. Every {{ value }} is escaped by the environment's finalize hook, so a
+field can open no HTML tag, link or Liquid/Hugo tag; already-built Markdown is wrapped in
+`Md` to pass through."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pubsite import urls
+from pubsite.model import Publication, Site
+from pubsite.render import view
+from pubsite.templating import environment
+
+
+class Md(str):
+    """Text that is already Markdown and must not be escaped again."""
+
+
+_SPECIAL = re.compile(r"([\\`*_\[\]{}<>|~])")
+
+
+def escape(text: str) -> str:
+    text = text.replace("&", "&amp;")
+    text = _SPECIAL.sub(r"\\\1", text)
+    # A line must not start a list, quote or heading by accident.
+    text = re.sub(r"(?m)^(\s*)([+\-=]|\d+[.)])(\s)", r"\1\\\2\3", text)
+    return text.replace("\n", " ")
+
+
+def link(label: str, url: str) -> Md:
+    safe = urls.safe_url(url, urls.WEB_AND_MAIL)
+    if safe is None:
+        return Md(escape(label))
+    target = safe.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
+    return Md(f"[{escape(label)}](<{target}>)")
+
+
+def profile_markdown(text: str) -> Md:
+    """Profile Markdown passes through with raw HTML and template syntax neutralised."""
+    text = text.replace("<", "&lt;")
+    text = text.replace("{{", "{&#123;").replace("{%", "{&#37;")
+
+    def fix(m: re.Match[str]) -> str:
+        return str(link(m.group(1), m.group(2)))
+
+    text = re.sub(r"(?<!!)\[([^\]]*)\]\(\s*<?([^)\s>]*)>?\s*\)", fix, text)
+    return Md(text.strip())
+
+
+def authors(site: Site, pub: Publication) -> Md:
+    settings = site.profile.publications
+    parts = []
+    for a in view.shown_authors(pub.authors, settings.max_authors):
+        if a is None:
+            parts.append("…")
+            continue
+        text = escape(a.display(settings.name_style))
+        text += "".join(escape(m.symbol) for m in view.legend_marks(site.profile, a.marks))
+        parts.append(f"**{text}**" if a.is_owner else text)
+    return Md(", ".join(parts))
+
+
+def venues(pub: Publication) -> Md:
+    out = []
+    for v in pub.venues:
+        text = escape(f"{v.name} {v.year}".strip())
+        if v.notes:
+            notes = "; ".join(f"**{escape(n.text)}**" if n.award else escape(n.text)
+                              for n in v.notes)
+            text += f" ({notes})"
+        out.append(text)
+    return Md(", ".join(out))
+
+
+def links(pub: Publication) -> Md:
+    return Md(" · ".join(link(x.label, x.url) for x in pub.links))
+
+
+def render_site(site: Site, user_templates: Path | None = None) -> dict[str, str]:
+    return {"index.md": render_page(site, user_templates)}
+
+
+def render_page(site: Site, user_templates: Path | None = None) -> str:
+    env = environment("markdown", user_templates, escape, Md)
+    pubs = site.publications
+    settings = site.profile.publications
+    env.globals.update(
+        legend=lambda p: Md(escape(view.legend_text(view.legend_marks(site.profile,
+                                                                          p.marks_used)))),
+        authors=lambda p: authors(site, p),
+        venues=venues,
+        links=links,
+        link=link,
+        legend_text=view.legend_text,
+        md=profile_markdown,
+    )
+    text = env.get_template("markdown/index.md").render(
+        profile=site.profile, settings=settings, groups=view.group(pubs, settings.group_by),
+        list_marks=view.legend_marks(site.profile, view.marks_in(pubs)),
+    )
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

@@ -1,0 +1,71 @@
+"""`pubsite init`: starter inputs that build at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+STARTER_BIB = """\
+% Your publications. Newest first is the usual order; pubsite sorts by year anyway.
+% A "*" after a name marks equal contribution; links: arxiv, code, slides, project, video,
+% pdf, or any label with links = {[label](https://...)}.
+
+@inproceedings{{example2024,
+  title      = {{An Example Paper Title}},
+  author     = {{{name}* and Ada Lovelace* and Alan Turing}},
+  booktitle  = {{Proceedings of an Example Conference}},
+  venue      = {{EXCONF}},
+  venue_note = {{Oral}},
+  year       = {{2024}},
+  arxiv      = {{2401.00001}},
+  code       = {{https://github.com/example/example}},
+}}
+
+@article{{example2023,
+  title   = {{A Journal Article with an {{\\"U}}mlaut in the Title}},
+  author  = {{Grace Hopper and {name}}},
+  journal = {{Journal of Examples}},
+  year    = {{2023}},
+  award   = {{Best Paper Award}},
+  links   = {{[blog post](https://example.org/blog)}},
+}}
+"""
+
+STARTER_PROFILE = """\
+# Your homepage. See the pubsite README for every key.
+name = "{name}"
+description = "{name}'s academic homepage."
+email = "you@example.org"   # shown obfuscated; set email_mailto = true for a link
+
+about = \"\"\"
+I work on *interesting problems*. This text is [Markdown](https://commonmark.org/).
+\"\"\"
+
+[[positions]]
+title = "Researcher"
+organization = "Example University"
+
+[[news]]
+date = "2024-01"
+text = "Our paper was accepted at EXCONF 2024."
+
+[publications]
+heading = "Publications"
+group_by = "none"        # none, year or type
+name_style = "first-last"  # first-last, initials or last-first
+"""
+
+
+def init(directory: Path, name: str) -> list[str]:
+    directory.mkdir(parents=True, exist_ok=True)
+    safe_name = name.replace('"', "").replace("\\", "").replace("{", "").replace("}", "")
+    out = []
+    for filename, template in (("publications.bib", STARTER_BIB),
+                               ("profile.toml", STARTER_PROFILE)):
+        target = directory / filename
+        if target.exists():
+            out.append(f"kept {target} (it exists already)")
+            continue
+        target.write_text(template.format(name=safe_name), encoding="utf-8")
+        out.append(f"wrote {target}")
+    out.append(f"next: cd {directory} && pubsite build")
+    return out

@@ -1,0 +1,62 @@
+"""Jinja2 environments: the user's templates/ first, then the built-in theme.
+
+`{% extends "default:html/base.html" %}` always reaches the built-in template, so an
+override can extend the original it replaces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+
+def builtin_templates() -> Path:
+    here = Path(__file__).resolve().parent
+    packaged = here / "templates"
+    if packaged.is_dir():
+        return packaged
+    # Running from a source checkout (editable install or PYTHONPATH=src).
+    return here.parent.parent / "templates"
+
+
+class _Finalize:
+    """Applies the format's escaper to every {{ value }} that is not already safe."""
+
+    def __init__(self, escape: Callable[[str], str], safe_type: type) -> None:
+        self.escape = escape
+        self.safe_type = safe_type
+
+    def __call__(self, value: Any) -> Any:
+        if value is None:
+            return ""
+        if isinstance(value, self.safe_type):
+            return value
+        return self.escape(str(value))
+
+
+@lru_cache(maxsize=16)
+def environment(kind: str, user_dir: Path | None, escape: Callable[[str], str] | None = None,
+                safe_type: type = str) -> jinja2.Environment:
+    builtin = jinja2.FileSystemLoader(str(builtin_templates()))
+    loaders: list[jinja2.BaseLoader] = []
+    if user_dir is not None and user_dir.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(user_dir)))
+    loaders.append(builtin)
+    loader = jinja2.ChoiceLoader([
+        jinja2.PrefixLoader({"default": builtin}, delimiter=":"),
+        *loaders,
+    ])
+    if kind == "html":
+        env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                                 trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    else:
+        assert escape is not None
+        env = jinja2.Environment(loader=loader, autoescape=False,
+                                 undefined=jinja2.StrictUndefined,
+                                 finalize=_Finalize(escape, safe_type), trim_blocks=True,
+                                 keep_trailing_newline=True)
+    return env

@@ -1,0 +1,150 @@
+"""The only stage that touches the output folder.
+
+A build goes to a temporary sibling folder and is swapped in only when complete, so a
+failed build leaves the previous site byte-identical. pubsite writes only into a folder it
+created (it holds MANIFEST) or an empty one, keeps files it did not write (dotfiles, CNAME,
+.git) and removes only what it wrote before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path, PurePosixPath
+
+from pubsite.errors import EXIT_USAGE, PubsiteError
+
+MANIFEST = ".pubsite-manifest.json"
+
+
+def check_target(out: Path, inputs: list[Path]) -> None:
+    out_abs = out.resolve()
+    for p in inputs:
+        p_abs = p.resolve()
+        if p_abs.parent == out_abs or out_abs in p_abs.parents or out_abs == p_abs:
+            raise PubsiteError(
+                f"{out}: refusing to build into a folder that holds the input {p.name}; "
+                "choose another --out (the default is _site)", EXIT_USAGE)
+    if out.exists() and not out.is_dir():
+        raise PubsiteError(f"{out}: exists and is not a folder", EXIT_USAGE)
+    if out.is_dir() and not (out / MANIFEST).is_file() and any(out.iterdir()):
+        raise PubsiteError(
+            f"{out}: refusing to write into a folder pubsite did not create (it is not empty "
+            f"and has no {MANIFEST}); choose an empty or new --out", EXIT_USAGE)
+
+
+def safe_relpath(rel: str) -> PurePosixPath:
+    p = PurePosixPath(rel)
+    if not rel or p.is_absolute() or any(part in ("..", "") for part in p.parts) \
+            or "\\" in rel or "\x00" in rel or ":" in p.parts[0]:
+        raise PubsiteError(f"internal: refusing output path {rel!r} outside the output folder")
+    return p
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_manifest(out: Path) -> dict[str, str]:
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        files = data.get("files", {})
+        return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def write_site(out: Path, files: dict[str, str], inputs: list[Path]) -> dict[str, int]:
+    """Write `files` as the new content of `out`; return counts of written and kept files."""
+    check_target(out, inputs)
+    encoded = {str(safe_relpath(rel)): text.encode("utf-8") for rel, text in files.items()}
+    if MANIFEST in encoded:
+        raise PubsiteError(f"internal: a renderer produced {MANIFEST}")
+    old = _read_manifest(out) if out.is_dir() else {}
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = parent / f".{out.name}.pubsite-tmp"
+    trash = parent / f".{out.name}.pubsite-old"
+    for leftover in (tmp, trash):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    written = linked = 0
+    manifest: dict[str, str] = {}
+    try:
+        tmp.mkdir()
+        made: set[Path] = {tmp}
+        for rel, data in sorted(encoded.items()):
+            digest = _digest(data)
+            manifest[rel] = digest
+            target = tmp / rel
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            previous = out / rel
+            if old.get(rel) == digest and previous.is_file() and not previous.is_symlink():
+                # Unchanged since the last build: share the old file instead of rewriting it.
+                try:
+                    os.link(previous, target)
+                    linked += 1
+                    continue
+                except OSError:
+                    pass
+            target.write_bytes(data)
+            written += 1
+        (tmp / MANIFEST).write_text(json.dumps({"generator": "pubsite", "files": manifest},
+                                               indent=0, sort_keys=True), encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    kept = _carry_foreign(out, tmp, old) if out.is_dir() else 0
+    if out.is_dir():
+        os.rename(out, trash)
+        os.rename(tmp, out)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        os.rename(tmp, out)
+    return {"written": written, "unchanged": linked, "kept": kept}
+
+
+def _carry_foreign(out: Path, tmp: Path, old: dict[str, str]) -> int:
+    """Move what pubsite did not write (dotfiles, CNAME, .git, ...) into the new build."""
+    owned_dirs = {str(PurePosixPath(rel).parent) for rel in old}
+    owned_dirs |= {str(p) for rel in old for p in PurePosixPath(rel).parents}
+    kept = 0
+
+    def walk(rel_dir: PurePosixPath) -> None:
+        nonlocal kept
+        for entry in sorted((out / rel_dir).iterdir()):
+            rel = rel_dir / entry.name if str(rel_dir) != "." else PurePosixPath(entry.name)
+            key = str(rel)
+            if key == MANIFEST or key in old:
+                continue
+            if entry.is_dir() and not entry.is_symlink() and key in owned_dirs:
+                walk(rel)
+                continue
+            dest = tmp / key
+            if dest.exists():
+                continue  # pubsite now writes a file of that name; the new one wins
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            # Linked copies, not moves: until the swap, the old site stays whole.
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.copytree(entry, dest, symlinks=True, copy_function=_link_or_copy)
+            else:
+                _link_or_copy(str(entry), str(dest))
+            kept += 1
+
+    walk(PurePosixPath("."))
+    return kept
+
+
+def _link_or_copy(src: str, dst: str) -> str:
+    if os.path.islink(src):
+        os.symlink(os.readlink(src), dst)
+        return dst
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+    return dst
