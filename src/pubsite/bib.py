@@ -97,7 +97,8 @@ def _guess_encoding(data: bytes) -> tuple[str, str]:
 
 def _looks_cjk(data: bytes) -> bool:
     high = sum(1 for b in data if b >= 0x80)
-    return high >= 4 and high > len(data) // 50 and bool(re.search(rb"[\x81-\xfe][\x40-\xfe]", data))
+    pairs = re.search(rb"[\x81-\xfe][\x40-\xfe]", data)
+    return high >= 4 and high > len(data) // 50 and bool(pairs)
 
 
 class _LineIndex:
@@ -109,10 +110,11 @@ class _LineIndex:
 
 
 def parse(text: str, file: str, diags: Diagnostics) -> BibData:
-    import bibtexparser
     from bibtexparser import model as bm
+    from bibtexparser.entrypoint import parse_string
 
-    library = bibtexparser.parse_string(text, parse_stack=[])
+    # An empty parse stack keeps values raw (braces, quotes, `#`): resolved below.
+    library = parse_string(text, parse_stack=[])
     lines = _LineIndex(text)
     macros: dict[str, str] = dict(_MONTH_MACROS)
     strings: dict[str, str] = {}

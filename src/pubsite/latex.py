@@ -22,7 +22,11 @@ _converter: Any = None
 def _get_converter() -> Any:
     global _converter
     if _converter is None:
-        from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+        from pylatexenc.latex2text import (
+            LatexNodes2Text,
+            MacroTextSpec,
+            get_default_latex_context_db,
+        )
         from pylatexenc.latexwalker import get_default_latex_context_db as walker_db
         from pylatexenc.macrospec import std_macro
 
@@ -46,8 +50,9 @@ def _get_converter() -> Any:
             prepend=True,
             macros=[std_macro("noopsort", False, 1)],
         )
-        _converter = (LatexNodes2Text(latex_context=db, math_mode="text",
-                                      strict_latex_spaces='based-on-source', keep_comments=False), wdb)
+        text = LatexNodes2Text(latex_context=db, math_mode="text",
+                               strict_latex_spaces="based-on-source", keep_comments=False)
+        _converter = (text, wdb)
     return _converter
 
 

@@ -303,23 +303,28 @@ class OwnerMatcher:
     keys: frozenset[tuple[str, str]]
     initial_keys: frozenset[tuple[str, str]]
     match_initials: bool
+    # The whole name in reading order, so that case changes that move BibTeX's part
+    # boundaries ("hao zhang" has von "hao") still match.
+    full_keys: frozenset[str] = frozenset()
 
     @classmethod
     def build(cls, name: str, aliases: tuple[str, ...] = (),
               match_initials: bool = False) -> OwnerMatcher:
         keys: set[tuple[str, str]] = set()
         initial_keys: set[tuple[str, str]] = set()
+        full: set[str] = set()
         for raw in (name, *aliases):
             if not raw.strip():
                 continue
             parsed, _ = decode_name(raw)
             keys.add(_key(parsed))
             initial_keys.add(_initial_key(parsed))
-        return cls(frozenset(keys), frozenset(initial_keys), match_initials)
+            full.add(_norm(parsed.first_last()))
+        return cls(frozenset(keys), frozenset(initial_keys), match_initials, frozenset(full))
 
     def matches(self, name: Name) -> bool:
         key = _key(name)
-        if key in self.keys:
+        if key in self.keys or (not name.jr and _norm(name.first_last()) in self.full_keys):
             return True
         if self.match_initials and _is_initials(name.first):
             return _initial_key(name) in self.initial_keys
@@ -362,7 +367,4 @@ def _one_edit(a: str, b: str) -> bool:
         return sum(x != y for x, y in zip(a, b, strict=True)) == 1
     if len(a) > len(b):
         a, b = b, a
-    for i in range(len(b)):
-        if a == b[:i] + b[i + 1:]:
-            return True
-    return False
+    return any(a == b[:i] + b[i + 1:] for i in range(len(b)))

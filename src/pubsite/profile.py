@@ -215,9 +215,11 @@ def _build(raw: dict[str, Any], file: str, root: Path, finder: _LineFinder,
                     'add a line: name = "Your Name"')
     owner_raw = raw.get("owner", {}) if isinstance(raw.get("owner"), dict) else {}
     aliases = owner_raw.get("aliases", [])
+    if not isinstance(aliases, list):
+        aliases = []
     owner = OwnerSpec(
         name=_s(owner_raw, "name") or name,
-        aliases=tuple(a for a in aliases if isinstance(a, str)) if isinstance(aliases, list) else (),
+        aliases=tuple(a for a in aliases if isinstance(a, str)),
         match_initials=owner_raw.get("match_initials") is True,
     )
     marks = {m.id: m for m in DEFAULT_MARKS}

@@ -9,31 +9,31 @@ STARTER_BIB = """\
 % A "*" after a name marks equal contribution; links: arxiv, code, slides, project, video,
 % pdf, or any label with links = {[label](https://...)}.
 
-@inproceedings{{example2024,
-  title      = {{An Example Paper Title}},
-  author     = {{{name}* and Ada Lovelace* and Alan Turing}},
-  booktitle  = {{Proceedings of an Example Conference}},
-  venue      = {{EXCONF}},
-  venue_note = {{Oral}},
-  year       = {{2024}},
-  arxiv      = {{2401.00001}},
-  code       = {{https://github.com/example/example}},
-}}
+@inproceedings{example2024,
+  title      = {An Example Paper Title},
+  author     = {__NAME__* and Alan Turing* and Grace Hopper},
+  booktitle  = {Proceedings of an Example Conference},
+  venue      = {EXCONF},
+  venue_note = {Oral},
+  year       = {2024},
+  arxiv      = {2401.00001},
+  code       = {https://github.com/example/example},
+}
 
-@article{{example2023,
-  title   = {{A Journal Article with an {{\\"U}}mlaut in the Title}},
-  author  = {{Grace Hopper and {name}}},
-  journal = {{Journal of Examples}},
-  year    = {{2023}},
-  award   = {{Best Paper Award}},
-  links   = {{[blog post](https://example.org/blog)}},
-}}
+@article{example2023,
+  title   = {A Journal Article with an {\\"U}mlaut in the Title},
+  author  = {Barbara Liskov and __NAME__},
+  journal = {Journal of Examples},
+  year    = {2023},
+  award   = {Best Paper Award},
+  links   = {[blog post](https://example.org/blog)},
+}
 """
 
 STARTER_PROFILE = """\
 # Your homepage. See the pubsite README for every key.
-name = "{name}"
-description = "{name}'s academic homepage."
+name = "__NAME__"
+description = "__NAME__'s academic homepage."
 email = "you@example.org"   # shown obfuscated; set email_mailto = true for a link
 
 about = \"\"\"
@@ -65,7 +65,7 @@ def init(directory: Path, name: str) -> list[str]:
         if target.exists():
             out.append(f"kept {target} (it exists already)")
             continue
-        target.write_text(template.format(name=safe_name), encoding="utf-8")
+        target.write_text(template.replace("__NAME__", safe_name), encoding="utf-8")
         out.append(f"wrote {target}")
     out.append(f"next: cd {directory} && pubsite build")
     return out

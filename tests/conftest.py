@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def _find_shared() -> Path | None:
+    for candidate in (os.environ.get("PUBSITE_SHARED"), ROOT.parent / "shared"):
+        if candidate and (Path(candidate) / "corpus").is_dir():
+            return Path(candidate)
+    return None
+
+
+SHARED = _find_shared()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/ from the current output")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def shared() -> Path:
+    if SHARED is None:
+        pytest.skip("shared/ (corpus, schemas) not found beside the checkout; "
+                    "set PUBSITE_SHARED to its path")
+    return SHARED
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the default project (publications.bib + profile.toml) in a temp folder."""
+    for name in ("publications.bib", "profile.toml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+def require_tool(name: str, reason: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} not installed: {reason} (.ci/run installs it)"
+        print(f"SKIP: {message}", file=sys.stderr)
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} must be installed in CI: {reason}")
+        pytest.skip(message)
+    return path
+
+
+def check_golden(name: str, text: str, update: bool) -> None:
+    path = GOLDEN / name
+    if update or not path.exists():
+        if not update and os.environ.get("CI"):
+            pytest.fail(f"golden file {name} is missing; run pytest --update-golden")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return
+    expected = path.read_text(encoding="utf-8")
+    assert text == expected, f"{name} differs from the golden file; review and run " \
+                             "pytest --update-golden if the change is intended"

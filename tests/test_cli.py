@@ -1,0 +1,170 @@
+"""Every command driven the way a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pubsite.cli import main
+
+COMMANDS = ["build", "validate", "export", "init"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(runner: CliRunner, command: str) -> None:
+    result = runner.invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage: main " + command in result.output or f"Usage: pubsite {command}" in \
+        result.output or "Usage:" in result.output
+    assert "--" in result.output
+
+
+def test_version(runner: CliRunner) -> None:
+    from pubsite import __version__
+
+    result = runner.invoke(main, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_build_in_project_folder(runner: CliRunner, project: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 0, result.output
+    assert (project / "_site" / "index.html").is_file()
+    assert (project / "_site" / "index.md").is_file()
+    pages = list((project / "_site" / "publications").glob("*/index.html"))
+    assert len(pages) == 15
+
+
+def test_build_markdown_only(runner: CliRunner, project: Path,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    result = runner.invoke(main, ["build", "--format", "markdown", "--out", "md"])
+    assert result.exit_code == 0, result.output
+    assert (project / "md" / "index.md").is_file()
+    assert not (project / "md" / "index.html").exists()
+
+
+def test_init_then_build_in_empty_folder(runner: CliRunner, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["init", "--name", "Ada Lovelace"])
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.output
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "_site" / "index.html").read_text()
+    assert "<strong>Ada Lovelace</strong>" in html
+    assert "Ümlaut" in html
+    assert "(* indicates equal contributions)" in html
+    # init never overwrites
+    (tmp_path / "profile.toml").write_text('name = "Changed"\n')
+    result = runner.invoke(main, ["init"])
+    assert "kept" in result.output
+    assert (tmp_path / "profile.toml").read_text() == 'name = "Changed"\n'
+
+
+def test_init_into_new_directory(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "new" / "site"
+    result = runner.invoke(main, ["init", str(target)])
+    assert result.exit_code == 0
+    assert (target / "publications.bib").is_file() and (target / "profile.toml").is_file()
+
+
+def test_broken_entry_is_reported_with_line_and_exit_1(runner: CliRunner, project: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    bib = project / "publications.bib"
+    lines = bib.read_text().splitlines()
+    broken_line = len(lines) + 2
+    bib.write_text("\n".join(lines) + "\n\n@article{broken,\n  title = {Unclosed\n")
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 1
+    assert f"publications.bib:{broken_line}" in result.output
+    assert "Traceback" not in result.output
+    assert not (project / "_site").exists()
+
+
+def test_unknown_toml_key_names_file_and_line(runner: CliRunner, project: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    prof = project / "profile.toml"
+    text = prof.read_text().replace('heading = "Publications"',
+                                    'heading = "Publications"\nname_styel = "initials"')
+    prof.write_text(text)
+    line = text.splitlines().index('name_styel = "initials"') + 1
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 1
+    assert f"profile.toml:{line}" in result.output
+    assert "name_styel" in result.output and "did you mean 'name_style'" in result.output
+
+
+def test_missing_file_is_exit_2(runner: CliRunner, tmp_path: Path,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 2
+    assert "not found" in result.output and "pubsite init" in result.output
+    result = runner.invoke(main, ["validate", "--bib", "nope.bib"])
+    assert result.exit_code == 2
+
+
+def test_bad_option_is_exit_2(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["build", "--format", "pdf"])
+    assert result.exit_code == 2
+    assert "Invalid value" in result.output
+
+
+def test_validate_clean_default(runner: CliRunner, project: Path,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    result = runner.invoke(main, ["validate"])
+    assert result.exit_code == 0, result.output
+    assert "no problems found" in result.output
+    result = runner.invoke(main, ["validate", "--format", "json"])
+    assert json.loads(result.output) == []
+
+
+def test_export_json_shape(runner: CliRunner, project: Path,
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    result = runner.invoke(main, ["export", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    pubs = data["publications"]
+    assert len(pubs) == 15
+    alpa = next(p for p in pubs if p["key"] == "zheng2022alpa")
+    assert alpa["type"] == "inproceedings"
+    assert alpa["venue"] == "OSDI 2022"
+    assert alpa["links"][0] == {"label": "arXiv", "url": "https://arxiv.org/abs/2201.12023"}
+    owner = alpa["authors"][2]
+    assert owner == {"first": "Hao", "von": "", "last": "Zhang", "jr": "", "owner": True,
+                     "marks": ["equal"], "others": False}
+    assert sum(a["owner"] for p in pubs for a in p["authors"]) == 15
+
+
+def test_export_to_file_and_selection(runner: CliRunner, project: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    result = runner.invoke(main, ["export", "--format", "json", "-o", "out.json",
+                                  "--since", "2020", "--until", "2021"])
+    assert result.exit_code == 0
+    years = {p["year"] for p in json.loads((project / "out.json").read_text())["publications"]}
+    assert years == {"2020", "2021"}
+    result = runner.invoke(main, ["export", "--format", "markdown", "--selected"])
+    assert result.exit_code == 0
+    assert result.output.count("- **") == 4
+
+
+def test_python_dash_m_and_console_script(project: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "pubsite", "validate"], cwd=project,
+                            capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+    assert result.returncode == 0, result.stderr
+    assert "no problems found" in result.stdout

@@ -1,0 +1,156 @@
+"""BibTeX's name grammar, decoding, marks and owner matching."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pubsite import names
+from pubsite.model import Name
+
+from conftest import SHARED
+
+
+def _cases(filename: str) -> list[dict[str, object]]:
+    if SHARED is None:
+        return []
+    return list(json.loads((SHARED / "corpus" / filename).read_text()))
+
+
+NAME_CASES = _cases("names.json")
+AND_CASES = _cases("names_split_and.json")
+
+
+def test_corpus_tables_are_present(shared: Path) -> None:
+    assert len(NAME_CASES) == 178
+    assert len(AND_CASES) == 44
+
+
+@pytest.mark.parametrize("case", NAME_CASES, ids=[str(c["input"]) for c in NAME_CASES])
+def test_name_parts_as_bibtex_gives_them(case: dict[str, object]) -> None:
+    parts = names.split_name(str(case["input"]))
+    assert list(parts.first) == case["first"]
+    assert list(parts.von) == case["von"]
+    assert list(parts.last) == case["last"]
+    assert list(parts.jr) == case["jr"]
+
+
+@pytest.mark.parametrize("case", AND_CASES, ids=[repr(c["input"]) for c in AND_CASES])
+def test_split_at_and(case: dict[str, object]) -> None:
+    assert names.split_authors(str(case["input"])) == case["expected"]
+
+
+# Hard names: raw BibTeX -> decoded parts (first, von, last, jr).
+HARD_NAMES = [
+    ('M{\\"u}ller, Hans', ("Hans", "", "Müller", "")),
+    ('Hans M\\"{u}ller', ("Hans", "", "Müller", "")),
+    ("Paul Erd{\\H{o}}s", ("Paul", "", "Erdős", "")),
+    ("Nguy{\\~{\\^e}}n Văn An", ("Nguyễn Văn", "", "An", "")),
+    ("S{\\o}ren Kierkegaard", ("Søren", "", "Kierkegaard", "")),
+    ("{\\AA}ngstr{\\\"o}m, Anders", ("Anders", "", "Ångström", "")),
+    ("{\\relax Ch}ristopher Manning", ("Christopher", "", "Manning", "")),
+    ("D{\\'{\\i}}az, Jos{\\'e}", ("José", "", "Díaz", "")),
+    ("Ludwig van Beethoven", ("Ludwig", "van", "Beethoven", "")),
+    ("van der Waals, Johannes Diderik", ("Johannes Diderik", "van der", "Waals", "")),
+    ("Jean de La Fontaine", ("Jean", "de", "La Fontaine", "")),
+    ("Ford, Jr., Henry", ("Henry", "", "Ford", "Jr.")),
+    ("{Barnes and Noble}", ("", "", "Barnes and Noble", "")),
+    ("{Wachter-Zeh}, Antonia", ("Antonia", "", "Wachter-Zeh", "")),
+    ("Halıcıoğlu, Taner", ("Taner", "", "Halıcıoğlu", "")),
+    ("Müller, Hans", ("Hans", "", "Müller", "")),
+    ("Torralba-Agell, Adrià,", ("Adrià", "", "Torralba-Agell", "")),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), HARD_NAMES, ids=[h[0] for h in HARD_NAMES])
+def test_hard_names_decode(raw: str, expected: tuple[str, str, str, str]) -> None:
+    name, _ = names.decode_name(raw)
+    assert (name.first, name.von, name.last, name.jr) == expected
+
+
+def test_trailing_comma_warns_but_keeps_the_name() -> None:
+    _, warnings = names.decode_name("Torralba-Agell, Adrià,")
+    assert warnings == ("trailing comma in name",)
+    _, warnings = names.decode_name("Chong, B. M., Specia, L., & Mitkov, R.")
+    assert warnings == ("too many commas in name",)
+
+
+SYMBOLS = (("*", "equal"), ("†", "corresponding"), ("‡", "advisee"))
+
+
+@pytest.mark.parametrize(("raw", "clean", "marks"), [
+    ("Yang Song*", "Yang Song", ("equal",)),
+    ("Song*, Yang", "Song*, Yang", ()),  # a mark inside the name is not at an end
+    ("Yang Song∗", "Yang Song", ("equal",)),
+    ("Yang Song$^*$", "Yang Song", ("equal",)),
+    ("Yang Song\\textsuperscript{*}", "Yang Song", ("equal",)),
+    ("Yang Song$^\\dagger$", "Yang Song", ("corresponding",)),
+    ("Yang Song*†", "Yang Song", ("corresponding", "equal")),
+    ("*Yang Song", "Yang Song", ("equal",)),
+    ("Yixin Wu (co-first author)", "Yixin Wu", ("equal",)),
+    ("Ada Lovelace‡", "Ada Lovelace", ("advisee",)),
+    ("Plain Name", "Plain Name", ()),
+])
+def test_marks_come_off_the_name(raw: str, clean: str, marks: tuple[str, ...]) -> None:
+    got_clean, got_marks = names.extract_marks(raw, SYMBOLS)
+    assert got_clean == clean
+    assert sorted(got_marks) == sorted(marks)
+
+
+def test_annotations() -> None:
+    assert names.parse_annotations("1=equal;2=equal, corresponding; 3:family=highlight") == {
+        1: ("equal",), 2: ("equal", "corresponding"), 3: ("highlight",)}
+
+
+def _n(raw: str) -> Name:
+    return names.decode_name(raw)[0]
+
+
+class TestOwner:
+    matcher = names.OwnerMatcher.build("Hao Zhang")
+
+    @pytest.mark.parametrize("raw", ["Hao Zhang", "Zhang, Hao", "hao zhang", "ZHANG, HAO",
+                                     "Hao~Zhang", "{Hao} {Zhang}"])
+    def test_matches(self, raw: str) -> None:
+        assert self.matcher.matches(_n(raw))
+
+    @pytest.mark.parametrize("raw", ["Haoran Zhang", "Hao Zhan", "Hao Zhang Jr", "H. Zhang",
+                                     "Zhang Hao", "Hao Zheng"])
+    def test_does_not_match(self, raw: str) -> None:
+        assert not self.matcher.matches(_n(raw))
+
+    def test_initials_only_when_allowed(self) -> None:
+        allowed = names.OwnerMatcher.build("Hao Zhang", match_initials=True)
+        assert allowed.matches(_n("H. Zhang"))
+        assert allowed.matches(_n("Zhang, H."))
+        assert not allowed.matches(_n("J. Zhang"))
+        assert not allowed.matches(_n("Haoran Zhang"))
+
+    def test_aliases_and_accents(self) -> None:
+        m = names.OwnerMatcher.build("Jürgen Müller", aliases=("J. Mueller", "Juergen Mueller"))
+        assert m.matches(_n('J{\\"u}rgen M{\\"u}ller'))
+        assert m.matches(_n("Müller, Jürgen"))
+        assert m.matches(_n("Juergen Mueller"))
+        assert not m.matches(_n("Jurgen Muller"))
+
+    def test_hyphen_and_space_are_alike(self) -> None:
+        m = names.OwnerMatcher.build("Jean-Paul Sartre")
+        assert m.matches(_n("Jean Paul Sartre"))
+        assert m.matches(_n("Sartre, Jean-Paul"))
+
+    @pytest.mark.parametrize(("raw", "why"), [
+        ("Zhang Hao", "reversed"),
+        ("H. Zhang", "initial"),
+        ("Hao Zhnag", None),
+        ("Hoa Zhang", None),
+        ("Hao Zhan", "one letter"),
+    ])
+    def test_near_misses(self, raw: str, why: str | None) -> None:
+        found = self.matcher.near_miss(_n(raw))
+        if why is None:
+            # two-letter swaps are not one edit; they are reported as "owner missing"
+            assert found is None or "one letter" in found
+        else:
+            assert found is not None and why in found
