@@ -82,7 +82,9 @@ SYMBOLS = (("*", "equal"), ("†", "corresponding"), ("‡", "advisee"))
 
 @pytest.mark.parametrize(("raw", "clean", "marks"), [
     ("Yang Song*", "Yang Song", ("equal",)),
-    ("Song*, Yang", "Song*, Yang", ()),  # a mark inside the name is not at an end
+    ("Song*, Yang", "Song, Yang", ("equal",)),
+    ("Einstein*†, A.", "Einstein, A.", ("equal", "corresponding")),
+    ("Ada Lovelace{*}", "Ada Lovelace", ("equal",)),
     ("Yang Song∗", "Yang Song", ("equal",)),
     ("Yang Song$^*$", "Yang Song", ("equal",)),
     ("Yang Song\\textsuperscript{*}", "Yang Song", ("equal",)),

@@ -223,10 +223,10 @@ _PHRASES = [
 
 @lru_cache(maxsize=65536)
 def extract_marks(raw: str, symbols: tuple[tuple[str, str], ...]) -> tuple[str, tuple[str, ...]]:
-    """Take contribution marks off the ends of a raw name.
+    """Take contribution marks off the ends of a raw name and of each of its comma parts.
 
-    `symbols` maps a mark symbol to its id (from the profile). Returns the cleaned name and
-    the mark ids in the order written.
+    `symbols` maps a mark symbol to its id (from the profile), longest first. Returns the
+    cleaned name and the mark ids, each once, in the order found.
     """
     if not _might_have_mark(raw, symbols):
         return raw, ()
@@ -239,28 +239,35 @@ def extract_marks(raw: str, symbols: tuple[tuple[str, str], ...]) -> tuple[str, 
         if m:
             found.append(mark_id)
             text = text[: m.start()]
-    by_symbol = dict(symbols)
+    parts = [_strip_symbols(part, symbols, found) for part in _split_commas(text)]
+    cleaned = ",".join(parts).strip(_WS)
+    return cleaned, tuple(dict.fromkeys(found))
+
+
+def _strip_symbols(part: str, symbols: tuple[tuple[str, str], ...], found: list[str]) -> str:
+    lead = part[: len(part) - len(part.lstrip(_WS))]
+    text = part.strip(_WS)
+    head: list[str] = []
+    tail: list[str] = []  # taken off the end, so kept in reverse to restore written order
     changed = True
-    text = text.strip(_WS)
     while changed and text:
         changed = False
         for sym, mark_id in symbols:
-            if text.endswith(sym) and not text.endswith("\\" + sym):
+            braced = "{" + sym + "}"
+            if text.endswith(braced):
+                text = text[: -len(braced)].rstrip(_WS + "~")
+                tail.insert(0, mark_id)
+            elif text.endswith(sym) and not text.endswith("\\" + sym):
                 text = text[: -len(sym)].rstrip(_WS + "~")
-                found.append(mark_id)
-                changed = True
+                tail.insert(0, mark_id)
             elif text.startswith(sym):
                 text = text[len(sym):].lstrip(_WS + "~")
-                found.append(mark_id)
-                changed = True
-    # A braced group that is only a symbol ("{*}") is a mark too.
-    for sym, mark_id in by_symbol.items():
-        wrapped = "{" + sym + "}"
-        if text.endswith(wrapped):
-            text = text[: -len(wrapped)].rstrip(_WS)
-            found.append(mark_id)
-    ordered = tuple(dict.fromkeys(found))
-    return text, ordered
+                head.append(mark_id)
+            else:
+                continue
+            changed = True
+    found.extend(head + tail)
+    return lead + text
 
 
 def _might_have_mark(raw: str, symbols: tuple[tuple[str, str], ...]) -> bool:

@@ -1,0 +1,87 @@
+"""Every real-world file of shared/corpus/real builds, and no entry is lost for its names."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pubsite.cli import main
+
+from conftest import SHARED
+from helpers import publications
+
+REAL = sorted((SHARED / "corpus" / "real").glob("*.bib")) if SHARED else []
+
+
+def _profile(folder: Path, name: str, extra: str = "") -> Path:
+    path = folder / "profile.toml"
+    path.write_text(f'name = "{name}"\n{extra}', encoding="utf-8")
+    return path
+
+
+def _expected_entries(path: Path) -> int:
+    """Entries as bibtexparser itself sees them, counting the ones it sets aside."""
+    from bibtexparser import model as bm
+    from bibtexparser.entrypoint import parse_string
+
+    data = path.read_bytes().decode("utf-8", errors="replace")
+    lib = parse_string(data, parse_stack=[])
+    count = len(lib.entries)
+    for block in lib.failed_blocks:
+        if isinstance(getattr(block, "ignore_error_block", None), bm.Entry):
+            count += 1
+    return count
+
+
+@pytest.mark.parametrize("bib", REAL, ids=[p.name for p in REAL])
+def test_real_file_builds_without_losing_entries(bib: Path, tmp_path: Path) -> None:
+    profile = _profile(tmp_path, "Jane Doe")
+    out = tmp_path / "site"
+    result = CliRunner().invoke(main, ["build", "--bib", str(bib), "--profile", str(profile),
+                                       "--out", str(out), "--keep-going"])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    pubs = publications((out / "index.html").read_text())
+    assert len(pubs) == _expected_entries(bib)
+
+
+def _build(tmp_path: Path, bib: Path, name: str, extra: str = "") -> list[dict[str, object]]:
+    profile = _profile(tmp_path, name, extra)
+    out = tmp_path / "site"
+    result = CliRunner().invoke(main, ["build", "--bib", str(bib), "--profile", str(profile),
+                                       "--out", str(out), "--keep-going"])
+    assert result.exit_code == 0, result.output
+    return publications((out / "index.html").read_text())
+
+
+def test_yang_song_stars_become_marks(shared: Path, tmp_path: Path) -> None:
+    bib = shared / "corpus" / "real" / "yang-song_papers.bib"
+    raw_starred = re.findall(r"author\s*=\s*\{[^}]*\*", bib.read_text())
+    pubs = _build(tmp_path, bib, "Yang Song")
+    starred = [p for p in pubs if "*" in str(p["authors"])]
+    assert len(starred) == len(raw_starred) == 5
+    for p in starred:
+        assert p["legend"] == "(* indicates equal contributions)"
+    assert all(p["legend"] == "" for p in pubs if "*" not in str(p["authors"]))
+    # The owner is bold wherever he is an author, star or not.
+    assert sum(1 for p in pubs if p["bold"]) >= 35
+    assert any(p["bold"] == ["Yang Song"] and "Yang Song*" in str(p["authors"])
+               for p in pubs)
+    # The two different papers under one key are both there.
+    titles = [str(p["title"]) for p in pubs]
+    assert any(t.startswith("Anytime Sampling for Autoregressive Models") for t in titles)
+
+
+def test_al_folio_marks_and_owner(shared: Path, tmp_path: Path) -> None:
+    pubs = _build(tmp_path, shared / "corpus" / "real" / "al-folio_papers.bib",
+                  "Albert Einstein", "[owner]\nmatch_initials = true\n")
+    epr = next(p for p in pubs if "Einstein*†, A." not in str(p["authors"])
+               and "Podolsky" in str(p["authors"]))
+    assert epr["authors"] == "A. Einstein*†, B. Podolsky*, N. Rosen*"
+    assert epr["legend"] == \
+        "(* indicates equal contributions; † indicates corresponding author)"
+    assert epr["bold"] == ["A. Einstein"]
+    assert all(p["bold"] for p in pubs if "Einstein" in str(p["authors"]))
