@@ -9,6 +9,7 @@ blocks, and 1-based line numbers computed from the text itself.
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +114,8 @@ def parse(text: str, file: str, diags: Diagnostics) -> BibData:
     from bibtexparser import model as bm
     from bibtexparser.entrypoint import parse_string
 
+    # bibtexparser logs each failed block; they all become diagnostics here instead.
+    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     # An empty parse stack keeps values raw (braces, quotes, `#`): resolved below.
     library = parse_string(text, parse_stack=[])
     lines = _LineIndex(text)
@@ -159,13 +162,16 @@ def parse(text: str, file: str, diags: Diagnostics) -> BibData:
 
 
 def _failed_block(block: object, file: str, line: int, raw: str, diags: Diagnostics) -> None:
-    error = str(getattr(block, "error", "")) or "unreadable block"
+    if re.match(r"\s*@\s*comment\b", raw, re.IGNORECASE):
+        return  # BibTeX ignores @comment whatever follows it
+    exc = getattr(block, "error", None)
+    error = str(getattr(exc, "abort_reason", "") or exc or "") or "unreadable block"
+    error = " ".join(error.split())
     head = raw.strip().splitlines()[0][:60] if raw.strip() else ""
     m = re.match(r"@\s*(\w+)\s*[{(]\s*([^,\s]*)", raw.strip())
     key = m.group(2) if m and m.group(2) else None
-    if raw.count("{") != raw.count("}"):
-        message = f"unbalanced braces in this block ({raw.count('{')} opening, " \
-                  f"{raw.count('}')} closing); it was skipped: {head}"
+    if "end of file" in error or "closing" in error or "Unexpected block start" in error:
+        message = f"this entry is not closed ({error}); it was skipped: {head}"
         hint = "close every { with a }; an entry must end with } before the next @"
         rule = "unbalanced-braces"
     else:

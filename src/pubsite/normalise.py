@@ -70,7 +70,7 @@ class Normaliser:
             year = f["date"].strip()[:4]
         year = latex.decode(year) if year else ""
         links, arxiv = self.links(e)
-        doi = _clean_doi(f.get("doi", ""))
+        doi = clean_doi(f.get("doi", ""))
         extra = tuple((k, latex.decode(f[k])) for k in TEXT_FIELDS if f.get(k))
         return Publication(
             key=e.key,
@@ -273,7 +273,7 @@ def _month(value: str) -> int | None:
     return None
 
 
-def _clean_doi(value: str) -> str:
+def clean_doi(value: str) -> str:
     v = urls.clean_bib_url(value)
     return re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", v, flags=re.I).strip()
 

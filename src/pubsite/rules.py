@@ -1,15 +1,21 @@
-"""Checks on the raw entries that are not part of reading them: required fields, formats.
+"""Checks on the raw entries beyond reading them: required fields, formats, suspicious text.
 
-Both `validate` and `build` run them, through the same pipeline.
+Both `validate` and `build` run them through the same pipeline, so the two never disagree.
 """
 
 from __future__ import annotations
 
-from pubsite.bib import BibData
+import re
+from difflib import get_close_matches
+from typing import Any
+
+from pubsite import latex, names
+from pubsite.bib import MONTHS, BibData, RawEntry
 from pubsite.errors import Diagnostics
+from pubsite.text_checks import check_text
 
 REQUIRED = {
-    "article": (("author",), ("title",), ("journal", "journaltitle"), ("year", "date")),
+    "article": (("author",), ("title",), ("journal", "journaltitle", "venue"), ("year", "date")),
     "inproceedings": (("author",), ("title",), ("booktitle", "venue"), ("year", "date")),
     "conference": (("author",), ("title",), ("booktitle", "venue"), ("year", "date")),
     "book": (("author", "editor"), ("title",), ("publisher",), ("year", "date")),
@@ -23,12 +29,164 @@ REQUIRED = {
     "unpublished": (("author",), ("title",), ("note",)),
 }
 
+ENTRY_TYPES = frozenset({
+    *REQUIRED, "booklet", "manual", "proceedings", "online", "report", "thesis", "patent",
+    "periodical", "mvbook", "mvcollection", "mvproceedings", "mvreference", "bookinbook",
+    "suppbook", "collection", "suppcollection", "reference", "inreference", "dataset",
+    "software", "electronic", "www", "webpage", "standard", "artwork", "audio", "video",
+    "music", "image", "movie", "performance", "letter", "commentary", "jurisdiction",
+    "legislation", "legal", "review", "suppperiodical", "set", "xdata", "customa",
+    "customb", "customc", "customd", "custome", "customf", "preprint",
+})
+
+# Standard BibTeX, common extensions, biblatex, and the fields of pubsite and al-folio.
+KNOWN_FIELDS = frozenset("""
+address annote author booktitle chapter crossref edition editor howpublished
+institution journal key month note number organization pages publisher school series
+title type volume year abstract keywords url doi eprint archiveprefix primaryclass
+eprinttype eprintclass isbn issn file urldate language copyright timestamp biburl
+bibsource date journaltitle subtitle titleaddon location pagetotal eventtitle eventdate
+venue issue version addendum pubstate ids related shorttitle shortjournal translator
+langid hyphenation acknowledgement bibdate coden lccn mrclass mrnumber zmnumber
+fjournal acmid numpages articleno month_numeric author+an editor+an issn-l sorttitle
+sortname sortyear volumes booksubtitle booktitleaddon maintitle mainsubtitle
+maintitleaddon origlanguage origpublisher origlocation origdate origtitle annotator
+commentator introduction foreword afterword editora editorb editorc editoratype
+editorbtype editorctype bookauthor holder indextitle indexsorttitle journalsubtitle
+issuetitle issuesubtitle eventtitleaddon library execute options presort shorthand
+shortauthor shorteditor shortseries usera userb userc userd usere userf verba verbb
+verbc xdata xref gender pagination bookpagination nameaddon label sortkey entrysubtype
+venue_note award also links arxiv code slides project presentation video pdf poster
+blog website proceedings html supp selected kind status abbr bibtex_show preview
+dimensions altmetric google_scholar_id award_name additional_info annotation
+""".split())
+
+_YEAR = re.compile(r"^\d{4}$")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?(/(\d{4}(-\d{2}(-\d{2})?)?)?)?$")
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_ARXIV = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
+_LOST_FIELD = re.compile(r"^\s*([A-Za-z][\w\-]*)\s*=\s*[{\"\d]", re.M)
+_MONTH_NAMES = {m.lower() for m in MONTHS} | {m[:3].lower() for m in MONTHS} | \
+    {m[:3].lower() + "." for m in MONTHS}
+_TITLE_KEY = re.compile(r"[\W_]+")
+
 
 def check_bib(data: BibData, diags: Diagnostics) -> None:
+    for line, comment in data.comments:
+        m = _LOST_FIELD.search(comment)
+        if m:
+            offset = comment.count("\n", 0, m.start())
+            diags.warning("lost-field", data.file, line + offset,
+                          f"'{m.group(0).strip()}' stands outside any entry and is ignored",
+                          "move it inside the entry above (is a closing brace too early, or "
+                          "a comma missing?)")
+    seen_doi: dict[str, RawEntry] = {}
+    seen_arxiv: dict[str, RawEntry] = {}
+    seen_title: dict[tuple[str, str, str], RawEntry] = {}
     for e in data.entries:
-        required = REQUIRED.get(e.entry_type, (("title",),))
-        for options in required:
-            if not any(e.fields.get(f, "").strip() for f in options):
-                diags.warning("missing-field", e.file, e.line,
-                         f"@{e.entry_type}{{{e.key}}} has no {' or '.join(options)}",
-                         f"add {options[0]} = {{...}} to the entry", key=e.key)
+        _check_entry(e, diags)
+        _check_duplicate_work(e, seen_doi, seen_arxiv, seen_title, diags)
+
+
+def _check_entry(e: RawEntry, diags: Diagnostics) -> None:
+    if e.entry_type not in ENTRY_TYPES:
+        close = get_close_matches(e.entry_type, sorted(ENTRY_TYPES), n=1, cutoff=0.7)
+        diags.warning("unknown-entry-type", e.file, e.line,
+                      f"@{e.entry_type} is not a BibTeX or biblatex entry type ({e.key})",
+                      f"did you mean @{close[0]}?" if close else "use @misc for other works",
+                      key=e.key)
+    for options in REQUIRED.get(e.entry_type, (("title",),)):
+        if not any(e.fields.get(f, "").strip() for f in options):
+            diags.warning("missing-field", e.file, e.line,
+                          f"@{e.entry_type}{{{e.key}}} has no {' or '.join(options)}",
+                          f"add {options[0]} = {{...}} to the entry", key=e.key)
+    for name, value in e.fields.items():
+        if name not in KNOWN_FIELDS:
+            close = get_close_matches(name, sorted(KNOWN_FIELDS), n=1, cutoff=0.8)
+            if close:
+                diags.warning("unknown-field", e.file, e.field_line(name),
+                              f"field '{name}' in {e.key} is not one pubsite or BibTeX knows",
+                              f"did you mean '{close[0]}'?", key=e.key)
+        if value:
+            check_text(value, name, e, diags)
+    _check_formats(e, diags)
+
+
+def _check_formats(e: RawEntry, diags: Diagnostics) -> None:
+    f = e.fields
+    year = f.get("year", "").strip()
+    if year and not _YEAR.match(latex.decode(year)):
+        diags.warning("year-format", e.file, e.field_line("year"),
+                      f"year '{year}' of {e.key} is not a four-digit year",
+                      "write year = {2024}; put 'to appear' in note or pubstate")
+    month = f.get("month", "").strip()
+    if month and not (month.isdigit() and 1 <= int(month) <= 12) and \
+            month.lower() not in _MONTH_NAMES:
+        diags.warning("month-format", e.file, e.field_line("month"),
+                      f"month '{month}' of {e.key} is not a month",
+                      "write month = oct (no braces) or month = {10}", key=e.key)
+    date = f.get("date", "").strip()
+    if date and not _DATE.match(date):
+        diags.warning("date-format", e.file, e.field_line("date"),
+                      f"date '{date}' of {e.key} is not an ISO 8601 date",
+                      "write date = {2024-05-17} (or 2024-05, or 2024)", key=e.key)
+    doi = f.get("doi", "").strip()
+    if doi:
+        from pubsite.normalise import clean_doi
+
+        if not _DOI.match(clean_doi(doi)):
+            diags.warning("doi-format", e.file, e.field_line("doi"),
+                          f"doi '{doi}' of {e.key} is not a DOI",
+                          "a DOI looks like 10.1145/2901318.2901323 (no https://doi.org/)",
+                          key=e.key)
+    arxiv = f.get("arxiv", "").strip() or (
+        f.get("eprint", "").strip() if f.get("archiveprefix", "").lower() == "arxiv" else "")
+    if arxiv:
+        ident = re.sub(r"^(?:arxiv:|https?://arxiv\.org/(?:abs|pdf)/)", "", arxiv, flags=re.I)
+        ident = ident.removesuffix(".pdf")
+        if not _ARXIV.match(ident):
+            field = "arxiv" if f.get("arxiv") else "eprint"
+            diags.warning("arxiv-format", e.file, e.field_line(field),
+                          f"arXiv id '{arxiv}' of {e.key} is not an arXiv identifier",
+                          "write arxiv = {2201.12023} or {hep-th/9901001}", key=e.key)
+
+
+def _differ_in_place(a: RawEntry, b: RawEntry) -> bool:
+    """Serial columns share titles; a different issue or page range is a different work."""
+    for field in ("volume", "number", "pages"):
+        x, y = a.fields.get(field, "").strip(), b.fields.get(field, "").strip()
+        if x and y and x != y:
+            return True
+    return False
+
+
+def _check_duplicate_work(e: RawEntry, seen_doi: dict[str, RawEntry],
+                          seen_arxiv: dict[str, RawEntry],
+                          seen_title: dict[tuple[str, str, str], RawEntry],
+                          diags: Diagnostics) -> None:
+    checks: list[tuple[str, dict[Any, RawEntry], object]] = []
+    doi = e.fields.get("doi", "").strip().lower()
+    if doi:
+        checks.append(("DOI", seen_doi, doi))
+    arxiv = e.fields.get("arxiv", "").strip().lower()
+    if arxiv:
+        checks.append(("arXiv id", seen_arxiv, re.sub(r"v\d+$", "", arxiv)))
+    title = e.fields.get("title", "")
+    if title:
+        # Generic titles ("Editorial") repeat across different works; the first author's
+        # family name and the year make a match likely to be the same work.
+        authors = names.split_authors(e.fields.get("author", ""))
+        first = names.decode_name(authors[0])[0].last.casefold() if authors else ""
+        key = (_TITLE_KEY.sub("", latex.decode(title).casefold()), e.fields.get("year", ""),
+               first)
+        checks.append(("title, year and first author", seen_title, key))
+    for what, seen, value in checks:
+        other = seen.get(value)
+        if other is not None and what.startswith("title") and _differ_in_place(e, other):
+            continue
+        if other is not None and other.key != e.key:
+            diags.warning("duplicate-work", e.file, e.line,
+                          f"{e.key} has the same {what} as {other.key} (line {other.line})",
+                          "keep one entry per work; merge their fields", key=e.key)
+            return
+        seen.setdefault(value, e)

@@ -1,0 +1,111 @@
+"""Checks of field text: mojibake, control and bidi characters, dangerous LaTeX, template
+syntax. One combined pattern keeps the common case (clean text) to a single scan."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pubsite.bib import RawEntry
+    from pubsite.errors import Diagnostics
+
+_SUSPICIOUS = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+    r"|\\(?:input|include|write\d*|immediate|openin|openout|read|catcode|csname|def|"
+    r"newwrite|newread|directlua|special|usepackage|loop)(?![a-zA-Z])"
+    r"|\^\^[0-9a-f]{2}|\^\^[@-_]"
+    # Only braces that survive into the output: escaped ones, and "{%" (LaTeX would read
+    # a comment there); "{{" alone is BibTeX's ordinary case protection.
+    r"|\\\{\s*\\?\{|\{\s*\\\{|\\?\{%"
+)
+_BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Characters that appear when UTF-8 is read in a legacy code page.
+_MOJIBAKE_HINT = re.compile(
+    r"[ÃÂâÅÄÆÐÑ][\x80-\xbf\u0152-\u2122]|[\u0e00-\u0e7f][\u0152-\u2122\x80-\xff]|ฤ|๐Ÿ|â€")
+
+
+def check_text(value: str, field: str, e: RawEntry, diags: Diagnostics) -> None:
+    if value.isascii():
+        if _SUSPICIOUS.search(value):
+            _suspicious(value, field, e, diags)
+        return
+    if _SUSPICIOUS.search(value):
+        _suspicious(value, field, e, diags)
+    if _MOJIBAKE_HINT.search(value):
+        fixed = repair_mojibake(value)
+        if fixed != value:
+            diags.warning("mojibake", e.file, e.field_line(field),
+                          f"{field} of {e.key} looks like garbled text (UTF-8 read in another "
+                          "encoding)", f"replace it with: {fixed[:200]}", key=e.key)
+
+
+def _suspicious(value: str, field: str, e: RawEntry, diags: Diagnostics) -> None:
+    line = e.field_line(field)
+    seen: set[str] = set()
+    for m in _SUSPICIOUS.finditer(value):
+        hit = m.group(0)
+        if hit in _BIDI:
+            rule, severity = "bidi-character", "error"
+            message = f"{field} of {e.key} holds an invisible bidirectional control " \
+                      f"U+{ord(hit):04X} that can reorder the text shown"
+            hint = "delete it (it is invisible in most editors)"
+        elif len(hit) == 1:
+            rule, severity = "control-character", "error"
+            message = f"{field} of {e.key} holds the control character U+{ord(hit):04X}"
+            hint = "delete it; it was probably pasted from a PDF"
+        elif "{" in hit:
+            rule, severity = "template-syntax", "warning"
+            message = f"{field} of {e.key} contains '{hit}', which Jekyll and Hugo read as " \
+                      "template syntax"
+            hint = "pubsite escapes it in its own output; wrap it in {% raw %}...{% endraw %}" \
+                   " where you paste the text into a Jekyll or Hugo page yourself"
+        else:
+            rule, severity = "dangerous-latex", "warning"
+            message = f"{field} of {e.key} contains the TeX primitive '{hit}', which can " \
+                      "read or write files when the CV is compiled"
+            hint = "remove it; pubsite's LaTeX export prints it as text, but other tools " \
+                   "may not"
+        if rule in seen:
+            continue
+        seen.add(rule)
+        if severity == "error":
+            diags.error(rule, e.file, line, message, hint, key=e.key)
+        else:
+            diags.warning(rule, e.file, line, message, hint, key=e.key)
+
+
+def _legacy_bytes(text: str) -> bytes | None:
+    """Bytes of `text` read back through the code pages that mojibake comes from."""
+    out = bytearray()
+    for ch in text:
+        if ord(ch) < 0x80:
+            out.append(ord(ch))
+            continue
+        for enc in ("cp874", "cp1252", "latin-1"):
+            try:
+                out += ch.encode(enc)
+                break
+            except UnicodeEncodeError:
+                continue
+        else:
+            return None
+    return bytes(out)
+
+
+def repair_mojibake(text: str) -> str:
+    import ftfy
+
+    fixed: str = ftfy.fix_encoding(text)
+    if fixed != text:
+        return fixed
+    # ftfy misses a Thai code page mixed with cp1252 (the seed's "HalฤฑcฤฑoฤŸlu").
+    raw = _legacy_bytes(text)
+    if raw is None:
+        return text
+    try:
+        candidate = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return text
+    return unicodedata.normalize("NFC", candidate)
