@@ -189,6 +189,16 @@ def _entry(block: object, file: str, line: int, raw: str, macros: dict[str, str]
     counts: dict[str, int] = {}
     for f in getattr(block, "fields", []):
         name = f.key.strip().lower()
+        if "%" in name or "\n" in name or " " in name:
+            # `%` starts no comment inside an entry; BibTeX rejects the field, we take the
+            # last word as its name and say so.
+            text = name
+            name = name.split()[-1] if name.split() else name
+            diags.warning("inline-comment", file, entry.field_line(name) if name else line,
+                          f"text before field '{name}' in {key} is not a field: "
+                          f"{' '.join(text.split()[:-1])[:60]!r}",
+                          "BibTeX has no comments inside entries: delete the text, or move it "
+                          "into a note field", key=key)
         counts[name] = counts.get(name, 0) + 1
         if name in entry.fields:
             diags.warning(

@@ -95,11 +95,14 @@ def _check_entry(e: RawEntry, diags: Diagnostics) -> None:
                       f"@{e.entry_type} is not a BibTeX or biblatex entry type ({e.key})",
                       f"did you mean @{close[0]}?" if close else "use @misc for other works",
                       key=e.key)
-    for options in REQUIRED.get(e.entry_type, (("title",),)):
-        if not any(e.fields.get(f, "").strip() for f in options):
-            diags.warning("missing-field", e.file, e.line,
-                          f"@{e.entry_type}{{{e.key}}} has no {' or '.join(options)}",
-                          f"add {options[0]} = {{...}} to the entry", key=e.key)
+    missing = [options for options in REQUIRED.get(e.entry_type, (("title",),))
+               if not any(e.fields.get(f, "").strip() for f in options)]
+    if missing:
+        what = ", ".join(" or ".join(options) for options in missing)
+        diags.warning("missing-field", e.file, e.line,
+                      f"@{e.entry_type}{{{e.key}}} has no {what}",
+                      "add " + ", ".join(f"{o[0]} = {{...}}" for o in missing) + " to the entry",
+                      key=e.key)
     for name, value in e.fields.items():
         if name not in KNOWN_FIELDS:
             close = get_close_matches(name, sorted(KNOWN_FIELDS), n=1, cutoff=0.8)
