@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pubsite import bib
 from pubsite.errors import Diagnostics
+
+from conftest import SHARED
 
 REAL = sorted((SHARED / "corpus" / "real").glob("*.bib")) if SHARED else []
 
