@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT
 
 from pubsite.cli import main
 
@@ -168,3 +169,11 @@ def test_python_dash_m_and_console_script(project: Path) -> None:
                             capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
     assert result.returncode == 0, result.stderr
     assert "no problems found" in result.stdout
+
+
+def test_pre_commit_hook_is_declared() -> None:
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hooks[0]["entry"] == "pubsite validate"
+    assert hooks[0]["id"] == "pubsite-validate"

@@ -85,3 +85,16 @@ def test_al_folio_marks_and_owner(shared: Path, tmp_path: Path) -> None:
         "(* indicates equal contributions; † indicates corresponding author)"
     assert epr["bold"] == ["A. Einstein"]
     assert all(p["bold"] for p in pubs if "Einstein" in str(p["authors"]))
+
+
+@pytest.mark.parametrize("bib", REAL, ids=[p.name for p in REAL])
+def test_real_file_validates_without_traceback(bib: Path, tmp_path: Path) -> None:
+    import json
+
+    profile = _profile(tmp_path, "Jane Doe")
+    result = CliRunner().invoke(main, ["validate", "--bib", str(bib), "--profile", str(profile),
+                                       "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+    findings = json.loads(result.output)
+    errors = [d for d in findings if d["severity"] == "error"]
+    assert (result.exit_code == 1) == bool(errors)
