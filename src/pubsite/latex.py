@@ -51,7 +51,7 @@ def _get_converter() -> Any:
             macros=[std_macro("noopsort", False, 1)],
         )
         text = LatexNodes2Text(latex_context=db, math_mode="text",
-                               strict_latex_spaces="based-on-source", keep_comments=False)
+                               strict_latex_spaces=False, keep_comments=False)
         _converter = (text, wdb)
     return _converter
 
@@ -62,16 +62,113 @@ def needs_decoding(text: str) -> bool:
     return any(lig in text for lig in _LIGATURES)
 
 
+# pylatexenc is recursive and superlinear on long input: longer text is decoded in pieces
+# cut at whitespace outside braces, which keeps the meaning and the cost linear.
+CHUNK = 4000
+
+
 @lru_cache(maxsize=65536)
 def decode(text: str) -> str:
     """Decode LaTeX markup to NFC Unicode with whitespace collapsed."""
     if needs_decoding(text):
-        text = _decode_latex(text)
+        fast = _fast_decode(text)
+        if fast is not None:
+            text = fast
+        elif len(text) > CHUNK:
+            text = " ".join(_decode_latex(piece) for piece in _pieces(text))
+        else:
+            text = _decode_latex(text)
     text = _WS.sub(" ", text).strip()
     return unicodedata.normalize("NFC", text)
 
 
+def _pieces(text: str) -> list[str]:
+    out: list[str] = []
+    depth = 0
+    start = 0
+    for i, c in enumerate(text):
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and c in " \n" and i - start >= CHUNK:
+            out.append(text[start:i])
+            start = i + 1
+        elif i - start >= CHUNK * 4 and c in " \n":
+            # Never closed at depth 0: give up on meaning, keep the cost bounded.
+            out.append(strip_braces(text[start:i]))
+            start = i + 1
+            depth = 0
+    out.append(text[start:])
+    return out
+
+
+_ACCENTS = {
+    "`": "\u0300", "'": "\u0301", "^": "\u0302", '"': "\u0308", "~": "\u0303",
+    "=": "\u0304", ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b",
+    "c": "\u0327", "k": "\u0328", "r": "\u030a", "b": "\u0331", "d": "\u0323",
+}
+_NAMED = {
+    "ss": "ß", "o": "ø", "O": "Ø", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "aa": "å",
+    "AA": "Å", "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ", "dh": "ð", "DH": "Ð", "th": "þ",
+    "TH": "Þ", "ng": "ŋ", "NG": "Ŋ", "textendash": "–", "textemdash": "—",
+}
+_NAMED_RE = re.compile(r"\\(" + "|".join(sorted(_NAMED, key=len, reverse=True))
+                       + r")(?![A-Za-z])(?:\{\}|\s*)")
+_ACCENT_RE = re.compile(r"\\([`'^\"~=.]|[uvHckrbd](?![A-Za-z]))\s*"
+                        r"(?:\{\s*(\\[ij](?![A-Za-z])\s*|[^{}\\\s])\s*\}"
+                        r"|(\\[ij](?![A-Za-z])\s*|[^{}\\\s]))")
+_ESCAPES = re.compile(r"\\([&%_#${}])")
+_PUNCT = (("---", "—"), ("--", "–"), ("``", "“"), ("''", "”"), ("~", " "))
+
+
+def _fast_decode(text: str) -> str | None:
+    """The common subset (accents, named letters, escapes, dashes, braces) without a
+    parser; None when anything else is present, for pylatexenc to handle."""
+    if "$" in text or "%" in text.replace("\\%", ""):
+        return None
+    out = text
+    for _ in range(3):  # nested accents: {\~{\^e}}
+        new = _ACCENT_RE.sub(_accent, out)
+        if new == out:
+            break
+        out = new
+    out = _NAMED_RE.sub(lambda m: _NAMED[m.group(1)], out)
+    # Escaped braces must survive the removal of grouping braces: park them meanwhile.
+    out = _ESCAPES.sub(lambda m: _PARKED.get(m.group(1), m.group(1)), out)
+    if "\\" in out:
+        return None
+    out = out.replace("{", "").replace("}", "")
+    for a, b in _PUNCT:
+        out = out.replace(a, b)
+    return out.replace("\ue000", "{").replace("\ue001", "}")
+
+
+_PARKED = {"{": "\ue000", "}": "\ue001"}
+
+
+_ACCENT_CACHE: dict[str, str] = {}
+
+
+def _accent(m: re.Match[str]) -> str:
+    whole = m.group(0)
+    found = _ACCENT_CACHE.get(whole)
+    if found is None:
+        found = _ACCENT_CACHE[whole] = _accent_uncached(m)
+    return found
+
+
+def _accent_uncached(m: re.Match[str]) -> str:
+    base = (m.group(2) or m.group(3)).strip()
+    if base in ("\\i", "\\j"):
+        base = base[1]  # an accent on a dotless i is written on i
+    return base + _ACCENTS[m.group(1)]
+
+
 def _decode_latex(text: str) -> str:
+    fast = _fast_decode(text)
+    if fast is not None:
+        return fast
     from pylatexenc.latexwalker import LatexWalker
 
     conv, wdb = _get_converter()
