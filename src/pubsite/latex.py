@@ -12,6 +12,8 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+from pubsite.cleantext import strip_invisible
+
 _LATEX_CHARS = frozenset("\\{}$~^_&%#")
 _LIGATURES = ("--", "``", "''", "!`", "?`")
 _WS = re.compile(r"\s+")
@@ -78,7 +80,7 @@ def decode(text: str) -> str:
             text = " ".join(_decode_latex(piece) for piece in _pieces(text))
         else:
             text = _decode_latex(text)
-    text = _WS.sub(" ", text).strip()
+    text = _WS.sub(" ", strip_invisible(text)).strip()
     return unicodedata.normalize("NFC", text)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from pubsite import latex, names, urls
 from pubsite.bib import MONTHS, RawEntry
+from pubsite.cleantext import strip_invisible
 from pubsite.errors import Diagnostics
 from pubsite.model import Author, Link, Name, Note, Profile, Publication, Venue
 
@@ -93,7 +94,7 @@ class Normaliser:
             ("preprint" if kind == "preprint" else "published"),
             source_file=e.file,
             source_line=e.line,
-            bibtex=e.raw.strip(),
+            bibtex=strip_invisible(e.raw.strip()),
             fields=extra,
         )
 

@@ -9,6 +9,8 @@ from difflib import get_close_matches
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pubsite import urls
+from pubsite.cleantext import strip_invisible
 from pubsite.errors import Diagnostics
 from pubsite.model import (
     Mark,
@@ -199,7 +201,7 @@ def _check(value: Any, spec: Any, path: tuple[str | int, ...], file: str, finder
 
 def _s(d: Any, key: str, default: str = "") -> str:
     v = d.get(key, default) if isinstance(d, dict) else default
-    return v if isinstance(v, str) else default
+    return strip_invisible(v) if isinstance(v, str) else default
 
 
 def _items(raw: dict[str, Any], key: str) -> list[dict[str, Any]]:
@@ -207,8 +209,38 @@ def _items(raw: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return [x for x in v if isinstance(x, dict)] if isinstance(v, list) else []
 
 
+class _Urls:
+    """Every URL of the profile passes the one allow-list; a refused one is reported and
+    left out."""
+
+    def __init__(self, file: str, finder: _LineFinder, diags: Diagnostics) -> None:
+        self.file, self.finder, self.diags = file, finder, diags
+
+    def check(self, value: str, path: tuple[str | int, ...],
+              allowed: frozenset[str] = urls.WEB_AND_MAIL) -> str:
+        if not value:
+            return ""
+        safe, why = urls.check_url(value, allowed)
+        if safe is None:
+            dotted = ".".join(str(p) for p in path)
+            self.diags.error("url-scheme", self.file, self.finder.find(path),
+                             f"'{dotted}' is refused: {why}",
+                             "use an http(s) address; the link is left out")
+            return ""
+        return safe
+
+    def markdown(self, text: str, path: tuple[str | int, ...]) -> str:
+        for m in _MD_LINK.finditer(text):
+            self.check(m.group(1) or m.group(2), path)
+        return text
+
+
+_MD_LINK = re.compile(r"\]\(\s*<?([^)\s>]*)>?[^)]*\)|<([a-zA-Z][\w+.\-]*:[^>\s]*)>")
+
+
 def _build(raw: dict[str, Any], file: str, root: Path, finder: _LineFinder,
            diags: Diagnostics) -> Profile:
+    check = _Urls(file, finder, diags)
     name = _s(raw, "name")
     if not name:
         diags.error("profile-missing", file, None, "profile has no 'name'",
@@ -244,36 +276,48 @@ def _build(raw: dict[str, Any], file: str, root: Path, finder: _LineFinder,
     photo = _s(raw, "photo")
     if photo:
         _check_path(photo, ("photo",), file, root, finder, diags)
+        photo = check.check(photo, ("photo",), urls.WEB)
     coauthors_raw = raw.get("coauthors", {})
-    coauthors = tuple((k, v) for k, v in coauthors_raw.items() if isinstance(v, str)) \
+    coauthors = tuple((k, check.check(v, ("coauthors", k), urls.WEB))
+                      for k, v in coauthors_raw.items() if isinstance(v, str)) \
         if isinstance(coauthors_raw, dict) else ()
     news = []
-    for item in _items(raw, "news"):
+    for i, item in enumerate(_items(raw, "news")):
         date = item.get("date", "")
-        news.append(NewsItem(_s(item, "text"), date.isoformat() if isinstance(date, dt.date)
-                             else str(date)))
+        news.append(NewsItem(check.markdown(_s(item, "text"), ("news", i, "text")),
+                             date.isoformat() if isinstance(date, dt.date) else str(date)))
+    base_url = _s(raw, "base_url")
+    if base_url and not re.match(r"^https?://", base_url):
+        diags.error("profile-value", file, finder.find(("base_url",)),
+                    f"base_url '{base_url}' must start with http:// or https://",
+                    'write the address the site is served from, e.g. "https://example.org/~me"')
+        base_url = ""
     return Profile(
         name=name,
         owner=owner,
-        positions=tuple(Position(_s(p, "title"), _s(p, "organization"), _s(p, "url"))
-                        for p in _items(raw, "positions")),
+        positions=tuple(Position(_s(p, "title"), _s(p, "organization"),
+                                 check.check(_s(p, "url"), ("positions", i, "url")))
+                        for i, p in enumerate(_items(raw, "positions"))),
         email=_s(raw, "email"),
         email_display=_s(raw, "email_display"),
         email_mailto=raw.get("email_mailto") is True,
         photo=photo,
         photo_alt=_s(raw, "photo_alt") or (f"Photo of {name}" if name else "Photo"),
-        about=_s(raw, "about"),
+        about=check.markdown(_s(raw, "about"), ("about",)),
         news_heading=_s(raw, "news_heading"),
         news=tuple(news),
-        sections=tuple(Section(_s(s, "title"), _s(s, "body")) for s in _items(raw, "sections")),
-        links=tuple(ProfileLink(_s(x, "label"), _s(x, "url")) for x in _items(raw, "links")),
+        sections=tuple(Section(_s(s, "title"),
+                               check.markdown(_s(s, "body"), ("sections", i, "body")))
+                       for i, s in enumerate(_items(raw, "sections"))),
+        links=tuple(ProfileLink(_s(x, "label"), url) for i, x in enumerate(_items(raw, "links"))
+                    if (url := check.check(_s(x, "url"), ("links", i, "url")))),
         coauthors=coauthors,
         marks=tuple(marks.values()),
         publications=settings,
         title=_s(raw, "title") or name,
         description=_s(raw, "description"),
         lang=_s(raw, "lang", "en") or "en",
-        base_url=_s(raw, "base_url"),
+        base_url=base_url,
         source_file=file,
     )
 

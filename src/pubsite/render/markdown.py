@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from pubsite import urls
 from pubsite.model import Publication, Site
@@ -32,7 +33,8 @@ def link(label: str, url: str) -> Md:
     safe = urls.safe_url(url, urls.WEB_AND_MAIL)
     if safe is None:
         return Md(escape(label))
-    target = safe.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
+    # Percent-encode what could end the <...> target or read as template syntax.
+    target = quote(safe, safe=":/?#[]@!$&'()*+,;=%~")
     return Md(f"[{escape(label)}](<{target}>)")
 
 

@@ -1,0 +1,361 @@
+"""Hostile input: XSS in a real browser, hostile keys, LaTeX, encodings, pathological files,
+determinism."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pubsite import templating
+from pubsite.cli import main
+
+from conftest import ROOT, StaticServer
+
+# Each payload would set window.__pwned (or add an on* handler) if it reached the page raw.
+PAYLOADS = [
+    "<script>window.__pwned=1</script>",
+    '<img src=x onerror="window.__pwned=1">',
+    '"><svg onload=window.__pwned=1>',
+    "'><img src=x onerror=window.__pwned=1>",
+    "</script><script>window.__pwned=1</script>",
+    "javascript:window.__pwned=1",
+    "JaVaScRiPt:window.__pwned=1",
+    "java\tscript:window.__pwned=1",
+    "\x01javascript:window.__pwned=1",
+    "&#106;avascript:window.__pwned=1",
+    "data:text/html,<script>window.__pwned=1</script>",
+    "[click](javascript:window.__pwned=1)",
+    "{{7*7}}",
+]
+URL_FIELDS = ["arxiv", "code", "slides", "project", "url", "pdf", "video"]
+TEXT_FIELDS = ["title", "venue", "venue_note", "award", "also", "abstract", "keywords",
+               "journal", "booktitle", "note", "doi", "publisher"]
+
+
+def _bib_value(text: str) -> str:
+    # Keep BibTeX's own syntax intact so that the payload reaches the value.
+    return text.replace("{", "\\{").replace("}", "\\}").replace("\\{\\{7*7\\}\\}",
+                                                                "\\{\\{7*7\\}\\}")
+
+
+def hostile_project(folder: Path) -> None:
+    entries = []
+    for i, payload in enumerate(PAYLOADS):
+        fields = {name: _bib_value(payload) for name in TEXT_FIELDS}
+        fields["author"] = f"Ada Lovelace and Eve {_bib_value(payload).replace(',', ' ')} Mallory"
+        fields["year"] = "2020"
+        for name in URL_FIELDS:
+            fields[name] = _bib_value(payload)
+        fields["links"] = f"[{_bib_value(payload)}]({payload.replace(')', '%29')})"
+        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items())
+        entries.append(f"@inproceedings{{k{i}<'&>,\n{body}\n}}\n")
+    (folder / "publications.bib").write_text("\n".join(entries), encoding="utf-8")
+
+    def toml_str(s: str) -> str:
+        return json.dumps(s)
+
+    p = PAYLOADS
+    lines = [
+        f"name = {toml_str('Ada Lovelace ' + p[1])}",
+        f"description = {toml_str(p[4])}",
+        f"title = {toml_str(p[0])}",
+        f"email = {toml_str('ada@example.org' + p[2])}",
+        f"photo_alt = {toml_str(p[3])}",
+        f"about = {toml_str(' '.join(p) + ' <b>raw</b> [x](javascript:alert(1))')}",
+        "[owner]",
+        'name = "Ada Lovelace"',
+        "[publications]",
+        f"heading = {toml_str(p[1])}",
+        "[coauthors]",
+        f"{toml_str('Eve Mallory')} = {toml_str(p[5])}",
+        "[marks.equal]",
+        f"symbol = {toml_str('*')}",
+        f"legend = {toml_str(p[2])}",
+    ]
+    for payload in PAYLOADS:
+        lines += ["[[positions]]", f"title = {toml_str(payload)}",
+                  f"organization = {toml_str(payload)}", f"url = {toml_str(payload)}",
+                  "[[links]]", f"label = {toml_str(payload)}", f"url = {toml_str(payload)}",
+                  "[[news]]", f"text = {toml_str(payload)}",
+                  "[[sections]]", f"title = {toml_str(payload)}", f"body = {toml_str(payload)}"]
+    (folder / "profile.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def audit(browser: Any, site: Path) -> list[str]:
+    """Load every page; report any payload that ran or any link with a refused scheme."""
+    problems: list[str] = []
+    server = StaticServer(site)
+    try:
+        page = browser.new_page()
+        pages = ["index.html", *(str(p.relative_to(site)) for p in
+                                 sorted(site.glob("publications/*/index.html")))]
+        for rel in pages:
+            page.goto(server.url + rel)
+            page.wait_for_load_state("load")
+            page.wait_for_timeout(50)
+            if page.evaluate("window.__pwned === 1"):
+                problems.append(f"{rel}: a payload ran")
+            handlers = page.evaluate("""() => [...document.querySelectorAll('*')].flatMap(
+                el => [...el.attributes].filter(a => a.name.startsWith('on'))
+                .map(a => el.tagName + '@' + a.name))""")
+            if handlers:
+                problems.append(f"{rel}: event handler attributes {handlers[:3]}")
+            scripts = page.evaluate("""() => [...document.scripts].filter(
+                s => s.type !== 'application/ld+json' && !(s.src || '').endsWith('site.js'))
+                .length""")
+            if scripts:
+                problems.append(f"{rel}: {scripts} injected script element(s)")
+            schemes = page.evaluate("""() => [...document.querySelectorAll(
+                'a[href], img[src], link[href], iframe, form[action], object, embed')]
+                .map(el => new URL(el.href || el.src || el.action || el.data || 'about:blank',
+                     location.href).protocol)""")
+            bad = sorted({s for s in schemes if s not in ("http:", "https:", "mailto:")})
+            if bad:
+                problems.append(f"{rel}: links with schemes {bad}")
+            if rel == "index.html" and "{{7*7}}" not in page.inner_text("body"):
+                problems.append("template syntax was evaluated, or the text was lost")
+        page.close()
+    finally:
+        server.close()
+    return problems
+
+
+def _build(folder: Path) -> Path:
+    result = CliRunner().invoke(main, ["build", "--bib", str(folder / "publications.bib"),
+                                       "--profile", str(folder / "profile.toml"),
+                                       "--out", str(folder / "site"), "--keep-going"])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    return folder / "site"
+
+
+@pytest.mark.browser
+def test_no_payload_runs_and_every_link_is_allowed(browser: Any, tmp_path: Path) -> None:
+    hostile_project(tmp_path)
+    site = _build(tmp_path)
+    html = (site / "index.html").read_text()
+    assert "{{7*7}}" in html
+    # every hostile entry reached the page, with its payload shown as text
+    assert html.count('<li class="pub"') == len(PAYLOADS)
+    assert html.count("&lt;script&gt;window.__pwned=1&lt;/script&gt;") >= 10
+    assert audit(browser, site) == []
+
+
+@pytest.fixture
+def unescaped(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A deliberately broken HTML renderer: autoescape off, every URL let through."""
+    import jinja2
+
+    from pubsite import urls
+
+    real = jinja2.Environment
+
+    def broken(*args: Any, **kwargs: Any) -> jinja2.Environment:
+        kwargs["autoescape"] = False
+        return real(*args, **kwargs)
+
+    templating.environment.cache_clear()
+    monkeypatch.setattr(jinja2, "Environment", broken)
+    monkeypatch.setattr(urls, "check_url", lambda url, allowed=urls.WEB: (url, ""))
+    yield
+    templating.environment.cache_clear()
+
+
+@pytest.mark.browser
+def test_the_audit_catches_an_unescaped_render(browser: Any, tmp_path: Path,
+                                               unescaped: None) -> None:
+    hostile_project(tmp_path)
+    site = _build(tmp_path)
+    problems = audit(browser, site)
+    assert any("payload ran" in p for p in problems)
+    assert any("schemes" in p for p in problems)
+
+
+def test_refused_links_are_reported_and_left_out(tmp_path: Path) -> None:
+    hostile_project(tmp_path)
+    result = CliRunner().invoke(main, ["validate", "--bib", str(tmp_path / "publications.bib"),
+                                       "--profile", str(tmp_path / "profile.toml"),
+                                       "--format", "json"])
+    found = json.loads(result.output)
+    refused = [d for d in found if d["rule"] == "url-scheme"]
+    # every payload that is a non-http scheme, in every URL field of the bib and profile
+    assert len(refused) >= 7 * len(URL_FIELDS)
+    assert all(d["line"] for d in refused)
+    assert result.exit_code == 1
+
+
+def test_markdown_output_is_inert(tmp_path: Path) -> None:
+    hostile_project(tmp_path)
+    site = _build(tmp_path)
+    from markdown_it import MarkdownIt
+
+    md = (site / "index.md").read_text()
+    assert "{{" not in md and "{%" not in md
+    html = MarkdownIt("commonmark").render(md)  # html on: the way GitHub or Jekyll read it
+    assert "<script" not in html and "<img" not in html and "<svg" not in html
+    assert "javascript:" not in html.lower().replace("javascript:window", "") or \
+        'href="javascript' not in html.lower()
+    assert 'href="javascript' not in html.lower() and "href=\"data:" not in html.lower()
+
+
+HOSTILE_KEYS = ["../../x", "/abs/x", "DBLP:conf/a/B", "CON", "x" * 300, "nul\x00byte",
+                "Müller", "Mu\u0308ller", "aux", "a b", "..", ".hidden", "AUX.txt"]
+
+
+def test_hostile_keys_give_safe_unique_slugs(tmp_path: Path) -> None:
+    entries = "".join(f"@misc{{{k.replace(' ', '_')}, title = {{T{i}}}, author = {{Ada}}}}\n"
+                      for i, k in enumerate(HOSTILE_KEYS))
+    (tmp_path / "publications.bib").write_text(entries, encoding="utf-8")
+    (tmp_path / "profile.toml").write_text('name = "Ada"\n')
+    site = _build(tmp_path)
+    pages = sorted(p.parent.name for p in (site / "publications").glob("*/index.html"))
+    data = json.loads(CliRunner().invoke(main, [
+        "export", "--format", "json", "--bib", str(tmp_path / "publications.bib"),
+        "--profile", str(tmp_path / "profile.toml")]).output)
+    slugs = [p["slug"] for p in data["publications"]]
+    assert len(set(slugs)) == len(slugs) == len(pages)
+    assert sorted(slugs) == pages
+    for slug in slugs:
+        assert slug and len(slug) <= 64
+        assert all(c in "abcdefghijklmnopqrstuvwxyz0123456789-" for c in slug)
+        assert slug not in ("con", "aux", "nul")
+    assert len({s.casefold() for s in slugs}) == len(slugs)
+    for path in site.rglob("*"):
+        assert path.resolve().is_relative_to(site.resolve())
+    assert not (tmp_path / "x").exists() and not Path("/abs/x").exists()
+
+
+def test_same_inputs_give_byte_identical_output(tmp_path: Path) -> None:
+    outputs = []
+    for i, env in enumerate([{"PYTHONHASHSEED": "1", "TZ": "UTC", "LC_ALL": "C.UTF-8"},
+                             {"PYTHONHASHSEED": "99", "TZ": "Asia/Kolkata",
+                              "LC_ALL": "C", "LANG": "de_DE.UTF-8"}]):
+        folder = tmp_path / f"run{i}" / ("deep" * (i + 1))
+        folder.mkdir(parents=True)
+        for name in ("publications.bib", "profile.toml"):
+            (folder / name).write_bytes((ROOT / name).read_bytes())
+        result = subprocess.run([sys.executable, "-m", "pubsite", "build", "-q"], cwd=folder,
+                                env={**os.environ, **env}, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        site = folder / "_site"
+        outputs.append({str(p.relative_to(site)): p.read_bytes()
+                        for p in sorted(site.rglob("*")) if p.is_file()})
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]) > 30
+
+
+@pytest.mark.parametrize(("name", "data", "rule"), [
+    ("bom", b"\xef\xbb\xbf@misc{a, title = {BOM}, author = {Ada}}\n", None),
+    ("crlf", b"@misc{a,\r\n title = {CRLF},\r\n author = {Ada}}\r\n", None),
+    ("latin1", "@misc{a, title = {Café}, author = {Ada}}\n".encode("latin-1"), "encoding"),
+    ("cp1252", "@misc{a, title = {“quoted”}, author = {Ada}}\n".encode("cp1252"), "encoding"),
+    ("gbk", "@misc{a, title = {中文标题测试}, author = {Ada}}\n".encode("gbk"), "encoding"),
+])
+def test_encodings(tmp_path: Path, name: str, data: bytes, rule: str | None) -> None:
+    (tmp_path / "publications.bib").write_bytes(data)
+    (tmp_path / "profile.toml").write_text('name = "Ada"\n')
+    result = CliRunner().invoke(main, ["validate", "--bib", str(tmp_path / "publications.bib"),
+                                       "--profile", str(tmp_path / "profile.toml"),
+                                       "--format", "json"])
+    found = json.loads(result.output)
+    rules = [d["rule"] for d in found]
+    if rule is None:
+        assert result.exit_code == 0, found
+        site = _build(tmp_path)
+        assert "<li class=\"pub\"" in (site / "index.html").read_text()
+    else:
+        assert rule in rules
+        hit = next(d for d in found if d["rule"] == rule)
+        expected = {"latin1": "CP1252", "cp1252": "CP1252", "gbk": "GBK"}[name]
+        assert expected in hit["message"]
+
+
+def _patho(kind: str) -> str:
+    if kind == "deep-braces":
+        return "@misc{a, title = {" + "{" * 20000 + "x" + "}" * 20000 + "}}\n"
+    if kind == "big-field":
+        return "@misc{a, author={Ada}, title={T}, abstract = {" + "w \\\"u " * 1_000_000 + "}}\n"
+    if kind == "unterminated":
+        return "".join(f"@misc{{k{i}, title = {{x\n" for i in range(3000))
+    if kind == "self-string":
+        return '@string{a = a # "x"}\n@misc{k, title = a, author = {Ada}}\n'
+    if kind == "billion-laughs":
+        return '@string{s0 = "ha"}\n' + "".join(
+            f"@string{{s{i + 1} = s{i} # s{i}}}\n" for i in range(64)) + \
+            "@misc{k, title = s64, author = {Ada}}\n"
+    if kind == "concatenations":
+        return '@string{a = "x"}\n@misc{k, author = {Ada}, title = ' + \
+            " # ".join(["a"] * 100_000) + "}\n"
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["deep-braces", "big-field", "unterminated", "self-string",
+                                  "billion-laughs", "concatenations"])
+def test_pathological_files_finish_with_diagnostics(tmp_path: Path, kind: str) -> None:
+    """A hang guard, not a timing test: bench/ measures the ratio to a bare parse."""
+    (tmp_path / "publications.bib").write_text(_patho(kind), encoding="utf-8")
+    (tmp_path / "profile.toml").write_text('name = "Ada"\n')
+    result = subprocess.run([sys.executable, "-m", "pubsite", "build", "--keep-going", "-q"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=240,
+                            env={**os.environ, "NO_COLOR": "1"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert (tmp_path / "_site" / "index.html").is_file()
+
+
+def test_toml_blow_ups_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "publications.bib").write_text("@misc{a, title={T}, author={Ada}}\n")
+    (tmp_path / "profile.toml").write_text('name = "Ada"\nx = ' + "[" * 5000 + "]" * 5000 + "\n")
+    result = CliRunner().invoke(main, ["validate", "--format", "json", "--bib",
+                                       str(tmp_path / "publications.bib"), "--profile",
+                                       str(tmp_path / "profile.toml")])
+    assert result.exit_code == 1
+    assert json.loads(result.output)[0]["rule"] == "profile-too-deep"
+    (tmp_path / "profile.toml").write_text('name = "Ada"\n' + "a.b.c = 1\n" * 100_000)
+    result = CliRunner().invoke(main, ["validate", "--format", "json", "--bib",
+                                       str(tmp_path / "publications.bib"), "--profile",
+                                       str(tmp_path / "profile.toml")])
+    assert json.loads(result.output)[0]["rule"] == "profile-too-large"
+
+
+FIELD_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+KEY_TEXT = st.text(min_size=1, max_size=30).filter(
+    lambda k: not any(c in k for c in ",{}()= \t\n\"#%'@\\"))
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(key=KEY_TEXT, title=FIELD_TEXT, author=FIELD_TEXT)
+def test_any_entry_builds_to_parseable_html_inside_the_output(tmp_path: Path, key: str,
+                                                              title: str, author: str) -> None:
+    import html5lib
+
+    folder = tmp_path / "h"
+    folder.mkdir(exist_ok=True)
+    safe = lambda s: s.replace("{", "").replace("}", "").replace("\\", "")  # noqa: E731
+    (folder / "publications.bib").write_text(
+        f"@misc{{{key}, title = {{{safe(title)}}}, author = {{{safe(author)}}}}}\n",
+        encoding="utf-8")
+    (folder / "profile.toml").write_text('name = "Ada"\n')
+    out = folder / "site"
+    result = CliRunner().invoke(main, ["build", "--bib", str(folder / "publications.bib"),
+                                       "--profile", str(folder / "profile.toml"), "--out",
+                                       str(out), "--keep-going", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "internal error" not in result.output
+    parser = html5lib.HTMLParser(strict=True)
+    for page in out.rglob("*.html"):
+        assert page.resolve().is_relative_to(out.resolve())
+        parser.parse(page.read_text(encoding="utf-8"))
