@@ -115,7 +115,8 @@ def validate(bib_path: str, profile_path: str, fmt: str, strict: bool) -> None:
     sys.exit(EXIT_INPUT if failed else 0)
 
 
-EXPORT_FORMATS = ["json", "markdown"]
+EXPORT_FORMATS = ["json", "markdown", "html", "text", "latex", "csl-json", "bibtex",
+                  "jsonresume", "rendercv"]
 
 
 @main.command()
@@ -129,14 +130,25 @@ EXPORT_FORMATS = ["json", "markdown"]
 @click.option("--until", type=int, help="Only entries up to this year.")
 @click.option("--type", "kinds", multiple=True,
               help="Only these kinds (repeatable): conference, journal, preprint, thesis, ...")
+@click.option("--group-by", type=click.Choice(["none", "year", "type"]), default="none",
+              show_default=True, help="Headings by year or by type.")
+@click.option("--sort", "order", type=click.Choice(["newest", "oldest"]), default="newest",
+              show_default=True, help="Order by year; ties by month, then key.")
+@click.option("--numbering", type=click.Choice(["none", "plain", "reverse", "type"]),
+              default="none", show_default=True,
+              help="plain 1..n, reverse n..1, or per type (J3, C2, ...).")
+@click.option("--standalone", is_flag=True, help="latex: a whole document, not a fragment.")
 @_handle_errors
 def export(bib_path: str, profile_path: str, fmt: str, output: str, selected: bool,
-           since: int | None, until: int | None, kinds: tuple[str, ...]) -> None:
-    """Export the publication list (CV formats and data formats)."""
+           since: int | None, until: int | None, kinds: tuple[str, ...], group_by: str,
+           order: str, numbering: str, standalone: bool) -> None:
+    """Export the publication list: CV formats (latex, markdown, html, text) and data
+    formats (json, csl-json, bibtex, jsonresume, rendercv)."""
     from pubsite import export as export_mod
 
     text = export_mod.export(Path(bib_path), Path(profile_path), fmt,
-                             export_mod.Selection(selected, since, until, kinds))
+                             export_mod.Selection(selected, since, until, kinds),
+                             export_mod.Layout(group_by, order, numbering, standalone))
     if output == "-":
         click.echo(text, nl=False)
     else:

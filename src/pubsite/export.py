@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from pubsite import pipeline, report
-from pubsite.errors import Diagnostics, PubsiteError
+from pubsite.errors import EXIT_USAGE, Diagnostics, PubsiteError
 from pubsite.model import Publication, Site
+
+FORMATS = ("json", "markdown", "html", "text", "latex", "csl-json", "bibtex", "jsonresume",
+           "rendercv")
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +22,7 @@ class Selection:
     kinds: tuple[str, ...] = ()
 
     def keep(self, p: Publication) -> bool:
-        year = int(p.year[:4]) if p.year[:4].isdigit() else None
+        year = _year(p)
         if self.selected and not p.selected:
             return False
         if self.since is not None and (year is None or year < self.since):
@@ -28,23 +32,58 @@ class Selection:
         return not self.kinds or p.kind in self.kinds
 
 
-def export(bib_path: Path, profile_path: Path, fmt: str, selection: Selection) -> str:
+@dataclass(frozen=True, slots=True)
+class Layout:
+    group_by: str = "none"
+    sort: str = "newest"
+    numbering: str = "none"
+    standalone: bool = False
+
+
+def _year(p: Publication) -> int | None:
+    m = re.search(r"\d{4}", p.year)
+    return int(m.group(0)) if m else None
+
+
+def sort_pubs(pubs: list[Publication], order: str) -> list[Publication]:
+    """Newest (or oldest) first, then by month, ties broken by key; stable."""
+    sign = -1 if order == "newest" else 1
+    return sorted(pubs, key=lambda p: (sign * (_year(p) or 0), sign * (p.month or 0), p.key))
+
+
+def export(bib_path: Path, profile_path: Path, fmt: str, selection: Selection,
+           layout: Layout = Layout()) -> str:
+    if fmt not in FORMATS:
+        raise PubsiteError(f"unknown format {fmt}; choose one of {', '.join(FORMATS)}",
+                           EXIT_USAGE)
     inputs = pipeline.resolve_inputs(bib_path, profile_path)
     diags = Diagnostics()
     site = pipeline.load_site(inputs, diags)
     if diags.has_errors:
         raise PubsiteError("export stopped: fix the problems above",
                            diagnostics=diags.sorted())
-    pubs = tuple(p for p in site.publications if selection.keep(p))
-    chosen = Site(site.profile, pubs)
     if diags.items:
-        report.text([d for d in diags.sorted() if not d.is_error])
-    if fmt == "json":
+        report.text(diags.sorted())
+    pubs = sort_pubs([p for p in site.publications if selection.keep(p)], layout.sort)
+    chosen = Site(site.profile, tuple(pubs))
+    return render(chosen, fmt, layout, inputs.templates)
+
+
+def render(site: Site, fmt: str, layout: Layout, templates: Path | None) -> str:
+    pubs = site.publications
+    if fmt in ("json", "csl-json", "bibtex", "jsonresume", "rendercv"):
         from pubsite.render import data
 
-        return data.to_json(chosen, pubs)
-    if fmt == "markdown":
-        from pubsite.render import markdown
+        if fmt == "json":
+            return data.to_json(site, pubs)
+        if fmt == "csl-json":
+            return data.to_csl_json(pubs)
+        if fmt == "bibtex":
+            return data.to_bibtex(pubs)
+        if fmt == "jsonresume":
+            return data.to_jsonresume(pubs, site)
+        return data.to_rendercv(pubs, site)
+    from pubsite.render import cv
 
-        return markdown.render_page(chosen, inputs.templates)
-    raise PubsiteError(f"unknown format {fmt}", 2)
+    groups = cv.build_groups(list(pubs), layout.group_by, layout.numbering)
+    return cv.render(site, fmt, groups, templates, standalone=layout.standalone)

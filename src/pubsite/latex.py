@@ -19,6 +19,13 @@ _LIGATURES = ("--", "``", "''", "!`", "?`")
 _WS = re.compile(r"\s+")
 
 _converter: Any = None
+# Text holding TeX's file or catcode primitives is shown exactly as written: the reader
+# (and `validate`) should see what the data holds, and every exporter escapes it.
+PRIMITIVES = re.compile(
+    r"\\(?:input|include|write\d*|immediate|openin|openout|read|catcode|csname|def|edef|"
+    r"gdef|newwrite|newread|directlua|special|usepackage|documentclass|end|begin|loop)"
+    r"(?![a-zA-Z])|\^\^[0-9a-f]{2}|\^\^[@-_]"
+)
 
 
 def _get_converter() -> Any:
@@ -72,7 +79,7 @@ CHUNK = 4000
 @lru_cache(maxsize=65536)
 def decode(text: str) -> str:
     """Decode LaTeX markup to NFC Unicode with whitespace collapsed."""
-    if needs_decoding(text):
+    if needs_decoding(text) and not PRIMITIVES.search(text):
         fast = _fast_decode(text)
         if fast is not None:
             text = fast

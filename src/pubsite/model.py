@@ -112,6 +112,7 @@ class Publication:
     source_line: int = 0
     bibtex: str = ""
     fields: tuple[tuple[str, str], ...] = ()  # decoded extra fields (journal, volume, pages...)
+    raw_fields: tuple[tuple[str, str], ...] = ()  # resolved BibTeX values, for BibTeX export
 
     @property
     def venue_line(self) -> str:

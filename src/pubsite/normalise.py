@@ -96,6 +96,7 @@ class Normaliser:
             source_line=e.line,
             bibtex=strip_invisible(e.raw.strip()),
             fields=extra,
+            raw_fields=tuple(f.items()),
         )
 
     # -- authors --------------------------------------------------------------------
@@ -239,7 +240,8 @@ def _kind(e: RawEntry) -> str:
     if f.get("kind"):
         return f["kind"].strip().lower()
     kind = KIND_BY_TYPE.get(e.entry_type, "other")
-    if kind == "other" and (f.get("arxiv") or f.get("archiveprefix", "").lower() == "arxiv"):
+    if kind == "other" and (f.get("arxiv") or f.get("archiveprefix", "").lower() == "arxiv"
+                            or f.get("venue", "").strip().lower() == "preprint"):
         return "preprint"
     if kind == "journal" and "arxiv" in f.get("journal", "").lower():
         return "preprint"

@@ -7,15 +7,15 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
+from pubsite.latex import PRIMITIVES
+
 if TYPE_CHECKING:
     from pubsite.bib import RawEntry
     from pubsite.errors import Diagnostics
 
 _SUSPICIOUS = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-    r"|\\(?:input|include|write\d*|immediate|openin|openout|read|catcode|csname|def|"
-    r"newwrite|newread|directlua|special|usepackage|loop)(?![a-zA-Z])"
-    r"|\^\^[0-9a-f]{2}|\^\^[@-_]"
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]|"
+    + PRIMITIVES.pattern +
     # Only braces that survive into the output: escaped ones, and "{%" (LaTeX would read
     # a comment there); "{{" alone is BibTeX's ordinary case protection.
     r"|\\\{\s*\\?\{|\{\s*\\\{|\\?\{%"

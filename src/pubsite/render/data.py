@@ -49,3 +49,142 @@ def to_json(site: Site, pubs: list[Publication] | tuple[Publication, ...]) -> st
                   for m in site.profile.marks],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+# --- CSL-JSON -------------------------------------------------------------------------
+
+CSL_TYPES = {
+    "article": "article-journal", "inproceedings": "paper-conference",
+    "conference": "paper-conference", "book": "book", "mvbook": "book", "inbook": "chapter",
+    "incollection": "chapter", "phdthesis": "thesis", "mastersthesis": "thesis",
+    "thesis": "thesis", "techreport": "report", "report": "report",
+    "unpublished": "manuscript", "online": "webpage", "patent": "patent",
+    "proceedings": "book", "manual": "book", "booklet": "pamphlet",
+}
+
+
+def csl_name(a: Author) -> dict[str, str]:
+    n = a.name
+    if a.others:
+        return {"literal": "others"}
+    if not n.first and not n.von:
+        return {"literal": n.last}
+    out = {"family": n.last, "given": n.first}
+    if n.von:
+        out["non-dropping-particle"] = n.von
+    if n.jr:
+        out["suffix"] = n.jr
+    return out
+
+
+def csl_item(p: Publication) -> dict[str, Any]:
+    kind = CSL_TYPES.get(p.entry_type, "article" if p.kind == "preprint" else "document")
+    item: dict[str, Any] = {"id": p.key, "type": kind, "title": p.title}
+    authors = [csl_name(a) for a in p.authors if not a.others]
+    if authors:
+        item["author"] = authors
+    year = p.year[:4]
+    if year.isdigit():
+        parts = [int(year)] + ([p.month] if p.month else [])
+        item["issued"] = {"date-parts": [parts]}
+    container = p.field("journal") or p.field("booktitle")
+    if container:
+        item["container-title"] = container
+    if p.venues:
+        item["container-title-short"] = p.venues[0].name
+        notes = [n.text for v in p.venues for n in v.notes]
+        if notes:
+            item["note"] = "; ".join(notes)
+    for field, key in (("volume", "volume"), ("number", "issue"), ("pages", "page"),
+                       ("publisher", "publisher"), ("address", "publisher-place"),
+                       ("isbn", "ISBN"), ("issn", "ISSN")):
+        if p.field(field):
+            item[key] = p.field(field).replace("–", "-") if key == "page" else p.field(field)
+    school = p.field("school") or p.field("institution")
+    if school and "publisher" not in item:
+        item["publisher"] = school
+    if p.doi:
+        item["DOI"] = p.doi
+    if p.links:
+        item["URL"] = p.links[0].url
+    if p.abstract:
+        item["abstract"] = p.abstract
+    if p.tags:
+        item["keyword"] = ", ".join(p.tags)
+    return item
+
+
+def to_csl_json(pubs: tuple[Publication, ...]) -> str:
+    return json.dumps([csl_item(p) for p in pubs], ensure_ascii=False, indent=2) + "\n"
+
+
+# --- BibTeX ---------------------------------------------------------------------------
+
+def to_bibtex(pubs: tuple[Publication, ...]) -> str:
+    """Normalised BibTeX: macros and crossrefs resolved, one braced value per field."""
+    out = []
+    for p in pubs:
+        lines = [f"@{p.entry_type}{{{p.key},"]
+        for name, value in p.raw_fields:
+            if name == "crossref":
+                continue
+            value = " ".join(value.split())
+            lines.append(f"  {name} = {{{value}}},")
+        lines.append("}")
+        out.append("\n".join(lines))
+    return "\n\n".join(out) + "\n"
+
+
+# --- JSON Resume ------------------------------------------------------------------------
+
+def to_jsonresume(pubs: tuple[Publication, ...], site: Site) -> str:
+    items = []
+    for p in pubs:
+        item: dict[str, Any] = {"name": p.title}
+        if p.venues:
+            item["publisher"] = p.venue_line
+        year = p.year[:4]
+        if year.isdigit():
+            item["releaseDate"] = f"{year}-{p.month:02d}" if p.month else year
+        url = f"https://doi.org/{p.doi}" if p.doi else (p.links[0].url if p.links else "")
+        if url:
+            item["url"] = url
+        summary = ", ".join(a.display() + "".join(
+            m.symbol for m in view.legend_marks(site.profile, a.marks)) for a in p.authors)
+        legend = view.legend_text(view.legend_marks(site.profile, p.marks_used))
+        item["summary"] = f"{summary} {legend}".strip() if not p.abstract else \
+            f"{summary}. {p.abstract}"
+        items.append(item)
+    return json.dumps({"publications": items}, ensure_ascii=False, indent=2) + "\n"
+
+
+# --- RenderCV ---------------------------------------------------------------------------
+
+def to_rendercv(pubs: tuple[Publication, ...], site: Site) -> str:
+    """The publications section of a RenderCV YAML file; JSON strings are valid YAML."""
+
+    def q(text: str) -> str:
+        return json.dumps(text, ensure_ascii=False)
+
+    style = site.profile.publications.name_style
+    lines = [f"# Publications of {site.profile.name} for RenderCV, generated by pubsite.",
+             "cv:", "  sections:", "    publications:"]
+    if not pubs:
+        lines[-1] += " []"
+    for p in pubs:
+        lines.append(f"      - title: {q(p.title)}")
+        lines.append("        authors:")
+        for a in p.authors:
+            symbols = "".join(m.symbol for m in view.legend_marks(site.profile, a.marks))
+            name = a.display(style) + symbols
+            lines.append(f"          - {q(f'**{name}**' if a.is_owner else name)}")
+        if p.year:
+            date = f"{p.year[:4]}-{p.month:02d}" if p.month and p.year[:4].isdigit() else p.year
+            lines.append(f"        date: {q(date)}")
+        if p.venues:
+            lines.append(f"        journal: {q(p.venue_line)}")
+        if p.doi:
+            lines.append(f"        doi: {q(p.doi)}")
+        elif p.links:
+            lines.append(f"        url: {q(p.links[0].url)}")
+    return "\n".join(lines) + "\n"
