@@ -1,0 +1,243 @@
+"""pubsite export: CV formats compiled and read back the way their users do."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pubsite import bib, pipeline
+from pubsite.cli import main
+from pubsite.errors import Diagnostics
+from test_default_site import SEED_AUTHORS
+
+from conftest import ROOT, SHARED, require_tool
+
+TITLES = [e for e in re.findall(r"^\s*title\s*=\s*\{(.*)\},\s*$",
+                                (ROOT / "publications.bib").read_text(), re.M)]
+
+
+def export(*args: str, cwd: Path = ROOT) -> str:
+    result = CliRunner().invoke(main, ["export", "--bib", str(cwd / "publications.bib"),
+                                       "--profile", str(cwd / "profile.toml"), *args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def _squash(text: str) -> str:
+    # pdftotext breaks lines, TeX hyphenates and sets ligatures, citation styles change
+    # case: compare without spaces, hyphens, ligatures or case.
+    return re.sub(r"[\s\-‐]+", "", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def _title_text(raw: str) -> str:
+    return raw.replace("{", "").replace("}", "")
+
+
+def _pdflatex(folder: Path, tex: str) -> str:
+    require_tool("pdflatex", "the LaTeX export is compiled with real pdflatex")
+    require_tool("pdftotext", "the compiled PDF is read back with pdftotext")
+    (folder / "cv.tex").write_text(tex, encoding="utf-8")
+    env = {**os.environ, "openin_any": "p", "openout_any": "p", "shell_escape": "f"}
+    result = subprocess.run(["pdflatex", "-no-shell-escape", "-interaction=nonstopmode",
+                             "-halt-on-error", "cv.tex"], cwd=folder, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:]
+    subprocess.run(["pdftotext", "-enc", "UTF-8", "cv.pdf", "cv.txt"], cwd=folder, check=True)
+    return (folder / "cv.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.tex
+def test_latex_export_compiles_and_shows_everything(tmp_path: Path) -> None:
+    text = _pdflatex(tmp_path, export("--format", "latex", "--standalone"))
+    squashed = _squash(text)
+    assert len(TITLES) == 15
+    for title in TITLES:
+        assert _squash(_title_text(title)) in squashed, title
+    assert text.count("indicates equal contributions") == 6
+    assert _squash("Jay Lepreau Best Paper Award!") in squashed
+    assert _squash("Nvidia Pioneer Research Award!") in squashed
+    assert _squash("Notable-top-25%") in squashed
+    assert "zhihu post (in Chinese)" in text
+
+
+@pytest.mark.tex
+def test_latex_fragment_inputs_into_a_plain_document(tmp_path: Path) -> None:
+    (tmp_path / "pubs.tex").write_text(export("--format", "latex", "--group-by", "year",
+                                              "--numbering", "type"), encoding="utf-8")
+    doc = ("\\documentclass{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{hyperref}\n"
+           "\\begin{document}\n\\input{pubs}\n\\end{document}\n")
+    text = _pdflatex(tmp_path, doc)
+    assert "[C1]" in text and "2023" in text
+
+
+HOSTILE = [
+    "\\input{secret}", "\\write18{touch pwned}", "^^5cinput{secret}", "\\catcode`\\{=12 x",
+    "\\}\\end{document}", "\\openin5=secret", "\\immediate\\write18{touch pwned2}",
+    "$\\input{secret}$", "100\\% \\& \\# \\_ \\~{} \\^{} < > | done",
+]
+
+
+@pytest.mark.tex
+def test_hostile_titles_print_as_text_and_read_no_file(tmp_path: Path) -> None:
+    (tmp_path / "secret.tex").write_text("SECRETMARKER\n")
+    entries = "".join(f"@misc{{h{i}, author = {{Ada Lovelace}}, year = 2020,\n"
+                      f"  title = {{{t} LAST{i}}}}}\n" for i, t in enumerate(HOSTILE))
+    (tmp_path / "publications.bib").write_text(entries, encoding="utf-8")
+    (tmp_path / "profile.toml").write_text('name = "Ada Lovelace"\n')
+    tex = export("--format", "latex", "--standalone", cwd=tmp_path)
+    text = _pdflatex(tmp_path, tex)
+    assert "SECRETMARKER" not in text
+    assert not (tmp_path / "pwned").exists() and not (tmp_path / "pwned2").exists()
+    for i in range(len(HOSTILE)):
+        assert f"LAST{i}" in text  # nothing ended the document or swallowed an entry
+    assert "\\input{secret}" in text
+    assert "\\end{document}" in text
+    assert "100% & # _" in text
+
+
+def _csl(tmp_path: Path) -> list[dict[str, object]]:
+    out = export("--format", "csl-json")
+    (tmp_path / "pubs.json").write_text(out, encoding="utf-8")
+    return list(json.loads(out))
+
+
+def test_csl_json_is_valid(tmp_path: Path, shared: Path) -> None:
+    import jsonschema
+
+    schema = json.loads((shared / "schemas" / "csl-data.json").read_text())
+    items = _csl(tmp_path)
+    jsonschema.validate(items, schema)
+    assert len(items) == 15
+    alpa = next(i for i in items if i["id"] == "zheng2022alpa")
+    assert alpa["type"] == "paper-conference"
+    assert alpa["issued"] == {"date-parts": [[2022]]}
+
+
+def test_csl_json_maps_von_to_a_particle(tmp_path: Path, shared: Path) -> None:
+    import jsonschema
+
+    (tmp_path / "publications.bib").write_text(
+        "@article{w, author = {van der Waals, Johannes and Ford, Jr., Henry and "
+        "{World Health Organization}}, title = {T}, journal = {J}, year = 1873, month = mar}\n")
+    (tmp_path / "profile.toml").write_text('name = "Henry Ford"\n')
+    items = json.loads(export("--format", "csl-json", cwd=tmp_path))
+    jsonschema.validate(items, json.loads((shared / "schemas" / "csl-data.json").read_text()))
+    assert items[0]["author"] == [
+        {"family": "Waals", "given": "Johannes", "non-dropping-particle": "van der"},
+        {"family": "Ford", "given": "Henry", "suffix": "Jr."},
+        {"literal": "World Health Organization"}]
+    assert items[0]["issued"] == {"date-parts": [[1873, 3]]}
+
+
+@pytest.mark.pandoc
+def test_pandoc_citeproc_formats_the_csl_json(tmp_path: Path) -> None:
+    require_tool("pandoc", "CSL-JSON is checked with pandoc --citeproc")
+    _csl(tmp_path)
+    (tmp_path / "doc.md").write_text("---\nnocite: '@*'\n---\n")
+    result = subprocess.run(["pandoc", "--citeproc", "--bibliography", "pubs.json", "-t",
+                             "plain", "doc.md"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == ""
+    out = _squash(result.stdout)
+    for title in TITLES:
+        assert _squash(_title_text(title)) in out, title
+    assert "Zhang" in result.stdout
+
+
+def test_jsonresume_is_valid(shared: Path) -> None:
+    import jsonschema
+
+    data = json.loads(export("--format", "jsonresume"))
+    schema = json.loads((shared / "schemas" / "jsonresume-schema.json").read_text())
+    jsonschema.validate(data, schema)
+    assert len(data["publications"]) == 15
+    assert data["publications"][0]["releaseDate"] == "2023"
+
+
+def test_rendercv_yaml() -> None:
+    import yaml
+
+    data = yaml.safe_load(export("--format", "rendercv"))
+    pubs = data["cv"]["sections"]["publications"]
+    assert len(pubs) == 15
+    for entry, authors in zip(pubs, sorted(SEED_AUTHORS, key=lambda a: a), strict=False):
+        assert entry["title"] and entry["authors"]
+    bold = [a for p in pubs for a in p["authors"] if a.startswith("**")]
+    assert len(bold) == 15 and set(bold) <= {"**Hao Zhang**", "**Hao Zhang***"}
+
+
+def test_markdown_html_text_fragments() -> None:
+    from markdown_it import MarkdownIt
+
+    md = export("--format", "markdown", "--numbering", "reverse")
+    html = MarkdownIt("commonmark").render(md)
+    assert html.count("<strong>Hao Zhang") == 15
+    assert "[15]" in html and "[1]" in html
+    frag = export("--format", "html")
+    assert frag.count("<li") == 15 and frag.count("<strong>Hao Zhang") == 15
+    assert frag.count("(* indicates equal contributions)") == 6
+    text = export("--format", "text", "--numbering", "plain")
+    assert text.count("\n[") + text.startswith("[") == 15
+    assert "*" in text and "<" not in text
+
+
+def test_selection_grouping_and_numbering() -> None:
+    out = export("--format", "text", "--type", "preprint", "--numbering", "type")
+    assert out.count("[P") == 3 and "[C" not in out
+    out = export("--format", "text", "--sort", "oldest", "--group-by", "year")
+    lines = [x for x in out.splitlines() if x.strip()]
+    assert lines[0] == "2015" and "HD-CNN" in lines[1]
+    out = export("--format", "json", "--selected")
+    assert {p["key"] for p in json.loads(out)["publications"]} == {
+        "zheng2022alpa", "qiao2021pollux", "zhang2018cavs", "zhang2017poseidon"}
+
+
+def test_cv_template_override(project: Path) -> None:
+    (project / "templates" / "cv").mkdir(parents=True)
+    (project / "templates" / "cv" / "text.txt").write_text(
+        "{% for g in groups %}{% for i in g.items %}* {{ i.pub.title }}\n{% endfor %}"
+        "{% endfor %}")
+    out = export("--format", "text", cwd=project)
+    assert out.startswith("* ") and out.count("* ") == 15
+    (project / "templates" / "cv" / "text.txt").unlink()
+    assert not export("--format", "text", cwd=project).startswith("* ")
+
+
+def _model(path: Path, profile: Path) -> list[tuple[object, ...]]:
+    diags = Diagnostics()
+    site = pipeline.load_site(pipeline.Inputs(path, profile), diags)
+    return [(p.key, p.entry_type, p.title, p.authors, p.year, p.month, p.venues, p.links,
+             p.abstract, p.doi, p.arxiv, p.selected, p.tags, p.fields) for p in site.publications]
+
+
+REAL = sorted((SHARED / "corpus" / "real").glob("*.bib")) if SHARED else []
+
+
+@pytest.mark.parametrize("path", [ROOT / "publications.bib", *REAL],
+                         ids=["default", *(p.name for p in REAL)])
+def test_bibtex_export_round_trips(tmp_path: Path, path: Path) -> None:
+    profile = tmp_path / "profile.toml"
+    profile.write_text('name = "Hao Zhang"\n')
+    result = CliRunner().invoke(main, ["export", "--format", "bibtex", "--bib", str(path),
+                                       "--profile", str(profile)])
+    if result.exit_code == 1:  # the input itself has errors: export refuses, as it should
+        assert "export stopped" in result.output
+        return
+    assert result.exit_code == 0, result.output
+    again = tmp_path / "again.bib"
+    again.write_text(result.stdout, encoding="utf-8")
+    before = sorted(_model(path, profile), key=lambda t: str(t[0]))
+    after = sorted(_model(again, profile), key=lambda t: str(t[0]))
+    assert after == before
+    d = Diagnostics()
+    data = bib.parse(result.stdout, "again.bib", d)
+    assert not [x for x in d.items if x.rule in ("parse-error", "unbalanced-braces")]
+    assert len(data.entries) == len(before)
