@@ -19,13 +19,13 @@ class BuildResult:
 
 
 def build(bib_path: Path, profile_path: Path, out: Path, formats: tuple[str, ...],
-          strict: bool = False, keep_going: bool = False) -> BuildResult:
+          strict: bool = False, keep_going: bool = False, quiet: bool = False) -> BuildResult:
     inputs = pipeline.resolve_inputs(bib_path, profile_path)
     write.check_target(out, [inputs.bib, inputs.profile])
     diags = Diagnostics()
     site = pipeline.load_site(inputs, diags)
     failed = diags.has_errors or (strict and bool(diags.items))
-    if diags.items:
+    if diags.items and not (quiet and not failed):
         report.text(diags.sorted())
     if failed and not keep_going:
         raise PubsiteError("build stopped: fix the problems above (the previous output, if "

@@ -1,0 +1,149 @@
+"""pubsite benchmark: builds against bibtexparser's bare parse_file, in one run, on one file.
+
+    python bench/run.py                 # 100, 1k, 10k, 50k entries and the TUGboat corpus file
+    python bench/run.py --sizes 100     # the smoke run the tests use
+
+Every figure is a ratio to the bare parse of the same file in the same run; each
+measurement runs in a fresh interpreter so that peak memory is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import synth  # noqa: E402
+
+TARGETS = {"cold": 1.5, "warm": 0.2, "edit": 0.3, "memory": 1.5, "growth": 5.5}
+
+
+def probe(what: str, bib: Path, profile: Path, out: Path) -> dict[str, float]:
+    result = subprocess.run([sys.executable, str(HERE / "probe.py"), what, str(bib),
+                             str(profile), str(out)], capture_output=True, text=True,
+                            check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"probe {what} failed:\n{result.stderr[-3000:]}")
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def edit_one_entry(bib: Path) -> None:
+    text = bib.read_text(encoding="utf-8")
+    at = text.index("title = {", len(text) // 2)
+    bib.write_text(text[:at] + "title = {Edited " + text[at + 9:], encoding="utf-8")
+
+
+def measure(name: str, bib: Path, work: Path) -> dict[str, object]:
+    profile = work / "profile.toml"
+    profile.write_text(synth.PROFILE, encoding="utf-8")
+    out = work / "_site"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(work / ".pubsite-cache", ignore_errors=True)
+    bare = min((probe("bare", bib, profile, out) for _ in range(2)),
+               key=lambda r: r["seconds"])
+    cold = probe("build", bib, profile, out)
+    warm = probe("build", bib, profile, out)
+    edited = work / "edited.bib"
+    shutil.copy(bib, edited)
+    edit_one_entry(edited)
+    shutil.copy(edited, bib.with_suffix(".edited.bib"))
+    # The edit is made to the same file a user edits, so the cache sees a changed file.
+    original = bib.read_bytes()
+    bib.write_bytes(edited.read_bytes())
+    edit = probe("build", bib, profile, out)
+    bib.write_bytes(original)
+    b = float(bare["seconds"])
+    return {
+        "name": name, "entries": int(cold["entries"]), "bytes": bib.stat().st_size,
+        "bare_s": b, "cold_s": cold["seconds"], "warm_s": warm["seconds"],
+        "edit_s": edit["seconds"],
+        "cold": cold["seconds"] / b, "warm": warm["seconds"] / b, "edit": edit["seconds"] / b,
+        "bare_peak_mib": bare["peak_kib"] / 1024, "cold_peak_mib": cold["peak_kib"] / 1024,
+        "memory": cold["peak_kib"] / bare["peak_kib"],
+    }
+
+
+def wall(cmd: list[str], cwd: Path) -> float:
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, capture_output=True, check=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100,1000,10000,50000")
+    parser.add_argument("--corpus", default=str(HERE.parent.parent / "shared" / "corpus" /
+                                                "real" / "texlive-beebe_tugboat.bib"))
+    parser.add_argument("--work", default=str(HERE / "out"))
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for n in [int(s) for s in args.sizes.split(",") if s]:
+        folder = work / f"n{n}"
+        folder.mkdir(exist_ok=True)
+        bib = synth.write(folder / "publications.bib", n)
+        rows.append(measure(f"synthetic {n:,}", bib, folder))
+        print(_row(rows[-1]), flush=True)
+    corpus = Path(args.corpus)
+    if corpus.is_file():
+        folder = work / "tugboat"
+        folder.mkdir(exist_ok=True)
+        shutil.copy(corpus, folder / "publications.bib")
+        rows.append(measure("tugboat.bib (real)", folder / "publications.bib", folder))
+        print(_row(rows[-1]), flush=True)
+    small = work / "n100"
+    if not (small / "publications.bib").exists():
+        small.mkdir(exist_ok=True)
+        synth.write(small / "publications.bib", 100)
+        (small / "profile.toml").write_text(synth.PROFILE)
+    pubsite = [sys.executable, "-m", "pubsite"]
+    shutil.rmtree(small / "_site", ignore_errors=True)
+    latency = {
+        "build_100_wall_s": wall([*pubsite, "build", "-q", "--keep-going", "--out",
+                                  str(small / "_wall")], small),
+        "help_wall_s": wall([*pubsite, "--help"], small),
+    }
+    sizes = {r["entries"]: r for r in rows if str(r["name"]).startswith("synthetic")}
+    if 10000 in sizes and 50000 in sizes:
+        latency["growth_50k_over_10k"] = float(sizes[50000]["cold_s"]) / \
+            float(sizes[10000]["cold_s"])
+    print()
+    for k, v in latency.items():
+        print(f"{k}: {v:.3f}")
+    print(f"targets: {TARGETS}, 100-entry build < 0.5 s, --help < 0.2 s")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"rows": rows, "latency": latency}, indent=2))
+
+
+HEADER = ("| file | entries | MB | bare parse s | cold | warm | one edit | peak MiB bare / "
+          "build | memory |")
+
+
+def _row(r: dict[str, object]) -> str:
+    if not getattr(_row, "printed", False):
+        print(HEADER)
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        _row.printed = True  # type: ignore[attr-defined]
+    return (f"| {r['name']} | {r['entries']} | {int(r['bytes']) / 1e6:.1f} | "  # type: ignore[call-overload]
+            f"{float(r['bare_s']):.2f} | {float(r['cold']):.2f}x | {float(r['warm']):.2f}x | "  # type: ignore[arg-type]
+            f"{float(r['edit']):.2f}x | {float(r['bare_peak_mib']):.0f} / "  # type: ignore[arg-type]
+            f"{float(r['cold_peak_mib']):.0f} | {float(r['memory']):.2f}x |")  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("NO_COLOR", "1")
+    main()
