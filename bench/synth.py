@@ -43,16 +43,17 @@ def entry(rng: random.Random, i: int) -> str:
              f"  year = {{{year}}},",
              f"  month = {rng.choice(['jan', 'mar', 'jun', 'oct', 'dec'])},"]
     if kind < 0.7:
-        lines += [f"  booktitle = {venue.lower()},", f"  venue = {{{venue}}}"+ ","]
+        lines += [f"  booktitle = {venue.lower()},", f"  venue = {{{venue}}},"]
     elif kind < 0.85:
-        lines += [f"  arxiv = {{{year % 100:02d}{rng.randint(1, 12):02d}.{rng.randint(10000, 99999)}}},"]
+        ident = f"{year % 100:02d}{rng.randint(1, 12):02d}.{rng.randint(10000, 99999)}"
+        lines += [f"  arxiv = {{{ident}}},"]
     else:
         lines += ["  journal = jmlr,", f"  volume = {{{rng.randint(1, 30)}}},",
                   f"  pages = {{{rng.randint(1, 500)}--{rng.randint(501, 900)}}},"]
     if rng.random() < 0.1:
-        lines.append(f"  award = {{Best Paper Award}},")
+        lines.append("  award = {Best Paper Award},")
     if rng.random() < 0.3:
-        lines.append(f"  venue_note = {{Oral}},")
+        lines.append("  venue_note = {Oral},")
     lines += [f"  code = {{https://github.com/example/repo{i}}},",
               f"  slides = {{https://example.org/slides/{i}.pdf}},"]
     if rng.random() < 0.2:

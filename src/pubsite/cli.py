@@ -158,13 +158,36 @@ def export(bib_path: str, profile_path: str, fmt: str, output: str, selected: bo
 @main.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False))
 @click.option("--name", default="Your Name", help="The owner's name for the starter files.")
+@click.option("--templates", "templates", is_flag=True,
+              help="Copy the built-in templates into DIRECTORY/templates/ for editing "
+                   "(also in an existing project; other files are left alone).")
 @_handle_errors
-def init(directory: str, name: str) -> None:
+def init(directory: str, name: str, templates: bool) -> None:
     """Write a starter publications.bib and profile.toml into DIRECTORY."""
     from pubsite import scaffold
 
-    for line in scaffold.init(Path(directory), name):
+    lines = scaffold.copy_templates(Path(directory)) if templates else \
+        scaffold.init(Path(directory), name)
+    for line in lines:
         click.echo(line)
+
+
+@main.command()
+@_input_options
+@click.option("--out", "out_dir", default="_site", show_default=True,
+              type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port on 127.0.0.1 (0 picks a free one).")
+@_handle_errors
+def serve(bib_path: str, profile_path: str, out_dir: str, port: int) -> None:
+    """Build, serve on 127.0.0.1, rebuild on every change and reload the page."""
+    from pubsite import pipeline, write
+    from pubsite import serve as serve_mod
+
+    inputs = pipeline.resolve_inputs(bib_path, profile_path)
+    write.check_target(Path(out_dir), [inputs.bib, inputs.profile])
+    serve_mod.serve(inputs.bib, inputs.profile, Path(out_dir), port,
+                    lambda text: click.echo(text, err=True))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -69,3 +69,25 @@ def init(directory: Path, name: str) -> list[str]:
         out.append(f"wrote {target}")
     out.append(f"next: cd {directory} && pubsite build")
     return out
+
+
+def copy_templates(directory: Path) -> list[str]:
+    """Copy the built-in theme into DIR/templates/ for editing; existing files stay."""
+    from pubsite.templating import builtin_templates
+
+    source = builtin_templates()
+    target = directory / "templates"
+    out = []
+    for path in sorted(source.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        dest = target / path.relative_to(source)
+        if dest.exists():
+            out.append(f"kept {dest} (it exists already)")
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(path.read_bytes())
+        out.append(f"wrote {dest}")
+    out.append("edit them; delete a file to go back to the built-in one "
+               '({% extends "default:html/base.html" %} reaches the original)')
+    return out

@@ -56,10 +56,11 @@ def _read_manifest(out: Path) -> dict[str, str]:
         return {}
 
 
-def write_site(out: Path, files: dict[str, str], inputs: list[Path]) -> dict[str, int]:
+def write_site(out: Path, files: dict[str, str | bytes], inputs: list[Path]) -> dict[str, int]:
     """Write `files` as the new content of `out`; return counts of written and kept files."""
     check_target(out, inputs)
-    encoded = {str(safe_relpath(rel)): text.encode("utf-8") for rel, text in files.items()}
+    encoded = {str(safe_relpath(rel)): text.encode("utf-8") if isinstance(text, str) else text
+               for rel, text in files.items()}
     if MANIFEST in encoded:
         raise PubsiteError(f"internal: a renderer produced {MANIFEST}")
     old = _read_manifest(out) if out.is_dir() else {}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pubsite.model import Site
 
-Renderer = Callable[[Site, Path | None], dict[str, str]]
+Renderer = Callable[[Site, Path | None], dict[str, str | bytes]]
 
 
 def site_renderer(name: str) -> Renderer:

@@ -14,7 +14,7 @@ from pubsite.model import Author, Publication, Site
 from pubsite.render import view
 from pubsite.templating import builtin_templates, environment
 
-ASSETS = ("style.css", "site.js")
+ASSETS = ("style.css", "site.js", "favicon.svg")
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +53,7 @@ def obfuscate_email(email: str) -> str:
     return f"{local} AT {domain.replace('.', ' DOT ')}" if domain else email
 
 
-def render_site(site: Site, user_templates: Path | None = None) -> dict[str, str]:
+def render_site(site: Site, user_templates: Path | None = None) -> dict[str, str | bytes]:
     env = environment("html", user_templates)
     env.filters["markdown"] = markdown_to_html
     env.filters["href"] = safe_href
@@ -67,8 +67,12 @@ def render_site(site: Site, user_templates: Path | None = None) -> dict[str, str
     profile = site.profile
     settings = profile.publications
     pubs = site.publications
-    common: dict[str, Any] = {"profile": profile, "settings": settings}
-    out: dict[str, str] = {}
+    photo = profile.photo
+    if photo and "://" not in photo:
+        photo = "assets/" + Path(photo).name
+    common: dict[str, Any] = {"profile": profile, "settings": settings, "photo": photo,
+                              "has_feed": bool(profile.base_url)}
+    out: dict[str, str | bytes] = {}
     index = env.get_template("html/index.html")
     out["index.html"] = index.render(
         **common, root="", page_url="", groups=view.group(pubs, settings.group_by),
@@ -90,7 +94,47 @@ def render_site(site: Site, user_templates: Path | None = None) -> dict[str, str
         src = override if override is not None and override.is_file() else assets / name
         out[f"assets/{name}"] = src.read_text(encoding="utf-8")
     out[".nojekyll"] = ""
+    out.update(_discovery(env, site, common))
+    if profile.photo and "://" not in profile.photo:
+        source = Path(profile.source_file).parent / profile.photo
+        if source.is_file():
+            out[f"assets/{source.name}"] = source.read_bytes()
     return out
+
+
+def _discovery(env: Any, site: Site, common: dict[str, Any]) -> dict[str, str | bytes]:
+    """robots.txt always; sitemap and Atom feed need absolute URLs, so only with base_url."""
+    base = site.profile.base_url.rstrip("/")
+    out: dict[str, str | bytes] = {}
+    robots = "User-agent: *\nAllow: /\n"
+    if not base:
+        out["robots.txt"] = robots
+        return out
+    out["robots.txt"] = robots + f"Sitemap: {base}/sitemap.xml\n"
+    pubs = site.publications
+    out["sitemap.xml"] = env.get_template("html/sitemap.xml").render(
+        **common, base=base, publications=pubs)
+    dates = [date_of(p) for p in pubs]
+    out["feed.xml"] = env.get_template("html/feed.xml").render(
+        **common, base=base, publications=pubs, date_of=date_of,
+        updated=build_date() or max(dates, default="1970-01-01T00:00:00Z"))
+    return out
+
+
+def date_of(p: Publication) -> str:
+    year = p.year[:4] if p.year[:4].isdigit() else "1970"
+    return f"{year}-{p.month or 1:02d}-01T00:00:00Z"
+
+
+def build_date() -> str:
+    """A date shown in output comes from the data or SOURCE_DATE_EPOCH, never the clock."""
+    import datetime as dt
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if not epoch.isdigit():
+        return ""
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def scholarly_article(p: Publication, base_url: str) -> dict[str, object]:

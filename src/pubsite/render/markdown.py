@@ -79,7 +79,7 @@ def links(pub: Publication) -> Md:
     return Md(" · ".join(link(x.label, x.url) for x in pub.links))
 
 
-def render_site(site: Site, user_templates: Path | None = None) -> dict[str, str]:
+def render_site(site: Site, user_templates: Path | None = None) -> dict[str, str | bytes]:
     return {"index.md": render_page(site, user_templates)}
 
 

