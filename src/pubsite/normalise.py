@@ -57,6 +57,7 @@ class Normaliser:
                                     key=lambda x: -len(x[0])))
         self.coauthors = {_name_key(k): v for k, v in profile.coauthors}
         self.slugs: set[str] = set()
+        self._authors: dict[tuple[str, tuple[str, ...]], tuple[Author, tuple[str, ...]]] = {}
 
     def publications(self, entries: Iterable[RawEntry]) -> list[Publication]:
         pubs = [self.publication(e) for e in entries]
@@ -108,28 +109,39 @@ class Normaliser:
         annotations = names.parse_annotations(e.fields.get(field + "+an", ""))
         out: list[Author] = []
         for i, raw in enumerate(names.split_authors(value), 1):
-            if raw.lower() == "others":
-                out.append(Author(Name(), others=True))
-                continue
-            cleaned, marks = names.extract_marks(raw, self.symbols)
-            name, warnings = names.decode_name(cleaned)
+            author, warnings = self.author(raw, annotations.get(i, ()))
             for w in warnings:
                 self.diags.warning("name-syntax", e.file, e.field_line(field),
                                    f"{w} in author '{raw}' of {e.key}",
                                    "write names as 'First Last' or 'Last, First', "
                                    "separated by ' and '", key=e.key)
-            ann = annotations.get(i, ())
-            mark_list = list(marks)
-            for label in ann:
-                mark_id = {"co-first": "equal", "cofirst": "equal", "equal": "equal",
-                           "corresponding": "corresponding"}.get(label, label)
-                if label != "highlight" and self.profile.mark(mark_id):
-                    mark_list.append(mark_id)
-            is_owner = "highlight" in ann or self.matcher.matches(name)
-            out.append(Author(name, is_owner, tuple(dict.fromkeys(mark_list)),
-                              url=self.coauthors.get(_name_key(name.first_last()))))
+            out.append(author)
         self._check_owner(e, field, out)
         return tuple(out)
+
+    def author(self, raw: str, ann: tuple[str, ...]) -> tuple[Author, tuple[str, ...]]:
+        # Co-authors repeat across a bibliography: each distinct name is worked out once.
+        cache_key = (raw, ann)
+        found = self._authors.get(cache_key)
+        if found is None:
+            found = self._authors[cache_key] = self._make_author(raw, ann)
+        return found
+
+    def _make_author(self, raw: str, ann: tuple[str, ...]) -> tuple[Author, tuple[str, ...]]:
+        if raw.lower() == "others":
+            return Author(Name(), others=True), ()
+        cleaned, marks = names.extract_marks(raw, self.symbols)
+        name, warnings = names.decode_name(cleaned)
+        mark_list = list(marks)
+        for label in ann:
+            mark_id = {"co-first": "equal", "cofirst": "equal", "equal": "equal",
+                       "corresponding": "corresponding"}.get(label, label)
+            if label != "highlight" and self.profile.mark(mark_id):
+                mark_list.append(mark_id)
+        is_owner = "highlight" in ann or self.matcher.matches(name)
+        author = Author(name, is_owner, tuple(dict.fromkeys(mark_list)),
+                        url=self.coauthors.get(_name_key(name.first_last())))
+        return author, warnings
 
     def _check_owner(self, e: RawEntry, field: str, authors: list[Author]) -> None:
         if not self.matcher.keys or field != "author":
