@@ -21,9 +21,12 @@ VENUES = ["NeurIPS", "ICML", "ICLR", "OSDI", "SOSP", "ATC", "EuroSys", "MLSys", 
 def entry(rng: random.Random, i: int) -> str:
     n_auth = rng.randint(3, 25)
     authors = []
+    owner_at = rng.randint(0, n_auth - 1)
     for j in range(n_auth):
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-        if j == rng.randint(0, n_auth - 1):
+        while name in ("Hao Zhang", "Hao Zhuang", "Hao Zhan"):
+            name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        if j == owner_at:
             name = "Hao Zhang"
         if j < 2 and rng.random() < 0.2:
             name += "*"

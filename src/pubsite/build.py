@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from pubsite import pipeline, report, write
-from pubsite.errors import Diagnostics, PubsiteError
+from pubsite.errors import Diagnostic, Diagnostics, PubsiteError, Severity
 from pubsite.render import site_renderer
 
 
@@ -45,6 +47,15 @@ def _build(bib_path: Path, profile_path: Path, out: Path, formats: tuple[str, ..
            say: Callable[[str], None]) -> BuildResult:
     inputs = pipeline.resolve_inputs(bib_path, profile_path)
     write.check_target(out, [inputs.bib, inputs.profile])
+    digest = input_digest(inputs, formats, strict, keep_going)
+    last = write.read_meta(out)
+    if last.get("inputs") == digest and write.is_intact(out):
+        # Nothing changed since the last build: its output stands as it is.
+        found = _diagnostics(last.get("diagnostics"))
+        if found and not quiet:
+            report.text(found)
+        count = last.get("publications", 0)
+        return BuildResult(count if isinstance(count, int) else 0, 0, 0, len(found))
     diags = Diagnostics()
     site = pipeline.load_site(inputs, diags)
     failed = diags.has_errors or (strict and bool(diags.items))
@@ -59,6 +70,48 @@ def _build(bib_path: Path, profile_path: Path, out: Path, formats: tuple[str, ..
         say(f"rendering {len(site.publications)} publications ({fmt})")
         files.update(site_renderer(fmt)(site, inputs.templates))
     say(f"writing {len(files)} files")
-    counts = write.write_site(out, files, [inputs.bib, inputs.profile])
+    meta = {"inputs": digest, "publications": len(site.publications),
+            "diagnostics": [_diag_dict(d) for d in diags.sorted()]}
+    counts = write.write_site(out, files, [inputs.bib, inputs.profile], meta)
     return BuildResult(len(site.publications), counts["written"], counts["unchanged"],
                        len(diags.items))
+
+
+def input_digest(inputs: pipeline.Inputs, formats: tuple[str, ...], strict: bool,
+                 keep_going: bool) -> str:
+    """Everything a build's output depends on: inputs, templates, options, pubsite itself."""
+    from pubsite import __version__
+    from pubsite.templating import builtin_templates
+
+    h = hashlib.sha256()
+    h.update(f"{__version__}|{sorted(formats)}|{strict}|{keep_going}|".encode())
+    h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    for path in (inputs.bib, inputs.profile):
+        h.update(str(path.resolve()).encode() + b"\0" + path.read_bytes() + b"\0")
+    folders = [builtin_templates(), inputs.templates] if inputs.templates else \
+        [builtin_templates()]
+    for folder in folders:
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes())
+    photo_dir = inputs.profile.parent
+    for p in sorted(photo_dir.glob("*")):
+        if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"):
+            h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
+def _diag_dict(d: Diagnostic) -> dict[str, object]:
+    return {"rule": d.rule, "severity": d.severity.value, "file": d.file, "line": d.line,
+            "message": d.message, "hint": d.hint, "key": d.key, "column": d.column}
+
+
+def _diagnostics(data: object) -> list[Diagnostic]:
+    out = []
+    for d in data if isinstance(data, list) else []:
+        try:
+            out.append(Diagnostic(d["rule"], Severity(d["severity"]), d["file"], d["line"],
+                                  d["message"], d["hint"], d.get("key"), d.get("column")))
+        except (KeyError, TypeError, ValueError):
+            continue  # a damaged manifest only costs the repeated warnings
+    return out

@@ -56,7 +56,23 @@ def _read_manifest(out: Path) -> dict[str, str]:
         return {}
 
 
-def write_site(out: Path, files: dict[str, str | bytes], inputs: list[Path]) -> dict[str, int]:
+def read_meta(out: Path) -> dict[str, object]:
+    """What the last build recorded about its inputs (empty when unknown or unreadable)."""
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        meta = data.get("meta", {})
+        return meta if isinstance(meta, dict) else {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def is_intact(out: Path) -> bool:
+    """Every file the last build wrote is still there."""
+    return all((out / rel).is_file() for rel in _read_manifest(out))
+
+
+def write_site(out: Path, files: dict[str, str | bytes], inputs: list[Path],
+               meta: dict[str, object] | None = None) -> dict[str, int]:
     """Write `files` as the new content of `out`; return counts of written and kept files."""
     check_target(out, inputs)
     encoded = {str(safe_relpath(rel)): text.encode("utf-8") if isinstance(text, str) else text
@@ -94,7 +110,8 @@ def write_site(out: Path, files: dict[str, str | bytes], inputs: list[Path]) -> 
                     pass
             target.write_bytes(data)
             written += 1
-        (tmp / MANIFEST).write_text(json.dumps({"generator": "pubsite", "files": manifest},
+        (tmp / MANIFEST).write_text(json.dumps({"generator": "pubsite", "files": manifest,
+                                                "meta": meta or {}},
                                                indent=0, sort_keys=True), encoding="utf-8")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
