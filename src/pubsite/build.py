@@ -87,7 +87,8 @@ def input_digest(inputs: pipeline.Inputs, formats: tuple[str, ...], strict: bool
     h.update(f"{__version__}|{sorted(formats)}|{strict}|{keep_going}|".encode())
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
     for path in (inputs.bib, inputs.profile):
-        h.update(str(path.resolve()).encode() + b"\0" + path.read_bytes() + b"\0")
+        # Contents, not absolute paths: output is byte-identical wherever it is built.
+        h.update(path.read_bytes() + b"\0")
     folders = [builtin_templates(), inputs.templates] if inputs.templates else \
         [builtin_templates()]
     for folder in folders:

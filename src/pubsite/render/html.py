@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from pubsite import urls
 from pubsite.model import Author, Publication, Site
@@ -48,6 +48,57 @@ def json_ld(data: object) -> Markup:
     return Markup(text)
 
 
+class AuthorMarkup:
+    """Author lists as HTML, built once per publication: with thousands of entries a
+    template macro per author dominates the build. Every text passes markupsafe.escape."""
+
+    def __init__(self, site: Site) -> None:
+        self.profile = site.profile
+        self.style = site.profile.publications.name_style
+        self.cache: dict[tuple[str, int], Markup] = {}
+        self.names: dict[Author, Markup] = {}
+
+    def one(self, a: Author) -> Markup:
+        found = self.names.get(a)
+        if found is not None:
+            return found
+        if a.others:
+            html = Markup('<span class="author">et al.</span>')
+        else:
+            text = escape(a.display(self.style))
+            if a.is_owner:
+                text = Markup("<strong>") + text + Markup("</strong>")
+            if a.url:
+                text = Markup('<a href="') + escape(safe_href(a.url)) + Markup('">') + text + \
+                    Markup("</a>")
+            for m in view.legend_marks(self.profile, a.marks):
+                text += Markup('<sup class="mark" title="') + escape(m.legend) + \
+                    Markup('">') + escape(m.symbol) + Markup("</sup>")
+            cls = "author owner" if a.is_owner else "author"
+            html = Markup(f'<span class="{cls}">') + text + Markup("</span>")
+        self.names[a] = html
+        return html
+
+    def __call__(self, pub: Publication, limit: int = 0) -> Markup:
+        key = (pub.slug, limit)
+        found = self.cache.get(key)
+        if found is not None:
+            return found
+        full = Markup(", ").join(self.one(a) for a in pub.authors)
+        shown = view.shown_authors(pub.authors, limit)
+        if len(shown) < len(pub.authors):
+            short = Markup(", ").join(Markup('<span class="ellipsis">…</span>') if a is None
+                                      else self.one(a) for a in shown)
+            html = (Markup('<span class="authors-short">') + short +
+                    Markup('</span> <details class="authors-all"><summary>all ') +
+                    escape(str(len(pub.authors))) + Markup(" authors</summary>") + full +
+                    Markup("</details>"))
+        else:
+            html = full
+        self.cache[key] = html
+        return html
+
+
 def obfuscate_email(email: str) -> str:
     local, _, domain = email.partition("@")
     return f"{local} AT {domain.replace('.', ' DOT ')}" if domain else email
@@ -58,6 +109,7 @@ def render_site(site: Site, user_templates: Path | None = None) -> dict[str, str
     env.filters["markdown"] = markdown_to_html
     env.filters["href"] = safe_href
     env.globals.update(
+        author_list=AuthorMarkup(site),
         shown_authors=view.shown_authors,
         legend_marks=lambda ids: view.legend_marks(site.profile, ids),
         legend_text=view.legend_text,
