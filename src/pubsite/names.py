@@ -19,6 +19,7 @@ _AND_RE = re.compile(r"[ \t\n\r\f\v]+and[ \t\n\r\f\v]+", re.IGNORECASE)
 _WS = " \t\n\r\f\v"
 
 
+@lru_cache(maxsize=32768)
 def split_authors(field: str) -> list[str]:
     """Split an author/editor field at ` and ` outside braces, in any case."""
     text = field.strip(_WS)
@@ -27,23 +28,15 @@ def split_authors(field: str) -> list[str]:
     if "{" not in text:
         return [p.strip(_WS) for p in _AND_RE.split(text)]
     out: list[str] = []
-    depth = 0
     start = 0
-    i = 0
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth = max(depth - 1, 0)
-        elif depth == 0 and c in _WS:
-            m = _AND_RE.match(text, i)
-            if m:
-                out.append(text[start:i].strip(_WS))
-                start = i = m.end()
-                continue
-        i += 1
+    for m in _AND_RE.finditer(text):
+        if m.start() < start:
+            continue
+        # Only an "and" at brace depth 0 separates names (braces are counted in C).
+        if text.count("{", 0, m.start()) > text.count("}", 0, m.start()):
+            continue
+        out.append(text[start:m.start()].strip(_WS))
+        start = m.end()
     out.append(text[start:].strip(_WS))
     return out
 
