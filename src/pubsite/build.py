@@ -65,14 +65,15 @@ def _build(bib_path: Path, profile_path: Path, out: Path, formats: tuple[str, ..
                            diagnostics=diags.sorted())
     if diags.items and not quiet:
         report.text(diags.sorted())
-    files: dict[str, str | bytes] = {}
-    for fmt in formats:
-        say(f"rendering {len(site.publications)} publications ({fmt})")
-        files.update(site_renderer(fmt)(site, inputs.templates))
-    say(f"writing {len(files)} files")
+    def files() -> Iterator[tuple[str, str | bytes]]:
+        for fmt in formats:
+            say(f"rendering and writing {len(site.publications)} publications ({fmt})")
+            produced = site_renderer(fmt)(site, inputs.templates)
+            yield from produced.items() if isinstance(produced, dict) else produced
+
     meta = {"inputs": digest, "publications": len(site.publications),
             "diagnostics": [_diag_dict(d) for d in diags.sorted()]}
-    counts = write.write_site(out, files, [inputs.bib, inputs.profile], meta)
+    counts = write.write_site(out, files(), [inputs.bib, inputs.profile], meta)
     return BuildResult(len(site.publications), counts["written"], counts["unchanged"],
                        len(diags.items))
 

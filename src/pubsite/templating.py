@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
 
 def builtin_templates() -> Path:
@@ -41,6 +42,8 @@ class _Finalize:
 @lru_cache(maxsize=16)
 def environment(kind: str, user_dir: Path | None, escape: Callable[[str], str] | None = None,
                 safe_type: type = str) -> jinja2.Environment:
+    import jinja2
+
     builtin = jinja2.FileSystemLoader(str(builtin_templates()))
     loaders: list[jinja2.BaseLoader] = []
     if user_dir is not None and user_dir.is_dir():

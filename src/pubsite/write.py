@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from pubsite.errors import EXIT_USAGE, PubsiteError
@@ -71,14 +72,11 @@ def is_intact(out: Path) -> bool:
     return all((out / rel).is_file() for rel in _read_manifest(out))
 
 
-def write_site(out: Path, files: dict[str, str | bytes], inputs: list[Path],
-               meta: dict[str, object] | None = None) -> dict[str, int]:
-    """Write `files` as the new content of `out`; return counts of written and kept files."""
+def write_site(out: Path, files: Iterable[tuple[str, str | bytes]] | dict[str, str | bytes],
+               inputs: list[Path], meta: dict[str, object] | None = None) -> dict[str, int]:
+    """Write `files` (streamed, or a dict) as the new content of `out`; return counts of
+    written, unchanged and kept files."""
     check_target(out, inputs)
-    encoded = {str(safe_relpath(rel)): text.encode("utf-8") if isinstance(text, str) else text
-               for rel, text in files.items()}
-    if MANIFEST in encoded:
-        raise PubsiteError(f"internal: a renderer produced {MANIFEST}")
     old = _read_manifest(out) if out.is_dir() else {}
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +90,11 @@ def write_site(out: Path, files: dict[str, str | bytes], inputs: list[Path],
     try:
         tmp.mkdir()
         made: set[Path] = {tmp}
-        for rel, data in sorted(encoded.items()):
+        for rel_raw, content in files.items() if isinstance(files, dict) else files:
+            rel = str(safe_relpath(rel_raw))
+            if rel == MANIFEST or rel in manifest:
+                raise PubsiteError(f"internal: a renderer produced {rel} twice or the manifest")
+            data = content.encode("utf-8") if isinstance(content, str) else content
             digest = _digest(data)
             manifest[rel] = digest
             target = tmp / rel
@@ -114,6 +116,7 @@ def write_site(out: Path, files: dict[str, str | bytes], inputs: list[Path],
                                                 "meta": meta or {}},
                                                indent=0, sort_keys=True), encoding="utf-8")
     except BaseException:
+        # A renderer or the disk failed: the previous site stays as it was.
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     kept = _carry_foreign(out, tmp, old) if out.is_dir() else 0

@@ -5,12 +5,12 @@ A renderer takes the Site and returns {relative path: text}; it never writes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from pubsite.model import Site
 
-Renderer = Callable[[Site, Path | None], dict[str, str | bytes]]
+Renderer = Callable[[Site, Path | None], Iterable[tuple[str, str | bytes]] | dict[str, str | bytes]]
 
 
 def site_renderer(name: str) -> Renderer:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,9 @@ def obfuscate_email(email: str) -> str:
     return f"{local} AT {domain.replace('.', ' DOT ')}" if domain else email
 
 
-def render_site(site: Site, user_templates: Path | None = None) -> dict[str, str | bytes]:
+def render_site(site: Site,
+                user_templates: Path | None = None) -> Iterator[tuple[str, str | bytes]]:
+    """Yield the site's files one by one, so that a large site is never all in memory."""
     env = environment("html", user_templates)
     env.filters["markdown"] = markdown_to_html
     env.filters["href"] = safe_href
@@ -124,9 +127,8 @@ def render_site(site: Site, user_templates: Path | None = None) -> dict[str, str
         photo = "assets/" + Path(photo).name
     common: dict[str, Any] = {"profile": profile, "settings": settings, "photo": photo,
                               "has_feed": bool(profile.base_url)}
-    out: dict[str, str | bytes] = {}
     index = env.get_template("html/index.html")
-    out["index.html"] = index.render(
+    yield "index.html", index.render(
         **common, root="", page_url="", groups=view.group(pubs, settings.group_by),
         publications=pubs, list_marks=view.legend_marks(profile, view.marks_in(pubs)),
         years=sorted({p.year for p in pubs if p.year}, reverse=True),
@@ -135,23 +137,22 @@ def render_site(site: Site, user_templates: Path | None = None) -> dict[str, str
     if settings.per_paper_pages:
         paper = env.get_template("html/publication.html")
         for p in pubs:
-            out[f"publications/{p.slug}/index.html"] = paper.render(
+            yield f"publications/{p.slug}/index.html", paper.render(
                 **common, root="../../", page_url=f"publications/{p.slug}/", pub=p,
                 json_ld=json_ld(scholarly_article(p, profile.base_url)),
             )
-            out[f"publications/{p.slug}/{p.slug}.bib"] = p.bibtex + "\n"
+            yield f"publications/{p.slug}/{p.slug}.bib", p.bibtex + "\n"
     assets = builtin_templates() / "html" / "assets"
     for name in ASSETS:
         override = user_templates / "html" / "assets" / name if user_templates else None
         src = override if override is not None and override.is_file() else assets / name
-        out[f"assets/{name}"] = src.read_text(encoding="utf-8")
-    out[".nojekyll"] = ""
-    out.update(_discovery(env, site, common))
+        yield f"assets/{name}", src.read_text(encoding="utf-8")
+    yield ".nojekyll", ""
+    yield from _discovery(env, site, common).items()
     if profile.photo and "://" not in profile.photo:
         source = Path(profile.source_file).parent / profile.photo
         if source.is_file():
-            out[f"assets/{source.name}"] = source.read_bytes()
-    return out
+            yield f"assets/{source.name}", source.read_bytes()
 
 
 def _discovery(env: Any, site: Site, common: dict[str, Any]) -> dict[str, str | bytes]:
