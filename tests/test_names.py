@@ -156,3 +156,37 @@ class TestOwner:
             assert found is None or "one letter" in found
         else:
             assert found is not None and why in found
+
+
+def test_owner_from_annotations_and_coauthor_links(tmp_path: Path) -> None:
+    import json as jsonlib
+
+    from click.testing import CliRunner
+
+    from pubsite.cli import main
+
+    (tmp_path / "publications.bib").write_text(
+        "@article{a, author = {Zhang, H. and Ada Lovelace and Grace Hopper}, title = {T},\n"
+        "  author+an = {1=highlight; 2=equal; 3=equal,corresponding}, journal = {J},"
+        " year = 2020}\n", encoding="utf-8")
+    (tmp_path / "profile.toml").write_text(
+        'name = "Hao Zhang"\n[coauthors]\n"Ada Lovelace" = "https://example.org/ada"\n')
+    args = ["--bib", str(tmp_path / "publications.bib"), "--profile",
+            str(tmp_path / "profile.toml")]
+    out = CliRunner().invoke(main, ["export", "--format", "json", *args])
+    authors = jsonlib.loads(out.stdout)["publications"][0]["authors"]
+    assert [a["owner"] for a in authors] == [True, False, False]
+    assert [a["marks"] for a in authors] == [[], ["equal"], ["equal", "corresponding"]]
+    result = CliRunner().invoke(main, ["build", *args, "--out", str(tmp_path / "site")])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "site" / "index.html").read_text()
+    assert '<a href="https://example.org/ada">Ada Lovelace</a>' in html
+    assert "<strong>H. Zhang</strong>" in html
+    assert "(* indicates equal contributions; † indicates corresponding author)" in html
+
+
+@pytest.mark.parametrize(("style", "expected"), [
+    ("first-last", "Ludwig van Beethoven"), ("initials", "L. van Beethoven"),
+    ("last-first", "van Beethoven, Ludwig")])
+def test_display_styles(style: str, expected: str) -> None:
+    assert _n("van Beethoven, Ludwig").display(style) == expected

@@ -71,6 +71,9 @@ def hostile_project(folder: Path) -> None:
         f"title = {toml_str(p[0])}",
         f"email = {toml_str('ada@example.org' + p[2])}",
         f"photo_alt = {toml_str(p[3])}",
+        f"email_display = {toml_str(p[1])}",
+        f"lang = {toml_str(p[2])}",
+        f"news_heading = {toml_str(p[0])}",
         f"about = {toml_str(' '.join(p) + ' <b>raw</b> [x](javascript:alert(1))')}",
         "[owner]",
         'name = "Ada Lovelace"',
@@ -81,12 +84,15 @@ def hostile_project(folder: Path) -> None:
         "[marks.equal]",
         f"symbol = {toml_str('*')}",
         f"legend = {toml_str(p[2])}",
+        "[marks.advisee]",
+        f"symbol = {toml_str(p[1])}",
+        f"legend = {toml_str(p[3])}",
     ]
     for payload in PAYLOADS:
         lines += ["[[positions]]", f"title = {toml_str(payload)}",
                   f"organization = {toml_str(payload)}", f"url = {toml_str(payload)}",
                   "[[links]]", f"label = {toml_str(payload)}", f"url = {toml_str(payload)}",
-                  "[[news]]", f"text = {toml_str(payload)}",
+                  "[[news]]", f"text = {toml_str(payload)}", f"date = {toml_str(payload)}",
                   "[[sections]]", f"title = {toml_str(payload)}", f"body = {toml_str(payload)}"]
     (folder / "profile.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -359,3 +365,45 @@ def test_any_entry_builds_to_parseable_html_inside_the_output(tmp_path: Path, ke
     for page in out.rglob("*.html"):
         assert page.resolve().is_relative_to(out.resolve())
         parser.parse(page.read_text(encoding="utf-8"))
+
+
+BIB_FIELD = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"),
+                                           blacklist_characters="{}\\"), max_size=30)
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(entries=st.dictionaries(
+    st.from_regex(r"[A-Za-z][A-Za-z0-9:_\-]{0,12}", fullmatch=True),
+    st.dictionaries(st.sampled_from(["title", "author", "year", "note", "journal", "url",
+                                     "venue", "award", "keywords", "x-custom"]),
+                    BIB_FIELD, min_size=1, max_size=6),
+    min_size=1, max_size=5))
+def test_bibtex_export_keeps_every_key_and_field(tmp_path: Path,
+                                                 entries: dict[str, dict[str, str]]) -> None:
+    from pubsite import bib as bibmod
+    from pubsite.errors import Diagnostics
+
+    folded: dict[str, dict[str, str]] = {}
+    for key, fields in entries.items():
+        folded.setdefault(key.casefold(), {"key": key, **fields})
+    text = "".join(
+        "@misc{" + e["key"] + ",\n" + "".join(f"  {k} = {{{v}}},\n" for k, v in e.items()
+                                                if k != "key") + "}\n"
+        for e in folded.values())
+    folder = tmp_path / "rt"
+    folder.mkdir(exist_ok=True)
+    (folder / "publications.bib").write_text(text, encoding="utf-8")
+    (folder / "profile.toml").write_text('name = "Ada"\n')
+    result = CliRunner().invoke(main, ["export", "--format", "bibtex", "--bib",
+                                       str(folder / "publications.bib"), "--profile",
+                                       str(folder / "profile.toml")])
+    if result.exit_code == 1:
+        return  # an input with errors (a refused URL) is not exported, by design
+    assert result.exit_code == 0, result.output
+    d = Diagnostics()
+    again = {e.key: e.fields for e in bibmod.parse(result.stdout, "x.bib", d).entries}
+    original = {e.key: e.fields for e in bibmod.parse(text, "y.bib", Diagnostics()).entries}
+    assert again.keys() == original.keys()
+    for key, fields in original.items():
+        assert {k: " ".join(v.split()) for k, v in fields.items()} == again[key]

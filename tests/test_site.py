@@ -352,3 +352,26 @@ def test_serve_rebuilds_and_survives_a_broken_edit(project: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.browser
+def test_serve_reloads_the_open_page(browser: Any, project: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "pubsite", "serve", "--port", "0"],
+                            cwd=project, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "NO_COLOR": "1"})
+    try:
+        assert proc.stderr is not None
+        url = re.search(r"http://127\.0\.0\.1:\d+/",  # type: ignore[union-attr]
+                        proc.stderr.readline()).group(0)
+        page = browser.new_page()
+        page.goto(url)
+        page.wait_for_timeout(800)  # the page has polled the server once
+        bib = project / "publications.bib"
+        bib.write_text(bib.read_text().replace("Structured Generative Adversarial Networks",
+                                               "Structured GANs, Live"))
+        page.wait_for_function(
+            "document.body.innerText.includes('Structured GANs, Live')", timeout=15000)
+        page.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

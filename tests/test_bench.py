@@ -1,0 +1,28 @@
+"""The benchmark keeps working: its smoke run (100 entries) prints every figure.
+Speed itself is measured by bench/run.py, never asserted here."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT
+
+
+def test_bench_smoke_run(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "100",
+                             "--corpus", "none", "--work", str(tmp_path), "--pathological",
+                             "--json", str(tmp_path / "r.json")],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert "| synthetic 100 | 100 |" in out
+    for figure in ("build_100_wall_s", "help_wall_s", "| deep braces |", "| billion laughs |"):
+        assert figure in out
+    import json
+
+    data = json.loads((tmp_path / "r.json").read_text())
+    row = data["rows"][0]
+    for key in ("cold", "warm", "edit", "memory", "bare_s"):
+        assert row[key] > 0
