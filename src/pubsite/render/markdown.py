@@ -84,21 +84,15 @@ def render_site(site: Site, user_templates: Path | None = None) -> dict[str, str
 
 
 def render_page(site: Site, user_templates: Path | None = None) -> str:
+    from pubsite.render import cv
+
     env = environment("markdown", user_templates, escape, Md)
     pubs = site.publications
     settings = site.profile.publications
-    env.globals.update(
-        legend=lambda p: Md(escape(view.legend_text(view.legend_marks(site.profile,
-                                                                          p.marks_used)))),
-        authors=lambda p: authors(site, p),
-        venues=venues,
-        links=links,
-        link=link,
-        legend_text=view.legend_text,
-        md=profile_markdown,
-    )
+    # The publication list is the CV's Markdown list: one template for both.
+    publication_list = Md(cv.render(site, "markdown", cv.build_groups(
+        list(pubs), settings.group_by, "none"), user_templates))
     text = env.get_template("markdown/index.md").render(
-        profile=site.profile, settings=settings, groups=view.group(pubs, settings.group_by),
-        list_marks=view.legend_marks(site.profile, view.marks_in(pubs)),
-    )
+        profile=site.profile, settings=settings, publication_list=publication_list,
+        link=link, md=profile_markdown)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
