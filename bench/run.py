@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -37,8 +38,9 @@ def probe(what: str, bib: Path, profile: Path, out: Path) -> dict[str, float]:
 
 def edit_one_entry(bib: Path) -> None:
     text = bib.read_text(encoding="utf-8")
-    at = text.index("title = {", len(text) // 2)
-    bib.write_text(text[:at] + "title = {Edited " + text[at + 9:], encoding="utf-8")
+    m = re.compile(r"title\s*=\s*[{\"]").search(text, len(text) // 2)
+    assert m, "no title to edit"
+    bib.write_text(text[:m.end()] + "Edited " + text[m.end():], encoding="utf-8")
 
 
 def measure(name: str, bib: Path, work: Path) -> dict[str, object]:
