@@ -375,3 +375,15 @@ def test_serve_reloads_the_open_page(browser: Any, project: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_broken_template_names_file_and_line(project: Path) -> None:
+    folder = project / "templates" / "html"
+    folder.mkdir(parents=True)
+    (folder / "index.html").write_text("ok\n{% for x in %}\n")
+    result = CliRunner().invoke(main, ["build", "--bib", str(project / "publications.bib"),
+                                       "--profile", str(project / "profile.toml"),
+                                       "--out", str(project / "_site")])
+    assert result.exit_code == 1
+    assert "index.html:2: template syntax error" in result.output
+    assert "internal error" not in result.output

@@ -191,3 +191,14 @@ def test_gbk_file_is_detected() -> None:
                                        "--format", "json"])
     d = next(d for d in json.loads(result.output) if d["rule"] == "encoding")
     assert "GBK" in d["message"]
+
+
+def test_mojibake_in_the_profile_like_the_seed(tmp_path: Path) -> None:
+    profile = ('name = "Hao Zhang"\n\n[[news]]\n'
+               'text = "I am starting at HalฤฑcฤฑoฤŸlu Data Science Institute."\n')
+    code, out = _validate(tmp_path, GOOD.replace("Ada Lovelace", "Hao Zhang"), "--format",
+                          "json", profile=profile)
+    hit = next(d for d in json.loads(out) if d["rule"] == "mojibake")
+    assert hit["line"] == 4 and hit["file"].endswith("profile.toml")
+    assert "Halıcıoğlu Data Science Institute" in hit["hint"]
+    assert code == 0

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pubsite import pipeline, report, write
+from pubsite import pipeline, report, templating, write
 from pubsite.errors import Diagnostic, Diagnostics, PubsiteError, Severity
 from pubsite.render import site_renderer
 
@@ -73,7 +73,10 @@ def _build(bib_path: Path, profile_path: Path, out: Path, formats: tuple[str, ..
 
     meta = {"inputs": digest, "publications": len(site.publications),
             "diagnostics": [_diag_dict(d) for d in diags.sorted()]}
-    counts = write.write_site(out, files(), [inputs.bib, inputs.profile], meta)
+    try:
+        counts = write.write_site(out, files(), [inputs.bib, inputs.profile], meta)
+    except Exception as exc:
+        raise templating.as_pubsite_error(exc) from exc
     return BuildResult(len(site.publications), counts["written"], counts["unchanged"],
                        len(diags.items))
 

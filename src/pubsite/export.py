@@ -66,7 +66,12 @@ def export(bib_path: Path, profile_path: Path, fmt: str, selection: Selection,
         report.text(diags.sorted())
     pubs = sort_pubs([p for p in site.publications if selection.keep(p)], layout.sort)
     chosen = Site(site.profile, tuple(pubs))
-    return render(chosen, fmt, layout, inputs.templates)
+    try:
+        return render(chosen, fmt, layout, inputs.templates)
+    except Exception as exc:
+        from pubsite import templating
+
+        raise templating.as_pubsite_error(exc) from exc
 
 
 def render(site: Site, fmt: str, layout: Layout, templates: Path | None) -> str:

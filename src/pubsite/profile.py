@@ -90,6 +90,7 @@ def load(path: Path, diags: Diagnostics, display: str | None = None) -> Profile 
         return None
     finder = _LineFinder(text)
     _check(raw, SCHEMA, (), name, finder, diags)
+    _check_strings(raw, (), name, finder, diags)
     return _build(raw, name, path.parent, finder, diags)
 
 
@@ -137,6 +138,37 @@ class _LineFinder:
                                        or (not table and not current)):
                 return i
         return None
+
+
+def _check_strings(value: Any, path: tuple[str | int, ...], file: str, finder: _LineFinder,
+                   diags: Diagnostics) -> None:
+    """Garbled text (mojibake) anywhere in the profile, with the repair as the hint."""
+    from pubsite.text_checks import mojibake_fix
+
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_strings(v, (*path, k), file, finder, diags)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_strings(v, (*path, i), file, finder, diags)
+    elif isinstance(value, str):
+        fixed = mojibake_fix(value)
+        if fixed is not None:
+            dotted = ".".join(str(p) for p in path)
+            line = finder.find(path)
+            if line is None or value[:20] not in "\n".join(finder.lines[line - 1:]):
+                line = _line_of(finder, value) or line
+            diags.warning("mojibake", file, line,
+                          f"'{dotted}' looks like garbled text (UTF-8 read in another "
+                          "encoding)", f"replace it with: {fixed[:200]}")
+
+
+def _line_of(finder: _LineFinder, value: str) -> int | None:
+    probe = value.strip().split("\n")[0][:30]
+    for i, line in enumerate(finder.lines, 1):
+        if probe and probe in line:
+            return i
+    return None
 
 
 def _type_ok(value: Any, kind: str) -> bool:

@@ -63,3 +63,19 @@ def environment(kind: str, user_dir: Path | None, escape: Callable[[str], str] |
                                  finalize=_Finalize(escape, safe_type), trim_blocks=True,
                                  keep_trailing_newline=True)
     return env
+
+
+def as_pubsite_error(exc: Exception) -> Exception:
+    """A broken or mistaken template becomes a message naming the template and line."""
+    import jinja2
+
+    from pubsite.errors import EXIT_INPUT, PubsiteError
+
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        where = f"{exc.filename or exc.name}:{exc.lineno}"
+        return PubsiteError(f"{where}: template syntax error: {exc.message}; fix the template "
+                            "or delete it to use the built-in one", EXIT_INPUT)
+    if isinstance(exc, jinja2.TemplateError):
+        return PubsiteError(f"template error: {exc}; check your templates/ folder (delete a "
+                            "file to use the built-in one)", EXIT_INPUT)
+    return exc

@@ -33,12 +33,19 @@ def check_text(value: str, field: str, e: RawEntry, diags: Diagnostics) -> None:
         return
     if _SUSPICIOUS.search(value):
         _suspicious(value, field, e, diags)
-    if _MOJIBAKE_HINT.search(value):
-        fixed = repair_mojibake(value)
-        if fixed != value:
-            diags.warning("mojibake", e.file, e.field_line(field),
-                          f"{field} of {e.key} looks like garbled text (UTF-8 read in another "
-                          "encoding)", f"replace it with: {fixed[:200]}", key=e.key)
+    fixed = mojibake_fix(value)
+    if fixed is not None:
+        diags.warning("mojibake", e.file, e.field_line(field),
+                      f"{field} of {e.key} looks like garbled text (UTF-8 read in another "
+                      "encoding)", f"replace it with: {fixed[:200]}", key=e.key)
+
+
+def mojibake_fix(value: str) -> str | None:
+    """The repaired text when `value` is mojibake, else None."""
+    if value.isascii() or not _MOJIBAKE_HINT.search(value):
+        return None
+    fixed = repair_mojibake(value)
+    return fixed if fixed != value else None
 
 
 def _suspicious(value: str, field: str, e: RawEntry, diags: Diagnostics) -> None:
