@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -138,11 +139,11 @@ def _fast_decode(text: str) -> str | None:
         return None
     out = text
     for _ in range(3):  # nested accents: {\~{\^e}}
-        new = _ACCENT_RE.sub(_accent, out)
+        new = _replace_each_distinct(_ACCENT_RE, out, _accent)
         if new == out:
             break
         out = new
-    out = _NAMED_RE.sub(lambda m: _NAMED[m.group(1)], out)
+    out = _replace_each_distinct(_NAMED_RE, out, lambda m: _NAMED[m.group(1)])
     # Escaped braces must survive the removal of grouping braces: park them meanwhile.
     out = _ESCAPES.sub(lambda m: _PARKED.get(m.group(1), m.group(1)), out)
     if "\\" in out:
@@ -154,6 +155,26 @@ def _fast_decode(text: str) -> str | None:
 
 
 _PARKED = {"{": "\ue000", "}": "\ue001"}
+
+
+def _replace_each_distinct(pattern: re.Pattern[str], text: str,
+                           repl: Callable[[re.Match[str]], str]) -> str:
+    """Like pattern.sub, but each distinct match is replaced everywhere at once with
+    str.replace: a field holds few distinct accents but may hold millions of them."""
+    pos = 0
+    seen: set[str] = set()
+    while True:
+        m = pattern.search(text, pos)
+        if m is None:
+            return text
+        token = m.group(0)
+        if token in seen:  # replaced already; only a new context can make it reappear
+            pos = m.end()
+            continue
+        seen.add(token)
+        replacement = repl(m)
+        text = text[:m.start()] + text[m.start():].replace(token, replacement)
+        pos = m.start() + len(replacement)
 
 
 _ACCENT_CACHE: dict[str, str] = {}
