@@ -387,3 +387,33 @@ def test_broken_template_names_file_and_line(project: Path) -> None:
     assert result.exit_code == 1
     assert "index.html:2: template syntax error" in result.output
     assert "internal error" not in result.output
+
+
+def test_legend_once_under_the_list(project: Path) -> None:
+    prof = project / "profile.toml"
+    prof.write_text(prof.read_text().replace('legend = "entry"', 'legend = "list"'))
+    site = build(project)
+    html = (site / "index.html").read_text()
+    assert html.count("(* indicates equal contributions)") == 1
+    assert html.index("(* indicates equal contributions)") > html.rindex('<li class="pub"')
+    md = (site / "index.md").read_text()
+    assert md.count("indicates equal contributions)") == 1
+
+
+@pytest.mark.browser
+def test_accessibility_basics(browser: Any, served: str) -> None:
+    page = browser.new_page()
+    for path in ("", "publications/zheng2022alpa/"):
+        page.goto(served + path)
+        assert page.evaluate("document.documentElement.lang") == "en"
+        for landmark in ("header", "main", "footer"):
+            assert page.locator(landmark).count() == 1
+        levels = page.evaluate(
+            "[...document.querySelectorAll('h1,h2,h3,h4')].map(h => +h.tagName[1])")
+        assert levels[0] == 1 and levels.count(1) == 1
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+        assert page.evaluate("[...document.images].every(i => i.alt && i.alt.trim())")
+        labelled = page.evaluate("""[...document.querySelectorAll('input, select')]
+            .every(el => el.labels && el.labels.length > 0)""")
+        assert labelled
+    page.close()
