@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -411,7 +412,7 @@ def test_accessibility_basics(browser: Any, served: str) -> None:
         levels = page.evaluate(
             "[...document.querySelectorAll('h1,h2,h3,h4')].map(h => +h.tagName[1])")
         assert levels[0] == 1 and levels.count(1) == 1
-        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+        assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
         assert page.evaluate("[...document.images].every(i => i.alt && i.alt.trim())")
         labelled = page.evaluate("""[...document.querySelectorAll('input, select')]
             .every(el => el.labels && el.labels.length > 0)""")
