@@ -81,6 +81,10 @@ CHUNK = 4000
 def decode(text: str) -> str:
     """Decode LaTeX markup to NFC Unicode with whitespace collapsed."""
     if needs_decoding(text) and not PRIMITIVES.search(text):
+        if "%" in text:
+            # On a web page "25%" means a percent sign, not a LaTeX comment that would
+            # silently drop the rest of the field.
+            text = _BARE_PERCENT.sub(r"\\%", text)
         fast = _fast_decode(text)
         if fast is not None:
             text = fast
@@ -128,6 +132,7 @@ _NAMED_RE = re.compile(r"\\(" + "|".join(sorted(_NAMED, key=len, reverse=True))
 _ACCENT_RE = re.compile(r"\\([`'^\"~=.]|[uvHckrbd](?![A-Za-z]))\s*"
                         r"(?:\{\s*(\\[ij](?![A-Za-z])\s*|[^{}\\\s])\s*\}"
                         r"|(\\[ij](?![A-Za-z])\s*|[^{}\\\s]))")
+_BARE_PERCENT = re.compile(r"(?<!\\)%")
 _ESCAPES = re.compile(r"\\([&%_#${}])")
 _PUNCT = (("---", "—"), ("--", "–"), ("``", "“"), ("''", "”"), ("~", " "))
 
@@ -135,7 +140,7 @@ _PUNCT = (("---", "—"), ("--", "–"), ("``", "“"), ("''", "”"), ("~", " "
 def _fast_decode(text: str) -> str | None:
     """The common subset (accents, named letters, escapes, dashes, braces) without a
     parser; None when anything else is present, for pylatexenc to handle."""
-    if "$" in text or "%" in text.replace("\\%", ""):
+    if "$" in text:
         return None
     out = text
     for _ in range(3):  # nested accents: {\~{\^e}}
