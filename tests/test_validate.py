@@ -38,6 +38,9 @@ CASES = [
      "  journal = jacm,\n  year = {2020},\n}\n"),
     ("crossref-missing", "@article{a,\n  author = {Ada Lovelace},\n  title = {T},\n"
      "  journal = {J},\n  year = {2020},\n@@  crossref = {nowhere},\n}\n"),
+    ("crossref-cycle", "@article{a,\n  author = {Ada Lovelace},\n  title = {T},\n"
+     "  journal = {J},\n  year = {2020},\n@@  crossref = {b},\n}\n"
+     "@article{b,\n  crossref = {a},\n}\n"),
     ("missing-field", "@@@article{a,\n  author = {Ada Lovelace},\n  journal = {J},\n"
      "  year = {2020},\n}\n"),
     ("unknown-entry-type", "@@@artcle{a,\n  author = {Ada Lovelace},\n  title = {T},\n}\n"),

@@ -343,7 +343,7 @@ def _resolve_crossrefs(entries: list[RawEntry], diags: Diagnostics) -> None:
                 entry.fields.setdefault(target, value)
             nxt = parent.fields.get("crossref")
             parent = by_key.get(nxt.strip().casefold()) if nxt else None
-        if parent is not None and parent.key.casefold() in seen and parent is not entry:
+        if parent is not None and parent.key.casefold() in seen:
             diags.warning("crossref-cycle", entry.file, entry.field_line("crossref"),
                           f"crossref chain from {entry.key} loops back on itself",
                           "remove the crossref that points back", key=entry.key)
