@@ -178,3 +178,37 @@ def test_pre_commit_hook_is_declared() -> None:
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert hooks[0]["entry"] == "pubsite validate"
     assert hooks[0]["id"] == "pubsite-validate"
+
+
+def test_second_build_is_up_to_date_and_an_edit_rebuilds(
+        runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    first = runner.invoke(main, ["build"])
+    assert "built 15 publications" in first.output
+    before = (project / "_site" / "index.html").read_bytes()
+    again = runner.invoke(main, ["build"])
+    assert again.exit_code == 0 and "is up to date" in again.output
+    assert (project / "_site" / "index.html").read_bytes() == before
+    (project / "_site" / "index.html").unlink()  # a damaged output is rebuilt
+    assert "built 15" in runner.invoke(main, ["build"]).output
+    bib = project / "publications.bib"
+    bib.write_text(bib.read_text().replace("Structured Generative", "Structured, Generative"))
+    result = runner.invoke(main, ["build"])
+    assert "built 15" in result.output and "1 files written" not in result.output
+    assert "Structured, Generative" in (project / "_site" / "index.html").read_text()
+
+
+def test_incremental_output_is_byte_identical_to_a_cold_build(
+        runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    bib = project / "publications.bib"
+    bib.write_text(bib.read_text().replace("Structured Generative", "Structured, Generative"))
+    assert runner.invoke(main, ["build"]).exit_code == 0  # reuses unchanged files
+    assert runner.invoke(main, ["build", "--out", "cold"]).exit_code == 0
+
+    def tree(folder: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(folder)): p.read_bytes()
+                for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    assert tree(project / "_site") == tree(project / "cold")

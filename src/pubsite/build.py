@@ -20,6 +20,7 @@ class BuildResult:
     written: int
     unchanged: int
     diagnostics: int
+    up_to_date: bool = False
 
 
 @contextmanager
@@ -55,7 +56,8 @@ def _build(bib_path: Path, profile_path: Path, out: Path, formats: tuple[str, ..
         if found and not quiet:
             report.text(found)
         count = last.get("publications", 0)
-        return BuildResult(count if isinstance(count, int) else 0, 0, 0, len(found))
+        return BuildResult(count if isinstance(count, int) else 0, 0, 0, len(found),
+                           up_to_date=True)
     diags = Diagnostics()
     site = pipeline.load_site(inputs, diags)
     failed = diags.has_errors or (strict and bool(diags.items))

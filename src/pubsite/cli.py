@@ -78,7 +78,12 @@ def build(bib_path: str, profile_path: str, out_dir: str, formats: tuple[str, ..
     result = build_mod.build(Path(bib_path), Path(profile_path), Path(out_dir),
                              formats or ("html", "markdown"), strict=strict,
                              keep_going=keep_going)
-    if not quiet:
+    if quiet:
+        return
+    if result.up_to_date:
+        click.echo(f"{out_dir}/ is up to date ({result.publications} publications; nothing "
+                   "changed since the last build)", err=True)
+    else:
         click.echo(f"built {result.publications} publications into {out_dir}/ "
                    f"({result.written} files written, {result.unchanged} unchanged)", err=True)
 
