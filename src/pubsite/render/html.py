@@ -113,7 +113,6 @@ def render_site(site: Site,
     env.filters["href"] = safe_href
     env.globals.update(
         author_list=AuthorMarkup(site),
-        shown_authors=view.shown_authors,
         legend_marks=lambda ids: view.legend_marks(site.profile, ids),
         legend_text=view.legend_text,
         kind_labels=view.KIND_LABELS,
@@ -210,7 +209,3 @@ def scholarly_article(p: Publication, base_url: str) -> dict[str, object]:
     if base_url:
         data["url"] = base_url.rstrip("/") + f"/publications/{p.slug}/"
     return data
-
-
-def author_names(authors: tuple[Author, ...]) -> list[str]:
-    return [a.name.last_first() for a in authors if not a.others]
