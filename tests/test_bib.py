@@ -120,3 +120,22 @@ def test_random_input_never_raises(text: str) -> None:
 ]), max_size=12))
 def test_mutated_bibtex_never_raises(parts: list[str]) -> None:
     parse("".join(parts))
+
+
+@pytest.mark.parametrize("path", [p for p in REAL if p.stat().st_size > 20_000],
+                         ids=lambda p: p.name)
+def test_parsing_in_pieces_equals_parsing_whole(path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    d = Diagnostics()
+    text, _ = bib.read_text(path, d)
+
+    def run(piece: int) -> tuple[object, ...]:
+        monkeypatch.setattr(bib, "PIECE", piece)
+        diags = Diagnostics()
+        data = bib.parse(text, path.name, diags)
+        return ([(e.key, e.entry_type, e.fields, e.line) for e in data.entries],
+                data.strings, data.comments, [(x.rule, x.line, x.key) for x in diags.items])
+
+    whole = run(10**9)
+    assert run(2048) == whole
+    assert run(50_000) == whole

@@ -11,8 +11,10 @@ from __future__ import annotations
 import bisect
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pubsite.errors import Diagnostics
 
@@ -116,8 +118,6 @@ def parse(text: str, file: str, diags: Diagnostics) -> BibData:
 
     # bibtexparser logs each failed block; they all become diagnostics here instead.
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
-    # An empty parse stack keeps values raw (braces, quotes, `#`): resolved below.
-    library = parse_string(text, parse_stack=[])
     lines = _LineIndex(text)
     macros: dict[str, str] = dict(_MONTH_MACROS)
     strings: dict[str, str] = {}
@@ -125,7 +125,7 @@ def parse(text: str, file: str, diags: Diagnostics) -> BibData:
     comments: list[tuple[int, str]] = []
     seen_keys: dict[str, RawEntry] = {}
     cursor = 0
-    for block in library.blocks:
+    for block in _blocks(text, parse_string):
         raw = block.raw or ""
         pos = text.find(raw, cursor) if raw else -1
         if pos >= 0:
@@ -159,6 +159,31 @@ def parse(text: str, file: str, diags: Diagnostics) -> BibData:
             comments.append((line, block.comment))
     _resolve_crossrefs(entries, diags)
     return BibData(file, text, entries, strings, comments)
+
+
+PIECE = 512 * 1024
+_BLOCK_START = re.compile(r"\n[ \t]*@")
+
+
+def _blocks(text: str, parse_string: Any) -> Iterator[Any]:
+    """bibtexparser's blocks, parsed in pieces of about PIECE characters cut before an `@`
+    that starts a line with braces balanced before it: the splitter's cost grows faster
+    than the file, and each piece's blocks are freed once read."""
+    start = 0
+    pos = PIECE
+    while pos < len(text):
+        m = _BLOCK_START.search(text, pos)
+        if m is None:
+            break
+        cut = m.start() + 1
+        piece = text[start:cut]
+        if piece.count("{") != piece.count("}"):
+            pos = m.end()  # the cut would fall inside a value: look further on
+            continue
+        # An empty parse stack keeps values raw (braces, quotes, `#`): resolved by us.
+        yield from parse_string(piece, parse_stack=[]).blocks
+        start, pos = cut, cut + PIECE
+    yield from parse_string(text[start:], parse_stack=[]).blocks
 
 
 def _failed_block(block: object, file: str, line: int, raw: str, diags: Diagnostics) -> None:
