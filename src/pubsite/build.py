@@ -67,7 +67,7 @@ def _build(bib_path: Path, profile_path: Path, out: Path, formats: tuple[str, ..
                            diagnostics=diags.sorted())
     if diags.items and not quiet:
         report.text(diags.sorted())
-    def files() -> Iterator[tuple[str, str | bytes]]:
+    def files() -> Iterator[tuple[str, write.Content]]:
         for fmt in formats:
             say(f"rendering and writing {len(site.publications)} publications ({fmt})")
             produced = site_renderer(fmt)(site, inputs.templates)

@@ -72,7 +72,10 @@ def is_intact(out: Path) -> bool:
     return all((out / rel).is_file() for rel in _read_manifest(out))
 
 
-def write_site(out: Path, files: Iterable[tuple[str, str | bytes]] | dict[str, str | bytes],
+Content = str | bytes | Iterable[str]
+
+
+def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Content],
                inputs: list[Path], meta: dict[str, object] | None = None) -> dict[str, int]:
     """Write `files` (streamed, or a dict) as the new content of `out`; return counts of
     written, unchanged and kept files."""
@@ -94,13 +97,19 @@ def write_site(out: Path, files: Iterable[tuple[str, str | bytes]] | dict[str, s
             rel = str(safe_relpath(rel_raw))
             if rel == MANIFEST or rel in manifest:
                 raise PubsiteError(f"internal: a renderer produced {rel} twice or the manifest")
-            data = content.encode("utf-8") if isinstance(content, str) else content
-            digest = _digest(data)
-            manifest[rel] = digest
             target = tmp / rel
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
+            if not isinstance(content, str | bytes):
+                # Text produced in chunks (a large index page) is written as it comes, so
+                # it is never whole in memory.
+                manifest[rel] = _write_chunks(target, content)
+                written += 1
+                continue
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            digest = _digest(data)
+            manifest[rel] = digest
             previous = out / rel
             if old.get(rel) == digest and previous.is_file() and not previous.is_symlink():
                 # Unchanged since the last build: share the old file instead of rewriting it.
@@ -158,6 +167,16 @@ def _carry_foreign(out: Path, tmp: Path, old: dict[str, str]) -> int:
 
     walk(PurePosixPath("."))
     return kept
+
+
+def _write_chunks(target: Path, chunks: Iterable[str]) -> str:
+    h = hashlib.sha256()
+    with open(target, "wb") as f:
+        for chunk in chunks:
+            data = chunk.encode("utf-8")
+            h.update(data)
+            f.write(data)
+    return h.hexdigest()
 
 
 def _link_or_copy(src: str, dst: str) -> str:

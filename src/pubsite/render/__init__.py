@@ -10,7 +10,8 @@ from pathlib import Path
 
 from pubsite.model import Site
 
-Renderer = Callable[[Site, Path | None], Iterable[tuple[str, str | bytes]] | dict[str, str | bytes]]
+Renderer = Callable[[Site, Path | None],
+                    Iterable[tuple[str, str | bytes | Iterable[str]]] | dict[str, str | bytes]]
 
 
 def site_renderer(name: str) -> Renderer:

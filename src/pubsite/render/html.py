@@ -14,6 +14,7 @@ from pubsite import urls
 from pubsite.model import Author, Publication, Site
 from pubsite.render import view
 from pubsite.templating import builtin_templates, environment
+from pubsite.write import Content
 
 ASSETS = ("style.css", "site.js", "favicon.svg")
 
@@ -106,7 +107,7 @@ def obfuscate_email(email: str) -> str:
 
 
 def render_site(site: Site,
-                user_templates: Path | None = None) -> Iterator[tuple[str, str | bytes]]:
+                user_templates: Path | None = None) -> Iterator[tuple[str, Content]]:
     """Yield the site's files one by one, so that a large site is never all in memory."""
     env = environment("html", user_templates)
     env.filters["markdown"] = markdown_to_html
@@ -127,7 +128,7 @@ def render_site(site: Site,
     common: dict[str, Any] = {"profile": profile, "settings": settings, "photo": photo,
                               "has_feed": bool(profile.base_url)}
     index = env.get_template("html/index.html")
-    yield "index.html", index.render(
+    yield "index.html", index.generate(
         **common, root="", page_url="", groups=view.group(pubs, settings.group_by),
         publications=pubs, list_marks=view.legend_marks(profile, view.marks_in(pubs)),
         years=sorted({p.year for p in pubs if p.year}, reverse=True),
