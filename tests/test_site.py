@@ -409,3 +409,17 @@ def test_accessibility_basics(browser: Any, served: str) -> None:
             .every(el => el.labels && el.labels.length > 0)""")
         assert labelled
     page.close()
+
+
+def test_serve_on_a_busy_port_says_so(project: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "pubsite", "serve", "--port", str(port)],
+                                cwd=project, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert f"cannot serve on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -31,7 +31,8 @@ def _handle_errors(fn: F) -> F:
             click.echo(f"pubsite: {exc.message}", err=True)
             sys.exit(exc.exit_code)
         except OSError as exc:
-            click.echo(f"pubsite: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"pubsite: {where}{exc.strerror or exc}", err=True)
             sys.exit(EXIT_USAGE)
         except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
             raise

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pubsite import build, templating
-from pubsite.errors import PubsiteError
+from pubsite.errors import EXIT_USAGE, PubsiteError
 
 STATUS = "/__pubsite__/status"
 RELOAD = f"""<script>
@@ -136,7 +136,11 @@ def serve(bib: Path, profile: Path, out: Path, port: int, announce: Any) -> None
     state.rebuild()
     if not state.ok:
         announce(f"build failed, serving the diagnostics:\n{state.problems}")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), make_handler(state))
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), make_handler(state))
+    except OSError as exc:
+        raise PubsiteError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}; pass --port N "
+                           "(0 picks a free port)", EXIT_USAGE) from exc
     stop = threading.Event()
     watcher = threading.Thread(target=watch, args=(state, stop), daemon=True)
     watcher.start()
