@@ -67,7 +67,8 @@ def init(directory: Path, name: str) -> list[str]:
             continue
         target.write_text(template.replace("__NAME__", safe_name), encoding="utf-8")
         out.append(f"wrote {target}")
-    out.append(f"next: cd {directory} && pubsite build")
+    here = directory.resolve() == Path.cwd().resolve()
+    out.append("next: pubsite build" if here else f"next: cd {directory} && pubsite build")
     return out
 
 
