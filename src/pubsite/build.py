@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -101,10 +102,13 @@ def input_digest(inputs: pipeline.Inputs, formats: tuple[str, ...], strict: bool
         for p in sorted(folder.rglob("*")):
             if p.is_file():
                 h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes())
-    photo_dir = inputs.profile.parent
-    for p in sorted(photo_dir.glob("*")):
-        if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"):
-            h.update(p.name.encode() + b"\0" + p.read_bytes())
+    # The photo is copied into the site, so its bytes are an input too. A regex, not
+    # tomllib: this runs before profile.py's guards against hostile TOML.
+    m = re.search(rb'(?m)^\s*photo\s*=\s*["\']([^"\'\n]+)["\']', inputs.profile.read_bytes())
+    if m and b"://" not in m.group(1):
+        source = inputs.profile.parent / m.group(1).decode("utf-8", "replace")
+        if source.is_file():
+            h.update(source.read_bytes())
     return h.hexdigest()
 
 

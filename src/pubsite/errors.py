@@ -77,9 +77,6 @@ class Diagnostics:
                 key: str | None = None) -> None:
         self.items.append(Diagnostic(rule, Severity.WARNING, file, line, message, hint, key))
 
-    def extend(self, ds: Iterable[Diagnostic]) -> None:
-        self.items.extend(ds)
-
     @property
     def has_errors(self) -> bool:
         return any(d.is_error for d in self.items)

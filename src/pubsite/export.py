@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +21,7 @@ class Selection:
     kinds: tuple[str, ...] = ()
 
     def keep(self, p: Publication) -> bool:
-        year = _year(p)
+        year = p.year_number
         if self.selected and not p.selected:
             return False
         if self.since is not None and (year is None or year < self.since):
@@ -40,15 +39,10 @@ class Layout:
     standalone: bool = False
 
 
-def _year(p: Publication) -> int | None:
-    m = re.search(r"\d{4}", p.year)
-    return int(m.group(0)) if m else None
-
-
 def sort_pubs(pubs: list[Publication], order: str) -> list[Publication]:
     """Newest (or oldest) first, then by month, ties broken by key; stable."""
     sign = -1 if order == "newest" else 1
-    return sorted(pubs, key=lambda p: (sign * (_year(p) or 0), sign * (p.month or 0), p.key))
+    return sorted(pubs, key=lambda p: (sign * (p.year_number or 0), sign * (p.month or 0), p.key))
 
 
 def export(bib_path: Path, profile_path: Path, fmt: str, selection: Selection,

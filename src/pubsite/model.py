@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+_FOUR_DIGITS = re.compile(r"\d{4}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,19 @@ class Publication:
     bibtex: str = ""
     fields: tuple[tuple[str, str], ...] = ()  # decoded extra fields (journal, volume, pages...)
     raw_fields: tuple[tuple[str, str], ...] = ()  # resolved BibTeX values, for BibTeX export
+
+    @property
+    def year_number(self) -> int | None:
+        """The four-digit year in `year` ("2021", "{\\noopsort{a}}1973"), if any."""
+        m = _FOUR_DIGITS.search(self.year)
+        return int(m.group(0)) if m else None
+
+    def iso_date(self) -> str:
+        """"2021-05", "2021", or "" when there is no year."""
+        year = self.year_number
+        if year is None:
+            return ""
+        return f"{year:04d}-{self.month:02d}" if self.month else f"{year:04d}"
 
     @property
     def venue_line(self) -> str:

@@ -239,12 +239,7 @@ class Normaliser:
 
 def sort_publications(pubs: list[Publication]) -> list[Publication]:
     """Newest first; the file's own order within a year (the author's choice)."""
-    return sorted(pubs, key=lambda p: -_year_num(p.year))
-
-
-def _year_num(year: str) -> int:
-    m = re.search(r"\d{4}", year)
-    return int(m.group(0)) if m else 0
+    return sorted(pubs, key=lambda p: -(p.year_number or 0))
 
 
 def _kind(e: RawEntry) -> str:

@@ -27,10 +27,6 @@ _MOJIBAKE_HINT = re.compile(
 
 
 def check_text(value: str, field: str, e: RawEntry, diags: Diagnostics) -> None:
-    if value.isascii():
-        if _SUSPICIOUS.search(value):
-            _suspicious(value, field, e, diags)
-        return
     if _SUSPICIOUS.search(value):
         _suspicious(value, field, e, diags)
     fixed = mojibake_fix(value)

@@ -83,9 +83,8 @@ def csl_item(p: Publication) -> dict[str, Any]:
     authors = [csl_name(a) for a in p.authors if not a.others]
     if authors:
         item["author"] = authors
-    year = p.year[:4]
-    if year.isdigit():
-        parts = [int(year)] + ([p.month] if p.month else [])
+    if p.year_number is not None:
+        parts = [p.year_number] + ([p.month] if p.month else [])
         item["issued"] = {"date-parts": [parts]}
     container = p.field("journal") or p.field("booktitle")
     if container:
@@ -143,9 +142,8 @@ def to_jsonresume(pubs: tuple[Publication, ...], site: Site) -> str:
         item: dict[str, Any] = {"name": p.title}
         if p.venues:
             item["publisher"] = p.venue_line
-        year = p.year[:4]
-        if year.isdigit():
-            item["releaseDate"] = f"{year}-{p.month:02d}" if p.month else year
+        if p.iso_date():
+            item["releaseDate"] = p.iso_date()
         url = f"https://doi.org/{p.doi}" if p.doi else (p.links[0].url if p.links else "")
         if url:
             item["url"] = url
@@ -179,8 +177,7 @@ def to_rendercv(pubs: tuple[Publication, ...], site: Site) -> str:
             name = a.display(style) + symbols
             lines.append(f"          - {q(f'**{name}**' if a.is_owner else name)}")
         if p.year:
-            date = f"{p.year[:4]}-{p.month:02d}" if p.month and p.year[:4].isdigit() else p.year
-            lines.append(f"        date: {q(date)}")
+            lines.append(f"        date: {q(p.iso_date() or p.year)}")
         if p.venues:
             lines.append(f"        journal: {q(p.venue_line)}")
         if p.doi:

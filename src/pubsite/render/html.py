@@ -175,8 +175,7 @@ def _discovery(env: Any, site: Site, common: dict[str, Any]) -> dict[str, str | 
 
 
 def date_of(p: Publication) -> str:
-    year = p.year[:4] if p.year[:4].isdigit() else "1970"
-    return f"{year}-{p.month or 1:02d}-01T00:00:00Z"
+    return f"{p.year_number or 1970:04d}-{p.month or 1:02d}-01T00:00:00Z"
 
 
 def build_date() -> str:
