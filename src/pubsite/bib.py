@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,13 +112,16 @@ class _LineIndex:
         return bisect.bisect_right(self.starts, offset) + 1
 
 
-def parse(text: str, file: str, diags: Diagnostics) -> BibData:
+def parse(text: str, file: str, diags: Diagnostics,
+          line_of: Callable[[int], int] | None = None) -> BibData:
+    """Parse the text; `line_of` maps an offset to the file's line when the text is only
+    part of the file (a build after an edit)."""
     from bibtexparser import model as bm
     from bibtexparser.entrypoint import parse_string
 
     # bibtexparser logs each failed block; they all become diagnostics here instead.
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
-    lines = _LineIndex(text)
+    line_at = line_of or _LineIndex(text).line
     macros: dict[str, str] = dict(_MONTH_MACROS)
     strings: dict[str, str] = {}
     entries: list[RawEntry] = []
@@ -130,7 +133,7 @@ def parse(text: str, file: str, diags: Diagnostics) -> BibData:
         pos = text.find(raw, cursor) if raw else -1
         if pos >= 0:
             cursor = pos + len(raw)
-            line = lines.line(pos)
+            line = line_at(pos)
         else:
             line = (block.start_line or 0) + 1
         if isinstance(block, bm.Entry):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pubsite import pipeline, report, templating, write
+from pubsite import cache, incremental, pipeline, report, templating, write
 from pubsite.errors import Diagnostic, Diagnostics, PubsiteError, Severity
 from pubsite.render import site_renderer
 
@@ -28,12 +29,12 @@ class BuildResult:
 def progress(quiet: bool) -> Iterator[Callable[[str], None]]:
     """A spinner on stderr while a build takes more than a moment; nothing when quiet or
     when stderr is not a terminal (CI logs stay clean)."""
+    if quiet or not sys.stderr.isatty():
+        yield lambda _text: None
+        return
     from rich.console import Console
 
     console = Console(stderr=True)
-    if quiet or not console.is_terminal:
-        yield lambda _text: None
-        return
     with console.status("reading the inputs", spinner="dots") as status:
         yield lambda text: status.update(text)
 
@@ -49,9 +50,12 @@ def _build(bib_path: Path, profile_path: Path, out: Path, formats: tuple[str, ..
            say: Callable[[str], None]) -> BuildResult:
     inputs = pipeline.resolve_inputs(bib_path, profile_path)
     write.check_target(out, [inputs.bib, inputs.profile])
-    digest = input_digest(inputs, formats, strict, keep_going)
-    last = write.read_meta(out)
-    if last.get("inputs") == digest and write.is_intact(out):
+    context = context_digest(inputs, formats, strict, keep_going)
+    raw = inputs.bib.read_bytes()
+    digest = hashlib.sha256((context + hashlib.sha256(raw).hexdigest()).encode()).hexdigest()
+    before = write.previous(out)
+    last = before.meta
+    if last.get("inputs") == digest and before.intact(out):
         # Nothing changed since the last build: its output stands as it is.
         found = _diagnostics(last.get("diagnostics"))
         if found and not quiet:
@@ -59,43 +63,193 @@ def _build(bib_path: Path, profile_path: Path, out: Path, formats: tuple[str, ..
         count = last.get("publications", 0)
         return BuildResult(count if isinstance(count, int) else 0, 0, 0, len(found),
                            up_to_date=True)
-    diags = Diagnostics()
-    site = pipeline.load_site(inputs, diags)
-    failed = diags.has_errors or (strict and bool(diags.items))
-    if failed and not keep_going:
-        raise PubsiteError("build stopped: fix the problems above (the previous output, if "
-                           "any, is untouched), or pass --keep-going",
-                           diagnostics=diags.sorted())
-    if diags.items and not quiet:
-        report.text(diags.sorted())
-    def files() -> Iterator[tuple[str, write.Content]]:
-        for fmt in formats:
-            say(f"rendering and writing {len(site.publications)} publications ({fmt})")
-            produced = site_renderer(fmt)(site, inputs.templates)
-            yield from produced.items() if isinstance(produced, dict) else produced
+    options = _Options(inputs, out, formats, strict, keep_going, quiet, context, digest)
+    cache_file = cache.path_for(inputs.profile.parent, out)
+    if not incremental.whole_list_overridden(inputs.templates):
+        record, why = _load_record(cache_file)
+        if why and not quiet:
+            report.note(f"{cache_file}: build cache {why}; this build rebuilds it")
+        if record is not None and last:
+            say("rebuilding the changed entries")
+            done = _patch(options, record, before, cache_file, raw)
+            if done is not None:
+                return done
+    return _full(options, cache_file, say)
 
-    meta = {"inputs": digest, "publications": len(site.publications),
-            "diagnostics": [_diag_dict(d) for d in diags.sorted()]}
+
+def _load_record(path: Path) -> tuple[incremental.Record | None, str]:
+    data, why = cache.load(path)
+    if data is None:
+        return None, why
     try:
-        counts = write.write_site(out, files(), [inputs.bib, inputs.profile], meta)
+        return incremental.Record(data), ""
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None, "damaged"
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    inputs: pipeline.Inputs
+    out: Path
+    formats: tuple[str, ...]
+    strict: bool
+    keep_going: bool
+    quiet: bool
+    context: str
+    digest: str
+
+
+def _fail_or_report(o: _Options, found: list[Diagnostic]) -> None:
+    failed = any(d.severity is Severity.ERROR for d in found) or (o.strict and bool(found))
+    if failed and not o.keep_going:
+        raise PubsiteError("build stopped: fix the problems above (the previous output, if "
+                           "any, is untouched), or pass --keep-going", diagnostics=found)
+    if found and not o.quiet:
+        report.text(found)
+
+
+def _full(o: _Options, cache_file: Path, say: Callable[[str], None]) -> BuildResult:
+    diags = Diagnostics()
+    loaded = pipeline.load(o.inputs, diags)
+    site = loaded.site
+    found = diags.sorted()
+    _fail_or_report(o, found)
+    renderers = [site_renderer(fmt, site, o.inputs.templates) for fmt in o.formats]
+
+    def files() -> Iterator[tuple[str, write.Content]]:
+        for fmt, renderer in zip(o.formats, renderers, strict=True):
+            say(f"rendering and writing {len(site.publications)} publications ({fmt})")
+            yield from renderer.files()
+
+    meta = {"inputs": o.digest, "publications": len(site.publications),
+            "diagnostics": [_diag_dict(d) for d in found]}
+    try:
+        counts = write.write_site(o.out, files(), [o.inputs.bib, o.inputs.profile], meta)
     except Exception as exc:
         raise templating.as_pubsite_error(exc) from exc
+    listings = {rel: listing for r in renderers for rel, listing in r.listings().items()}
+    slugs = [p.slug for p in site.publications]
+    record = None
+    if not incremental.whole_list_overridden(o.inputs.templates) and \
+            all(listing.complete(slugs) for listing in listings.values()):
+        record = incremental.Record.of_build(
+            loaded.scanned, o.context, site.publications, loaded.facts,
+            {rel: listing.spans for rel, listing in listings.items()})
+    if record is None:
+        cache.drop(cache_file)
+    else:
+        record.stats = {rel: _stat(o.out / rel) for rel in listings}
+        cache.store(cache_file, record.data())
     return BuildResult(len(site.publications), counts["written"], counts["unchanged"],
-                       len(diags.items))
+                       len(found))
 
 
-def input_digest(inputs: pipeline.Inputs, formats: tuple[str, ...], strict: bool,
-                 keep_going: bool) -> str:
-    """Everything a build's output depends on: inputs, templates, options, pubsite itself."""
+def _patch(o: _Options, record: incremental.Record, before: write.Previous,
+           cache_file: Path, raw: bytes) -> BuildResult | None:
+    """Rebuild only the changed entries (incremental.py); None when a full build is
+    needed."""
+    from pubsite import bib, profile, rules
+    from pubsite.model import Site
+    from pubsite.normalise import Normaliser
+
+    if record.context != o.context or any(d.get("rule") == "encoding" for d in
+                                          before.meta.get("diagnostics", [])):
+        return None
+    manifest, last = before.files, before.meta
+    data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    plan = incremental.plan(data, record)
+    if plan is None:
+        return None
+    scratch = Diagnostics()
+    prof = profile.load(o.inputs.profile, scratch, display=pipeline.display(o.inputs.profile))
+    if prof is None:
+        return None
+    bib_name = pipeline.display(o.inputs.bib)
+    diags = Diagnostics()
+    parsed = bib.parse(plan.partial_text, bib_name, diags, line_of=plan.line)
+    facts: dict[int, rules.WorkFacts] = {}
+    partial = Diagnostics()
+    rules.check_bib(parsed, partial, facts)
+    # Duplicate works are a whole-file question: asked again from every entry's facts.
+    diags.items += [d for d in partial.items if d.rule not in incremental.RECHECKED_RULES]
+    changed = [record.entry_of[i] for i in plan.changed]
+    if [(e.key, e.line) for e in parsed.entries] != \
+            [(record.keys[j], plan.blocks.lines[i]) for i, j in zip(plan.changed, changed,
+                                                                   strict=True)]:
+        return None
+    normaliser = Normaliser(prof, diags)
+    normaliser.slugs = set(record.slugs) - {record.slugs[j] for j in changed}
+    pubs = [normaliser.publication(e) for e in parsed.entries]
+    if not all(record.placed_as_before(j, p) for j, p in zip(changed, pubs, strict=True)):
+        return None  # it moves in the list, or its file name changed
+    fresh = {j: incremental.hashed_facts(facts[e.line])
+             for j, e in zip(changed, parsed.entries, strict=True)}
+    rules.check_duplicate_works(bib_name, record.works(plan.blocks.lines, {
+        j: (e.key, e.line, incremental.facts_shape(fresh[j]))
+        for j, e in zip(changed, parsed.entries, strict=True)}), diags)
+    found = incremental.merge_diagnostics(_diagnostics(last.get("diagnostics")), diags.items,
+                                          bib_name, record, plan)
+    if found is None:
+        return None
+    files: dict[str, write.Pieces] = {}
+    try:
+        renderers = [site_renderer(fmt, Site(prof, tuple(pubs)), o.inputs.templates)
+                     for fmt in o.formats]
+        rels = {rel for r in renderers for rel in r.listings()}
+        if rels != set(record.listings):
+            return None
+        for renderer in renderers:
+            fragments: dict[str, dict[int, bytes]] = {rel: {} for rel in renderer.listings()}
+            for j, pub in zip(changed, pubs, strict=True):
+                files.update((rel, text.encode()) for rel, text in renderer.paper(pub))
+                for rel, fragment in renderer.fragments(pub).items():
+                    fragments[rel][j] = fragment.encode()
+            for rel, new in fragments.items():
+                old = o.out / rel
+                if not old.is_file():
+                    return None
+                previous = old.read_bytes()
+                if _stat(old) != tuple(record.stats.get(rel, ())) and \
+                        hashlib.sha256(previous).hexdigest() != manifest.get(rel):
+                    return None  # changed since: build it in full
+                files[rel] = incremental.splice(previous, record.listings[rel], new)
+    except Exception as exc:
+        raise templating.as_pubsite_error(exc) from exc
+    _fail_or_report(o, found)
+    meta = {**last, "inputs": o.digest, "diagnostics": [_diag_dict(d) for d in found]}
+    counts = write.update_site(o.out, files, [o.inputs.bib, o.inputs.profile], meta, manifest)
+    record.update(plan.blocks, fresh)
+    record.stats = {rel: _stat(o.out / rel) for rel in record.listings}
+    cache.store(cache_file, record.data())
+    count = last.get("publications", 0)
+    return BuildResult(count if isinstance(count, int) else 0, counts["written"],
+                       counts["unchanged"], len(found))
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    """Size and modification time: when both are as the cache noted them, the file is the
+    one the last build wrote, and need not be read through to be trusted."""
+    try:
+        st = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (st.st_size, st.st_mtime_ns)
+
+
+def context_digest(inputs: pipeline.Inputs, formats: tuple[str, ...], strict: bool,
+                   keep_going: bool) -> str:
+    """Everything but the .bib file that a build's output depends on: the profile,
+    templates, options and pubsite itself."""
     from pubsite import __version__
     from pubsite.templating import builtin_templates
 
     h = hashlib.sha256()
     h.update(f"{__version__}|{sorted(formats)}|{strict}|{keep_going}|".encode())
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
-    for path in (inputs.bib, inputs.profile):
-        # Contents, not absolute paths: output is byte-identical wherever it is built.
-        h.update(path.read_bytes() + b"\0")
+    # Contents, not absolute paths: output is byte-identical wherever it is built.
+    h.update(inputs.profile.read_bytes() + b"\0")
     folders = [builtin_templates(), inputs.templates] if inputs.templates else \
         [builtin_templates()]
     for folder in folders:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pubsite import bib, profile, rules
 from pubsite.errors import EXIT_USAGE, Diagnostics, PubsiteError
-from pubsite.model import Site
+
+if TYPE_CHECKING:
+    from pubsite.model import Site
+    from pubsite.rules import WorkFacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,25 +37,43 @@ def resolve_inputs(bib_path: str | Path, profile_path: str | Path) -> Inputs:
     return inputs
 
 
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    site: Site
+    bib_name: str
+    scanned: dict[str, Any]  # the .bib file's blocks, for the build cache
+    facts: dict[int, WorkFacts]  # each entry's work facts, by line
+
+
 def load_site(inputs: Inputs, diags: Diagnostics) -> Site:
+    return load(inputs, diags).site
+
+
+def load(inputs: Inputs, diags: Diagnostics) -> Loaded:
     """Run load and normalise, collecting every diagnostic; raise only on unusable input."""
+    # Imported here: a build with nothing to do never needs the parser or the model.
+    from pubsite import bib, incremental, profile, rules
+    from pubsite.model import Site
     from pubsite.normalise import Normaliser
 
-    prof = profile.load(inputs.profile, diags, display=_display(inputs.profile))
-    bib_name = _display(inputs.bib)
+    prof = profile.load(inputs.profile, diags, display=display(inputs.profile))
+    bib_name = display(inputs.bib)
     try:
         text, _ = bib.read_text(inputs.bib, diags, display=bib_name)
     except OSError as exc:
         raise PubsiteError(f"{bib_name}: cannot read: {exc.strerror}", EXIT_USAGE) from exc
+    scanned = incremental.scan(text)
     data = bib.parse(text, bib_name, diags)
+    del text
     if prof is None:
         raise PubsiteError("profile could not be read", diagnostics=diags.items)
-    rules.check_bib(data, diags)
+    facts: dict[int, WorkFacts] = {}
+    rules.check_bib(data, diags, facts)
     pubs = Normaliser(prof, diags).publications(data.entries)
-    return Site(prof, tuple(pubs))
+    return Loaded(Site(prof, tuple(pubs)), bib_name, scanned, facts)
 
 
-def _display(p: Path) -> str:
+def display(p: Path) -> str:
     try:
         return str(p.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:

@@ -34,6 +34,11 @@ def text(diags: Sequence[Diagnostic], stream: TextIO | None = None) -> None:
         console.print(f"{errors} error(s), {warnings} warning(s)")
 
 
+def note(message: str, stream: TextIO | None = None) -> None:
+    """A line about the run itself (not about the inputs)."""
+    print(f"note: {message}", file=stream or sys.stderr)
+
+
 def as_json(diags: Sequence[Diagnostic]) -> str:
     ordered = sorted(diags, key=lambda d: (d.file, d.line or 0, d.rule))
     return json.dumps([d.as_dict() for d in ordered], ensure_ascii=False, indent=2)

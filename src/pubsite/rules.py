@@ -6,6 +6,7 @@ Both `validate` and `build` run them through the same pipeline, so the two never
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from difflib import get_close_matches
 from typing import Any
 
@@ -71,7 +72,9 @@ _MONTH_NAMES = {m.lower() for m in MONTHS} | {m[:3].lower() for m in MONTHS} | \
 _TITLE_KEY = re.compile(r"[\W_]+")
 
 
-def check_bib(data: BibData, diags: Diagnostics) -> None:
+def check_bib(data: BibData, diags: Diagnostics,
+              facts: dict[int, WorkFacts] | None = None) -> None:
+    """Check every entry; `facts`, when given, receives each entry's work facts by line."""
     for line, comment in data.comments:
         m = _LOST_FIELD.search(comment)
         if m:
@@ -80,12 +83,14 @@ def check_bib(data: BibData, diags: Diagnostics) -> None:
                           f"'{m.group(0).strip()}' stands outside any entry and is ignored",
                           "move it inside the entry above (is a closing brace too early, or "
                           "a comma missing?)")
-    seen_doi: dict[str, RawEntry] = {}
-    seen_arxiv: dict[str, RawEntry] = {}
-    seen_title: dict[tuple[str, str, str], RawEntry] = {}
+    works = []
     for e in data.entries:
         _check_entry(e, diags)
-        _check_duplicate_work(e, seen_doi, seen_arxiv, seen_title, diags)
+        found = work_facts(e)
+        if facts is not None:
+            facts[e.line] = found
+        works.append((e.key, e.line, found))
+    check_duplicate_works(data.file, works, diags)
 
 
 def _check_entry(e: RawEntry, diags: Diagnostics) -> None:
@@ -154,42 +159,59 @@ def _check_formats(e: RawEntry, diags: Diagnostics) -> None:
                           "write arxiv = {2201.12023} or {hep-th/9901001}", key=e.key)
 
 
-def _differ_in_place(a: RawEntry, b: RawEntry) -> bool:
-    """Serial columns share titles; a different issue or page range is a different work."""
-    for field in ("volume", "number", "pages"):
-        x, y = a.fields.get(field, "").strip(), b.fields.get(field, "").strip()
-        if x and y and x != y:
-            return True
-    return False
+WorkFacts = tuple[str, str, tuple[str, str, str] | None, tuple[str, ...]]
 
 
-def _check_duplicate_work(e: RawEntry, seen_doi: dict[str, RawEntry],
-                          seen_arxiv: dict[str, RawEntry],
-                          seen_title: dict[tuple[str, str, str], RawEntry],
-                          diags: Diagnostics) -> None:
-    checks: list[tuple[str, dict[Any, RawEntry], object]] = []
-    doi = e.fields.get("doi", "").strip().lower()
-    if doi:
-        checks.append(("DOI", seen_doi, doi))
-    arxiv = e.fields.get("arxiv", "").strip().lower()
-    if arxiv:
-        checks.append(("arXiv id", seen_arxiv, re.sub(r"v\d+$", "", arxiv)))
-    title = e.fields.get("title", "")
+def work_facts(e: RawEntry) -> WorkFacts:
+    """What tells one work from another: DOI, arXiv id, a title key, and its place in a
+    serial (volume, number, pages). Two entries are compared on these alone."""
+    f = e.fields
+    doi = f.get("doi", "").strip().lower()
+    arxiv = re.sub(r"v\d+$", "", f.get("arxiv", "").strip().lower())
+    title = f.get("title", "")
+    key = None
     if title:
         # Generic titles ("Editorial") repeat across different works; the first author's
         # family name and the year make a match likely to be the same work.
-        authors = names.split_authors(e.fields.get("author", ""))
+        authors = names.split_authors(f.get("author", ""))
         first = names.decode_name(authors[0])[0].last.casefold() if authors else ""
-        key = (_TITLE_KEY.sub("", latex.decode(title).casefold()), e.fields.get("year", ""),
-               first)
-        checks.append(("title, year and first author", seen_title, key))
-    for what, seen, value in checks:
-        other = seen.get(value)
-        if other is not None and what.startswith("title") and _differ_in_place(e, other):
-            continue
-        if other is not None and other.key != e.key:
-            diags.warning("duplicate-work", e.file, e.line,
-                          f"{e.key} has the same {what} as {other.key} (line {other.line})",
-                          "keep one entry per work; merge their fields", key=e.key)
-            return
-        seen.setdefault(value, e)
+        key = (_TITLE_KEY.sub("", latex.decode(title).casefold()), f.get("year", ""), first)
+    place = tuple(f.get(field, "").strip() for field in ("volume", "number", "pages"))
+    return doi, arxiv, key, place
+
+
+def _differ_in_place(a: WorkFacts, b: WorkFacts) -> bool:
+    """Serial columns share titles; a different issue or page range is a different work."""
+    return any(x and y and x != y for x, y in zip(a[3], b[3], strict=True))
+
+
+Work = tuple[str, int, WorkFacts]  # key, line, facts
+Seen = dict[Any, Work]
+
+
+def check_duplicate_works(file: str, works: Iterable[Work], diags: Diagnostics) -> None:
+    """Entries that describe the same work: each later one is reported once, naming the
+    first. Works on facts alone, so a build after an edit can run it for the whole file."""
+    seen_doi: Seen = {}
+    seen_arxiv: Seen = {}
+    seen_title: Seen = {}
+    for work in works:
+        key, line, facts = work
+        doi, arxiv, title_key, _ = facts
+        checks: list[tuple[str, Seen, object]] = []
+        if doi:
+            checks.append(("DOI", seen_doi, doi))
+        if arxiv:
+            checks.append(("arXiv id", seen_arxiv, arxiv))
+        if title_key is not None:
+            checks.append(("title, year and first author", seen_title, title_key))
+        for what, seen, value in checks:
+            other = seen.get(value)
+            if other and what.startswith("title") and _differ_in_place(facts, other[2]):
+                continue
+            if other is not None and other[0] != key:
+                diags.warning("duplicate-work", file, line,
+                              f"{key} has the same {what} as {other[0]} (line {other[1]})",
+                              "keep one entry per work; merge their fields", key=key)
+                break
+            seen.setdefault(value, work)

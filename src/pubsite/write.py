@@ -13,7 +13,9 @@ import json
 import os
 import shutil
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from pubsite.errors import EXIT_USAGE, PubsiteError
 
@@ -48,31 +50,42 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _read_manifest(out: Path) -> dict[str, str]:
+@dataclass(frozen=True, slots=True)
+class Previous:
+    """What the last build left: its files with their digests, and what it recorded about
+    its inputs (both empty when unknown or unreadable)."""
+    files: dict[str, str]
+    meta: dict[str, Any]
+
+    def intact(self, out: Path) -> bool:
+        """Every file the last build wrote is still there."""
+        base = os.path.join(out, "")
+        isfile = os.path.isfile
+        return all(isfile(base + rel) for rel in self.files)
+
+
+def previous(out: Path) -> Previous:
     try:
-        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        files = data.get("files", {})
-        return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+        data = json.loads((out / MANIFEST).read_bytes())
+        files, meta = data.get("files", {}), data.get("meta", {})
+        return Previous({k: v for k, v in files.items()
+                         if isinstance(k, str) and isinstance(v, str)},
+                        meta if isinstance(meta, dict) else {})
     except (OSError, ValueError, AttributeError):
-        return {}
+        return Previous({}, {})
 
 
-def read_meta(out: Path) -> dict[str, object]:
-    """What the last build recorded about its inputs (empty when unknown or unreadable)."""
-    try:
-        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        meta = data.get("meta", {})
-        return meta if isinstance(meta, dict) else {}
-    except (OSError, ValueError, AttributeError):
-        return {}
+def read_manifest(out: Path) -> dict[str, str]:
+    return previous(out).files
 
 
-def is_intact(out: Path) -> bool:
-    """Every file the last build wrote is still there."""
-    return all((out / rel).is_file() for rel in _read_manifest(out))
+def _manifest_json(files: dict[str, str], meta: dict[str, object]) -> str:
+    # No indent: json's fast C encoder only runs without one; tens of thousands of files.
+    return json.dumps({"generator": "pubsite", "files": files, "meta": meta},
+                      sort_keys=True, separators=(",", ":"))
 
 
-Content = str | bytes | Iterable[str]
+Content = str | bytes | Iterable[str] | Iterable[bytes]
 
 
 def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Content],
@@ -80,7 +93,7 @@ def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Conte
     """Write `files` (streamed, or a dict) as the new content of `out`; return counts of
     written, unchanged and kept files."""
     check_target(out, inputs)
-    old = _read_manifest(out) if out.is_dir() else {}
+    old = read_manifest(out) if out.is_dir() else {}
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = parent / f".{out.name}.pubsite-tmp"
@@ -121,9 +134,7 @@ def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Conte
                     pass
             target.write_bytes(data)
             written += 1
-        (tmp / MANIFEST).write_text(json.dumps({"generator": "pubsite", "files": manifest,
-                                                "meta": meta or {}},
-                                               indent=0, sort_keys=True), encoding="utf-8")
+        (tmp / MANIFEST).write_text(_manifest_json(manifest, meta or {}), encoding="utf-8")
     except BaseException:
         # A renderer or the disk failed: the previous site stays as it was.
         shutil.rmtree(tmp, ignore_errors=True)
@@ -136,6 +147,69 @@ def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Conte
     else:
         os.rename(tmp, out)
     return {"written": written, "unchanged": linked, "kept": kept}
+
+
+Pieces = bytes | list[bytes | memoryview]
+
+
+def update_site(out: Path, files: dict[str, Pieces], inputs: list[Path],
+                meta: dict[str, object], manifest: dict[str, str]) -> dict[str, int]:
+    """Replace a few files of the last build in place (a build after an edit).
+
+    Every new file is written to the temporary sibling first; only then are they moved in,
+    each old one set aside until all are in place, so a failure at any point puts the
+    previous site back as it was. The manifest moves last.
+    """
+    check_target(out, inputs)
+    parent = out.resolve().parent
+    tmp = parent / f".{out.name}.pubsite-tmp"
+    trash = parent / f".{out.name}.pubsite-old"
+    for leftover in (tmp, trash):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    changed: dict[str, str] = {}
+    try:
+        tmp.mkdir()
+        for rel_raw, data in files.items():
+            rel = str(safe_relpath(rel_raw))
+            pieces = [data] if isinstance(data, bytes) else data
+            h = hashlib.sha256()
+            for piece in pieces:
+                h.update(piece)
+            digest = h.hexdigest()
+            if manifest.get(rel) == digest and (out / rel).is_file():
+                continue
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp / rel, "wb") as f:
+                f.writelines(pieces)
+            changed[rel] = digest
+        (tmp / MANIFEST).write_text(_manifest_json({**manifest, **changed}, meta),
+                                    encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    done: list[tuple[str, bool]] = []
+    try:
+        for rel in [*changed, MANIFEST]:
+            target, backup = out / rel, trash / rel
+            had = target.exists()
+            if had:
+                backup.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(target, backup)
+            done.append((rel, had))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp / rel, target)
+    except BaseException:
+        for rel, had in reversed(done):
+            if had:
+                os.replace(trash / rel, out / rel)
+            else:
+                (out / rel).unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(trash, ignore_errors=True)
+    return {"written": len(changed), "unchanged": len(manifest) - len(changed), "kept": 0}
 
 
 def _carry_foreign(out: Path, tmp: Path, old: dict[str, str]) -> int:
@@ -169,11 +243,11 @@ def _carry_foreign(out: Path, tmp: Path, old: dict[str, str]) -> int:
     return kept
 
 
-def _write_chunks(target: Path, chunks: Iterable[str]) -> str:
+def _write_chunks(target: Path, chunks: Iterable[str] | Iterable[bytes]) -> str:
     h = hashlib.sha256()
     with open(target, "wb") as f:
         for chunk in chunks:
-            data = chunk.encode("utf-8")
+            data = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
             h.update(data)
             f.write(data)
     return h.hexdigest()

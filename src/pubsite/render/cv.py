@@ -13,6 +13,7 @@ from typing import Any
 
 from pubsite.model import Publication, Site
 from pubsite.render import view
+from pubsite.render.listing import Listing
 from pubsite.render.texescape import tex_escape, tex_url
 from pubsite.templating import environment
 
@@ -25,6 +26,10 @@ class Raw(str):
 class Item:
     label: str
     pub: Publication
+
+    @property
+    def slug(self) -> str:
+        return self.pub.slug
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +78,35 @@ _ESCAPERS: dict[str, Callable[[str], str]] = {
 
 
 def render(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path | None,
-           standalone: bool = False) -> str:
+           standalone: bool = False, listing: Listing | None = None) -> str:
+    """The list as text. With `listing`, Markdown items go through it, which records where
+    each lands (the site's index.md)."""
+    env, helpers = _environment(site, fmt, user_templates)
+    helpers["standalone"] = standalone
+    helpers["list_legend"] = view.legend_text(view.legend_marks(
+        site.profile, view.marks_in([i.pub for g in groups for i in g.items])))
+    if fmt == "markdown":
+        item_text = markdown_item(site, user_templates)
+        if listing is not None:
+            listing.render_one = item_text
+        helpers["item_text"] = listing or item_text
+    text: str = env.get_template(f"cv/{fmt}.{_EXT[fmt]}").render(
+        profile=site.profile, groups=groups, **helpers)
+    return text.strip() + "\n"
+
+
+def markdown_item(site: Site, user_templates: Path | None) -> Callable[[Item], str]:
+    """One Markdown list item, without the blank line that separates items."""
+    from pubsite.render.markdown import Md
+
+    env, helpers = _environment(site, "markdown", user_templates)
+    template = env.get_template("cv/markdown-item.md")
+    return lambda item: Md(template.render(profile=site.profile, item=item,
+                                           **helpers).strip("\n"))
+
+
+def _environment(site: Site, fmt: str,
+                 user_templates: Path | None) -> tuple[Any, dict[str, Any]]:
     profile = site.profile
     style = profile.publications.name_style
 
@@ -81,10 +114,7 @@ def render(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path | N
         return view.legend_text(view.legend_marks(profile, p.marks_used))
 
     helpers: dict[str, Any] = {
-        "legend": legend, "standalone": standalone,
-        "list_legend": view.legend_text(view.legend_marks(
-            profile, view.marks_in([i.pub for g in groups for i in g.items]))),
-        "per_entry_legend": profile.publications.legend == "entry",
+        "legend": legend, "per_entry_legend": profile.publications.legend == "entry",
     }
     if fmt == "html":
         from pubsite.render.html import safe_href
@@ -106,9 +136,7 @@ def render(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path | N
         helpers["url"] = (lambda u: Raw(tex_url(u))) if fmt == "latex" else (lambda u: u)
         helpers["symbols"] = lambda a: "".join(
             m.symbol for m in view.legend_marks(profile, a.marks))
-    text = env.get_template(f"cv/{fmt}.{_EXT[fmt]}").render(
-        profile=profile, groups=groups, **helpers)
-    return text.strip() + "\n"
+    return env, helpers
 
 
 _EXT = {"latex": "tex", "markdown": "md", "html": "html", "text": "txt"}

@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from pubsite import urls
 from pubsite.model import Author, Publication, Site
 from pubsite.render import view
+from pubsite.render.listing import Listing
 from pubsite.templating import builtin_templates, environment
 from pubsite.write import Content
 
@@ -106,72 +107,111 @@ def obfuscate_email(email: str) -> str:
     return f"{local} AT {domain.replace('.', ' DOT ')}" if domain else email
 
 
-def render_site(site: Site,
-                user_templates: Path | None = None) -> Iterator[tuple[str, Content]]:
-    """Yield the site's files one by one, so that a large site is never all in memory."""
-    env = environment("html", user_templates)
-    env.filters["markdown"] = markdown_to_html
-    env.filters["href"] = safe_href
-    env.globals.update(
-        author_list=AuthorMarkup(site),
-        legend_marks=lambda ids: view.legend_marks(site.profile, ids),
-        legend_text=view.legend_text,
-        kind_labels=view.KIND_LABELS,
-        obfuscate_email=obfuscate_email,
-    )
-    profile = site.profile
-    settings = profile.publications
-    pubs = site.publications
-    photo = profile.photo
-    if photo and "://" not in photo:
-        photo = "assets/" + Path(photo).name
-    common: dict[str, Any] = {"profile": profile, "settings": settings, "photo": photo,
-                              "has_feed": bool(profile.base_url)}
-    index = env.get_template("html/index.html")
-    yield "index.html", index.generate(
-        **common, root="", page_url="", groups=view.group(pubs, settings.group_by),
-        publications=pubs, list_marks=view.legend_marks(profile, view.marks_in(pubs)),
-        years=sorted({p.year for p in pubs if p.year}, reverse=True),
-        kinds=sorted({p.kind for p in pubs}),
-    )
-    if settings.per_paper_pages:
-        paper = env.get_template("html/publication.html")
+class HtmlSite:
+    """The site's pages, each renderable on its own: a full build takes them all, a build
+    after an edit only the pages and listing fragments of the edited entries."""
+
+    def __init__(self, site: Site, user_templates: Path | None = None) -> None:
+        self.site = site
+        self.user_templates = user_templates
+        env = environment("html", user_templates)
+        env.filters["markdown"] = markdown_to_html
+        env.filters["href"] = safe_href
+        env.globals.update(
+            author_list=AuthorMarkup(site),
+            legend_marks=lambda ids: view.legend_marks(site.profile, ids),
+            legend_text=view.legend_text,
+            kind_labels=view.KIND_LABELS,
+            obfuscate_email=obfuscate_email,
+            date_of=date_of,
+        )
+        self.env = env
+        profile = site.profile
+        photo = profile.photo
+        if photo and "://" not in photo:
+            photo = "assets/" + Path(photo).name
+        self.base = profile.base_url.rstrip("/")
+        self.common: dict[str, Any] = {"profile": profile, "settings": profile.publications,
+                                       "photo": photo, "has_feed": bool(profile.base_url)}
+        self._entry = env.get_template("html/entry.html")
+        self._paper = env.get_template("html/publication.html")
+        self.index_listing = Listing(self.entry)
+        self.feed_listing = Listing(self.feed_entry)
+
+    def listings(self) -> dict[str, Listing]:
+        found = {"index.html": self.index_listing}
+        if self.base:
+            found["feed.xml"] = self.feed_listing
+        return found
+
+    def fragments(self, pub: Publication) -> dict[str, str]:
+        found = {"index.html": str(self.entry(pub))}
+        if self.base:
+            found["feed.xml"] = str(self.feed_entry(pub))
+        return found
+
+    def entry(self, pub: Publication) -> Markup:
+        return Markup(self._entry.render(**self.common, root="", page_url="", pub=pub))
+
+    def feed_entry(self, pub: Publication) -> Markup:
+        return Markup(self.env.get_template("html/feed-entry.xml").render(
+            **self.common, base=self.base, pub=pub))
+
+    def paper(self, pub: Publication) -> list[tuple[str, str]]:
+        """A paper's own page and its BibTeX file."""
+        if not self.site.profile.publications.per_paper_pages:
+            return []
+        folder = f"publications/{pub.slug}/"
+        return [(folder + "index.html", self._paper.render(
+                    **self.common, root="../../", page_url=folder, pub=pub,
+                    json_ld=json_ld(scholarly_article(pub, self.site.profile.base_url)))),
+                (f"{folder}{pub.slug}.bib", pub.bibtex + "\n")]
+
+    def files(self) -> Iterator[tuple[str, Content]]:
+        """Yield the site's files one by one, so that a large site is never all in memory."""
+        site, common, env = self.site, self.common, self.env
+        profile = site.profile
+        settings = profile.publications
+        pubs = site.publications
+        index = env.get_template("html/index.html")
+        yield "index.html", self.index_listing.chunks(index.generate(
+            **common, root="", page_url="", groups=view.group(pubs, settings.group_by),
+            publications=pubs, list_marks=view.legend_marks(profile, view.marks_in(pubs)),
+            years=sorted({p.year for p in pubs if p.year}, reverse=True),
+            kinds=sorted({p.kind for p in pubs}), entry=self.index_listing,
+        ))
         for p in pubs:
-            yield f"publications/{p.slug}/index.html", paper.render(
-                **common, root="../../", page_url=f"publications/{p.slug}/", pub=p,
-                json_ld=json_ld(scholarly_article(p, profile.base_url)),
-            )
-            yield f"publications/{p.slug}/{p.slug}.bib", p.bibtex + "\n"
-    assets = builtin_templates() / "html" / "assets"
-    for name in ASSETS:
-        override = user_templates / "html" / "assets" / name if user_templates else None
-        src = override if override is not None and override.is_file() else assets / name
-        yield f"assets/{name}", src.read_text(encoding="utf-8")
-    yield ".nojekyll", ""
-    yield from _discovery(env, site, common).items()
-    if profile.photo and "://" not in profile.photo:
-        source = Path(profile.source_file).parent / profile.photo
-        if source.is_file():
-            yield f"assets/{source.name}", source.read_bytes()
+            yield from self.paper(p)
+        assets = builtin_templates() / "html" / "assets"
+        user_templates = self.user_templates
+        for name in ASSETS:
+            override = user_templates / "html" / "assets" / name if user_templates else None
+            src = override if override is not None and override.is_file() else assets / name
+            yield f"assets/{name}", src.read_text(encoding="utf-8")
+        yield ".nojekyll", ""
+        yield from self._discovery()
+        if profile.photo and "://" not in profile.photo:
+            source = Path(profile.source_file).parent / profile.photo
+            if source.is_file():
+                yield f"assets/{source.name}", source.read_bytes()
 
-
-def _discovery(env: Any, site: Site, common: dict[str, Any]) -> dict[str, str | bytes]:
-    """robots.txt always; sitemap and Atom feed need absolute URLs, so only with base_url."""
-    base = site.profile.base_url.rstrip("/")
-    out: dict[str, str | bytes] = {}
-    robots = "User-agent: *\nAllow: /\n"
-    if not base:
-        out["robots.txt"] = robots
-        return out
-    out["robots.txt"] = robots + f"Sitemap: {base}/sitemap.xml\n"
-    pubs = site.publications
-    out["sitemap.xml"] = env.get_template("html/sitemap.xml").render(
-        **common, base=base, publications=pubs)
-    dates = [date_of(p) for p in pubs]
-    out["feed.xml"] = env.get_template("html/feed.xml").render(
-        **common, base=base, publications=pubs, date_of=date_of,
-        updated=build_date() or max(dates, default="1970-01-01T00:00:00Z"))
-    return out
+    def _discovery(self) -> Iterator[tuple[str, Content]]:
+        """robots.txt always; sitemap and Atom feed need absolute URLs, so only with
+        base_url."""
+        base = self.base
+        robots = "User-agent: *\nAllow: /\n"
+        if not base:
+            yield "robots.txt", robots
+            return
+        yield "robots.txt", robots + f"Sitemap: {base}/sitemap.xml\n"
+        pubs = self.site.publications
+        yield "sitemap.xml", self.env.get_template("html/sitemap.xml").render(
+            **self.common, base=base, publications=pubs)
+        dates = [date_of(p) for p in pubs]
+        yield "feed.xml", self.feed_listing.chunks(self.env.get_template(
+            "html/feed.xml").generate(
+            **self.common, base=base, publications=pubs, entry=self.feed_listing,
+            updated=build_date() or max(dates, default="1970-01-01T00:00:00Z")))
 
 
 def date_of(p: Publication) -> str:

@@ -5,13 +5,20 @@ field can open no HTML tag, link or Liquid/Hugo tag; already-built Markdown is w
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from pubsite import urls
 from pubsite.model import Publication, Site
 from pubsite.render import view
+from pubsite.render.listing import Listing
 from pubsite.templating import environment
+
+if TYPE_CHECKING:
+    from pubsite.render.cv import Item
+    from pubsite.write import Content
 
 
 class Md(str):
@@ -79,20 +86,48 @@ def links(pub: Publication) -> Md:
     return Md(" · ".join(link(x.label, x.url) for x in pub.links))
 
 
-def render_site(site: Site, user_templates: Path | None = None) -> dict[str, str | bytes]:
-    return {"index.md": render_page(site, user_templates)}
+class MarkdownSite:
+    """index.md: the profile and the publication list, items placed through a Listing."""
+
+    def __init__(self, site: Site, user_templates: Path | None = None) -> None:
+        self.site = site
+        self.user_templates = user_templates
+        self.listing = Listing()
+        self._item: Callable[[Item], str] | None = None
+
+    def listings(self) -> dict[str, Listing]:
+        return {"index.md": self.listing}
+
+    def fragments(self, pub: Publication) -> dict[str, str]:
+        from pubsite.render import cv
+
+        if self._item is None:
+            self._item = cv.markdown_item(self.site, self.user_templates)
+        return {"index.md": self._item(cv.Item("", pub))}
+
+    def paper(self, pub: Publication) -> list[tuple[str, str]]:
+        return []
+
+    def files(self) -> Iterator[tuple[str, Content]]:
+        yield "index.md", self.listing.chunks([self.page()])
+
+    def page(self) -> str:
+        from pubsite.render import cv
+
+        site, user_templates = self.site, self.user_templates
+        env = environment("markdown", user_templates, escape, Md)
+        pubs = site.publications
+        settings = site.profile.publications
+        # The publication list is the CV's Markdown list: one template for both.
+        publication_list = Md(cv.render(site, "markdown", cv.build_groups(
+            list(pubs), settings.group_by, "none"), user_templates, listing=self.listing))
+        text = env.get_template("markdown/index.md").render(
+            profile=site.profile, settings=settings, publication_list=publication_list,
+            link=link, md=profile_markdown)
+        # Items hold no run of three newlines and neither start nor end with one, so this
+        # leaves every item's text as it was rendered.
+        return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
 def render_page(site: Site, user_templates: Path | None = None) -> str:
-    from pubsite.render import cv
-
-    env = environment("markdown", user_templates, escape, Md)
-    pubs = site.publications
-    settings = site.profile.publications
-    # The publication list is the CV's Markdown list: one template for both.
-    publication_list = Md(cv.render(site, "markdown", cv.build_groups(
-        list(pubs), settings.group_by, "none"), user_templates))
-    text = env.get_template("markdown/index.md").render(
-        profile=site.profile, settings=settings, publication_list=publication_list,
-        link=link, md=profile_markdown)
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    return MarkdownSite(site, user_templates).page()
