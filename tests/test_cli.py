@@ -194,7 +194,8 @@ def test_second_build_is_up_to_date_and_an_edit_rebuilds(
     bib = project / "publications.bib"
     bib.write_text(bib.read_text().replace("Structured Generative", "Structured, Generative"))
     result = runner.invoke(main, ["build"])
-    assert "built 15" in result.output and "1 files written" not in result.output
+    assert "rebuilt 1 changed entry of 15 publications" in result.output
+    assert "(4 files written" in result.output  # its page and .bib, index.html, index.md
     assert "Structured, Generative" in (project / "_site" / "index.html").read_text()
 
 

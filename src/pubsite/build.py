@@ -23,6 +23,7 @@ class BuildResult:
     unchanged: int
     diagnostics: int
     up_to_date: bool = False
+    patched: int = 0  # entries rebuilt on their own after an edit (0: a full build)
 
 
 @contextmanager
@@ -225,7 +226,7 @@ def _patch(o: _Options, record: incremental.Record, before: write.Previous,
     cache.store(cache_file, record.data())
     count = last.get("publications", 0)
     return BuildResult(count if isinstance(count, int) else 0, counts["written"],
-                       counts["unchanged"], len(found))
+                       counts["unchanged"], len(found), patched=len(pubs))
 
 
 def _stat(path: Path) -> tuple[int, int]:

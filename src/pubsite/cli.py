@@ -84,6 +84,11 @@ def build(bib_path: str, profile_path: str, out_dir: str, formats: tuple[str, ..
     if result.up_to_date:
         click.echo(f"{out_dir}/ is up to date ({result.publications} publications; nothing "
                    "changed since the last build)", err=True)
+    elif result.patched:
+        entries = "entry" if result.patched == 1 else "entries"
+        click.echo(f"rebuilt {result.patched} changed {entries} of {result.publications} "
+                   f"publications in {out_dir}/ ({result.written} files written, "
+                   f"{result.unchanged} unchanged)", err=True)
     else:
         click.echo(f"built {result.publications} publications into {out_dir}/ "
                    f"({result.written} files written, {result.unchanged} unchanged)", err=True)
