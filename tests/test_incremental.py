@@ -387,3 +387,37 @@ def test_any_edit_of_one_field_matches_a_full_build(runner: CliRunner, tmp_path_
     if cold.exit_code == 0:
         assert tree(project / "_site") == tree(project / "cold")
         assert findings(again, "_site") == findings(cold, "cold")
+
+
+_PIECES = st.lists(st.text(alphabet=st.sampled_from(list("ab \n\t")), max_size=8), max_size=12)
+
+
+@given(pieces=_PIECES)
+def test_streamed_tidying_equals_tidying_the_whole_text(pieces: list[str]) -> None:
+    """index.md is tidied (runs of blank lines, outer whitespace) piece by piece, so that
+    a long list is never one string; it must equal doing it to the whole text."""
+    from pubsite.render.markdown import _collapse_newlines, _strip
+
+    whole = "".join(pieces)
+    assert "".join(_collapse_newlines(pieces)) == re.sub(r"\n{3,}", "\n\n", whole)
+    assert "".join(_strip(pieces)) == whole.strip()
+    assert "".join(_strip(_collapse_newlines(pieces))) == \
+        re.sub(r"\n{3,}", "\n\n", whole).strip()
+
+
+def test_listing_spans_point_at_each_fragment() -> None:
+    from pubsite.render.listing import Listing
+
+    class Pub:
+        def __init__(self, slug: str) -> None:
+            self.slug = slug
+
+    listing = Listing(lambda p: f"<li>{p.slug}—é</li>")
+    pubs = [Pub(s) for s in ("a", "b", "c")]
+    chunks = ["<ol>", listing(pubs[0]) + "\n", listing(pubs[1]) + listing(pubs[2]), "</ol>"]
+    data = b"".join(listing.chunks(chunks))
+    assert listing.complete(["a", "b", "c"])
+    for p in pubs:
+        a, b = listing.spans[p.slug]
+        assert data[a:b].decode() == f"<li>{p.slug}—é</li>"
+    assert not listing.complete(["a", "b", "c", "d"])

@@ -64,8 +64,12 @@ class BibData:
 
 def read_text(path: Path, diags: Diagnostics, display: str | None = None) -> tuple[str, str]:
     """Read a text input as UTF-8; say what else it looks like when it is not."""
+    return decode_text(path.read_bytes(), path, diags, display)
+
+
+def decode_text(data: bytes, path: Path, diags: Diagnostics,
+                display: str | None = None) -> tuple[str, str]:
     name = display or str(path)
-    data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:

@@ -157,10 +157,7 @@ def _patch(o: _Options, record: incremental.Record, before: write.Previous,
                                           before.meta.get("diagnostics", [])):
         return None
     manifest, last = before.files, before.meta
-    data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-    if b"\r" in data:
-        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    plan = incremental.plan(data, record)
+    plan = incremental.plan(incremental.normalised(raw), record)
     if plan is None:
         return None
     scratch = Diagnostics()

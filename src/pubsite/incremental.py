@@ -43,7 +43,7 @@ WHOLE_LIST_TEMPLATES = ("html/index.html", "html/base.html", "html/feed.xml",
 
 _BLOCK = re.compile(rb"\n[ \t]*@")
 _HEAD = re.compile(r"[ \t]*@[ \t]*(\w+)[ \t]*[{(][ \t]*([^,\s{}()]+)[ \t]*,")
-_CROSSREF = re.compile(r"crossref\s*=\s*[{\"]\s*([^}\"\s]+)", re.IGNORECASE)
+_CROSSREF_BYTES = re.compile(rb"crossref\s*=\s*[{\"]\s*([^}\"\s]+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +76,20 @@ def split(data: bytes) -> Blocks:
     return Blocks(starts, ends, lines, counts, digests, not data.endswith(b"\n"))
 
 
-def scan(text: str) -> dict[str, Any]:
+def scan(data: bytes) -> dict[str, Any]:
     """The file's blocks as digests and line spans, and the keys any crossref names; taken
-    while the text is in memory, so the record needs nothing else from it."""
-    data = text.encode("utf-8", "surrogatepass")
-    targets: set[str] = set()
-    if "rossref" in text.lower():
-        targets = {m.group(1).casefold() for m in _CROSSREF.finditer(text)}
+    from the file's bytes (see `normalised`), so the record needs nothing else from it."""
+    targets = {m.group(1).decode("utf-8", "replace").casefold()
+               for m in _CROSSREF_BYTES.finditer(data)}
     return {**compact(split(data)), "crossref_targets": sorted(targets)}
+
+
+def normalised(raw: bytes) -> bytes:
+    """The file as bib.read_text sees it, still as bytes: no BOM, LF newlines."""
+    data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return data
 
 
 def compact(blocks: Blocks) -> dict[str, Any]:

@@ -77,9 +77,19 @@ def needs_decoding(text: str) -> bool:
 CHUNK = 4000
 
 
-@lru_cache(maxsize=65536)
 def decode(text: str) -> str:
     """Decode LaTeX markup to NFC Unicode with whitespace collapsed."""
+    # Names, venues and titles repeat or are decoded twice; abstracts are unique and long,
+    # and remembering them would only hold their memory.
+    return _decode_short(text) if len(text) <= 256 else _decode(text)
+
+
+@lru_cache(maxsize=65536)
+def _decode_short(text: str) -> str:
+    return _decode(text)
+
+
+def _decode(text: str) -> str:
     if needs_decoding(text) and not PRIMITIVES.search(text):
         if "%" in text:
             # On a web page "25%" means a percent sign, not a LaTeX comment that would

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,18 +60,28 @@ def load(inputs: Inputs, diags: Diagnostics) -> Loaded:
     prof = profile.load(inputs.profile, diags, display=display(inputs.profile))
     bib_name = display(inputs.bib)
     try:
-        text, _ = bib.read_text(inputs.bib, diags, display=bib_name)
+        raw = inputs.bib.read_bytes()
     except OSError as exc:
         raise PubsiteError(f"{bib_name}: cannot read: {exc.strerror}", EXIT_USAGE) from exc
-    scanned = incremental.scan(text)
+    scanned = incremental.scan(incremental.normalised(raw))
+    text, _ = bib.decode_text(raw, inputs.bib, diags, display=bib_name)
+    del raw
     data = bib.parse(text, bib_name, diags)
     del text
     if prof is None:
         raise PubsiteError("profile could not be read", diagnostics=diags.items)
     facts: dict[int, WorkFacts] = {}
     rules.check_bib(data, diags, facts)
-    pubs = Normaliser(prof, diags).publications(data.entries)
+    entries = data.entries
+    del data  # the text and the parser's leftovers go; each entry goes once normalised
+    pubs = Normaliser(prof, diags).publications(_drain(entries))
     return Loaded(Site(prof, tuple(pubs)), bib_name, scanned, facts)
+
+
+def _drain(items: list[Any]) -> Iterator[Any]:
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def display(p: Path) -> str:

@@ -6,7 +6,7 @@ escaper is applied to every {{ value }} by the environment, so templates hold no
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,9 +78,14 @@ _ESCAPERS: dict[str, Callable[[str], str]] = {
 
 
 def render(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path | None,
-           standalone: bool = False, listing: Listing | None = None) -> str:
-    """The list as text. With `listing`, Markdown items go through it, which records where
-    each lands (the site's index.md)."""
+           standalone: bool = False) -> str:
+    return "".join(generate(site, fmt, groups, user_templates, standalone)).strip() + "\n"
+
+
+def generate(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path | None,
+             standalone: bool = False, listing: Listing | None = None) -> Iterator[str]:
+    """The list as text, in pieces (not yet stripped). With `listing`, Markdown items go
+    through it, which records where each lands (the site's index.md)."""
     env, helpers = _environment(site, fmt, user_templates)
     helpers["standalone"] = standalone
     helpers["list_legend"] = view.legend_text(view.legend_marks(
@@ -90,9 +95,9 @@ def render(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path | N
         if listing is not None:
             listing.render_one = item_text
         helpers["item_text"] = listing or item_text
-    text: str = env.get_template(f"cv/{fmt}.{_EXT[fmt]}").render(
+    pieces: Iterator[str] = env.get_template(f"cv/{fmt}.{_EXT[fmt]}").generate(
         profile=site.profile, groups=groups, **helpers)
-    return text.strip() + "\n"
+    return pieces
 
 
 def markdown_item(site: Site, user_templates: Path | None) -> Callable[[Item], str]:

@@ -52,13 +52,12 @@ def json_ld(data: object) -> Markup:
 
 
 class AuthorMarkup:
-    """Author lists as HTML, built once per publication: with thousands of entries a
+    """Author lists as HTML, each author's markup made once: with thousands of entries a
     template macro per author dominates the build. Every text passes markupsafe.escape."""
 
     def __init__(self, site: Site) -> None:
         self.profile = site.profile
         self.style = site.profile.publications.name_style
-        self.cache: dict[tuple[str, int], Markup] = {}
         self.names: dict[Author, Markup] = {}
 
     def one(self, a: Author) -> Markup:
@@ -83,10 +82,6 @@ class AuthorMarkup:
         return html
 
     def __call__(self, pub: Publication, limit: int = 0) -> Markup:
-        key = (pub.slug, limit)
-        found = self.cache.get(key)
-        if found is not None:
-            return found
         full = Markup(", ").join(self.one(a) for a in pub.authors)
         shown = view.shown_authors(pub.authors, limit)
         if len(shown) < len(pub.authors):
@@ -98,7 +93,6 @@ class AuthorMarkup:
                     Markup("</details>"))
         else:
             html = full
-        self.cache[key] = html
         return html
 
 

@@ -5,7 +5,8 @@ field can open no HTML tag, link or Liquid/Hugo tag; already-built Markdown is w
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -109,24 +110,87 @@ class MarkdownSite:
         return []
 
     def files(self) -> Iterator[tuple[str, Content]]:
-        yield "index.md", self.listing.chunks([self.page()])
+        yield "index.md", self.listing.chunks(self.page_pieces())
 
     def page(self) -> str:
+        return "".join(self.page_pieces())
+
+    def page_pieces(self) -> Iterator[str]:
+        """index.md in pieces: a list of thousands is never one string in memory (as
+        text it is several times its UTF-8 size, and tidying it copies it again)."""
         from pubsite.render import cv
 
         site, user_templates = self.site, self.user_templates
         env = environment("markdown", user_templates, escape, Md)
-        pubs = site.publications
         settings = site.profile.publications
         # The publication list is the CV's Markdown list: one template for both.
-        publication_list = Md(cv.render(site, "markdown", cv.build_groups(
-            list(pubs), settings.group_by, "none"), user_templates, listing=self.listing))
+        listing = cv.generate(site, "markdown", cv.build_groups(
+            list(site.publications), settings.group_by, "none"), user_templates,
+            listing=self.listing)
         text = env.get_template("markdown/index.md").render(
-            profile=site.profile, settings=settings, publication_list=publication_list,
+            profile=site.profile, settings=settings, publication_list=Md(_PLACE),
             link=link, md=profile_markdown)
-        # Items hold no run of three newlines and neither start nor end with one, so this
-        # leaves every item's text as it was rendered.
-        return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+        head, found, tail = text.partition(_PLACE)
+        pieces: Iterator[str]
+        if found:
+            pieces = chain([head], _strip(_batched(listing)), ["\n", tail])
+        else:  # the user's template changed or dropped the list: render it whole
+            whole = Md("".join(listing).strip() + "\n")
+            pieces = iter([text.replace(_PLACE, whole)])
+        # Items hold no run of three newlines and neither start nor end with one, so
+        # tidying leaves every item's text as it was rendered.
+        yield from _strip(_collapse_newlines(pieces))
+        yield "\n"
+
+
+_PLACE = "\x00pubsite-publication-list\x00"
+_RUNS = re.compile(r"\n{3,}")
+
+
+def _batched(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
+    buffer: list[str] = []
+    held = 0
+    for piece in pieces:
+        buffer.append(piece)
+        held += len(piece)
+        if held >= size:
+            yield "".join(buffer)
+            buffer, held = [], 0
+    yield "".join(buffer)
+
+
+def _strip(pieces: Iterable[str]) -> Iterator[str]:
+    """str.strip over text given in pieces."""
+    started = False
+    held: list[str] = []
+    for piece in pieces:
+        if not started:
+            piece = piece.lstrip()
+            if not piece:
+                continue
+            started = True
+        body = piece.rstrip()
+        if not body:
+            held.append(piece)
+            continue
+        yield from held
+        yield body
+        held = [piece[len(body):]] if len(body) < len(piece) else []
+
+
+def _collapse_newlines(pieces: Iterable[str]) -> Iterator[str]:
+    """Runs of three or more newlines become two, across the seams between pieces."""
+    pending = 0
+    for piece in pieces:
+        end = len(piece.rstrip("\n"))
+        if not end:
+            pending += len(piece)
+            continue
+        start = len(piece) - len(piece.lstrip("\n"))
+        run = pending + start
+        yield "\n" * (run if run < 3 else 2) + _RUNS.sub("\n\n", piece[start:end])
+        pending = len(piece) - end
+    yield "\n" * (pending if pending < 3 else 2)
 
 
 def render_page(site: Site, user_templates: Path | None = None) -> str:
