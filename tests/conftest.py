@@ -3,12 +3,15 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
+# Compiled templates go to the user's cache folder: a private one for the test run.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="pubsite-test-cache-")
 DATA = Path(__file__).resolve().parent / "data"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 

@@ -424,3 +424,43 @@ def test_listing_spans_point_at_each_fragment() -> None:
         a, b = listing.spans[p.slug]
         assert data[a:b].decode() == f"<li>{p.slug}—é</li>"
     assert not listing.complete(["a", "b", "c", "d"])
+
+
+def test_compiled_templates_are_cached_privately_and_follow_edits(tmp_path: Path) -> None:
+    import subprocess
+
+    (tmp_path / "p").mkdir()
+    project = make_project(tmp_path / "p", n=3)
+    template = project / "templates" / "html" / "entry.html"
+    template.parent.mkdir(parents=True)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+    def run(text: str, out: str) -> str:
+        template.write_text(f'<li class="pub" id="{{{{ pub.slug }}}}">{text}</li>\n',
+                            encoding="utf-8")
+        subprocess.run([sys.executable, "-m", "pubsite", "build", "-q", "--out", out],
+                       cwd=project, env=env, check=True)
+        return (project / out / "index.html").read_text(encoding="utf-8")
+
+    assert "FIRST" in run("FIRST", "a")
+    compiled = list((tmp_path / "cache" / "pubsite").glob("templates-*/*.cache"))
+    assert compiled, "compiled templates are kept in the user's cache folder"
+    assert not list(project.rglob("*.cache")), "never in the project"
+    page = run("SECOND", "b")  # same path, new source: compiled again, not reused
+    assert "SECOND" in page and "FIRST" not in page
+
+
+def test_a_shared_template_cache_folder_is_not_used(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from pubsite import templating
+
+    folder = tmp_path / "pubsite"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    templating._bytecode_cache.cache_clear()
+    try:
+        assert templating._bytecode_cache() is not None
+        templating._bytecode_cache.cache_clear()
+        next(folder.glob("templates-*")).chmod(0o777)  # others could plant code here
+        assert templating._bytecode_cache() is None
+    finally:
+        templating._bytecode_cache.cache_clear()

@@ -6,6 +6,8 @@ override can extend the original it replaces.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -62,7 +64,48 @@ def environment(kind: str, user_dir: Path | None, escape: Callable[[str], str] |
                                  undefined=jinja2.StrictUndefined,
                                  finalize=_Finalize(escape, safe_type), trim_blocks=True,
                                  keep_trailing_newline=True)
+    # Compiled code depends on these settings as well as on the source.
+    env.bytecode_cache = _bytecode_cache(
+        f"{env.autoescape!r}|{env.finalize is not None}|{env.trim_blocks}|{env.lstrip_blocks}|"
+        f"{env.keep_trailing_newline}|{env.newline_sequence!r}")
     return env
+
+
+@lru_cache(maxsize=8)
+def _bytecode_cache(settings: str = "") -> jinja2.BytecodeCache | None:
+    """Compiled templates, kept in the user's own cache folder (never the project's: a
+    cloned repository must not be able to plant code). Keyed by each template's path and
+    source, so an edited template is compiled again. None when there is no private place."""
+    import jinja2
+
+    from pubsite import __version__
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "pubsite" / f"templates-{__version__}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = folder.stat()
+        if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+            return None
+    except OSError:
+        return None
+    class Quiet(jinja2.FileSystemBytecodeCache):
+        """A cache that cannot be read or written only costs a compile."""
+
+        def get_cache_key(self, name: str, filename: str | None = None) -> str:
+            return super().get_cache_key(f"{settings}|{name}", filename)
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except OSError:
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            with contextlib.suppress(OSError):
+                super().dump_bytecode(bucket)
+
+    return Quiet(str(folder))
 
 
 def as_pubsite_error(exc: Exception) -> Exception:
