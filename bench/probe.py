@@ -12,6 +12,7 @@ from pathlib import Path
 def main() -> None:
     what, bib, profile, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
     start = time.perf_counter()
+    rebuilt = 0
     if what == "bare":
         import bibtexparser
 
@@ -23,9 +24,11 @@ def main() -> None:
         result = build.build(bib, profile, out, ("html", "markdown"),
                              keep_going=True, quiet=True)
         count = result.publications
+        rebuilt = result.patched
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"what": what, "seconds": seconds, "peak_kib": peak, "entries": count}))
+    print(json.dumps({"what": what, "seconds": seconds, "peak_kib": peak, "entries": count,
+                      "rebuilt": rebuilt}))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -174,14 +175,19 @@ def update_site(out: Path, files: dict[str, Pieces], inputs: list[Path],
             rel = str(safe_relpath(rel_raw))
             pieces = [data] if isinstance(data, bytes) else data
             h = hashlib.sha256()
-            for piece in pieces:
-                h.update(piece)
-            digest = h.hexdigest()
-            if manifest.get(rel) == digest and (out / rel).is_file():
-                continue
+            # hashlib and file writes both release the GIL: a listing of tens of MB is
+            # hashed on another core while it is written.
+            hashing = threading.Thread(target=lambda h=h, pieces=pieces: [
+                h.update(piece) for piece in pieces])
+            hashing.start()
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             with open(tmp / rel, "wb") as f:
                 f.writelines(pieces)
+            hashing.join()
+            digest = h.hexdigest()
+            if manifest.get(rel) == digest and (out / rel).is_file():
+                (tmp / rel).unlink()
+                continue
             changed[rel] = digest
         (tmp / MANIFEST).write_text(_manifest_json({**manifest, **changed}, meta),
                                     encoding="utf-8")
