@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _FOUR_DIGITS = re.compile(r"\d{4}")
 
@@ -19,6 +20,7 @@ class Name:
     def family(self) -> str:
         return f"{self.von} {self.last}".strip()
 
+    @lru_cache(maxsize=65536)  # noqa: B019 - names are few and live for the whole run
     def first_last(self) -> str:
         parts = [self.first, self.von, self.last]
         text = " ".join(p for p in parts if p)
@@ -29,12 +31,14 @@ class Name:
         text = " ".join(p for p in (initials, self.von, self.last) if p)
         return f"{text}, {self.jr}" if self.jr else text
 
+    @lru_cache(maxsize=65536)  # noqa: B019 - names are few and live for the whole run
     def last_first(self) -> str:
         family = self.family
         if self.jr:
             family = f"{family}, {self.jr}"
         return f"{family}, {self.first}" if self.first else family
 
+    @lru_cache(maxsize=65536)  # noqa: B019 - names are few and live for the whole run
     def display(self, style: str = "first-last") -> str:
         if style == "initials":
             return self.initials_last()

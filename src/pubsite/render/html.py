@@ -119,6 +119,10 @@ class HtmlSite:
             obfuscate_email=obfuscate_email,
             date_of=date_of,
         )
+        # The macro as a global: `{% from ... import %}` in a page template would build the
+        # macro module again for each of thousands of pages.
+        macros: Any = env.get_template("html/authors.html").module
+        env.globals["venue_line"] = macros.venue_line
         self.env = env
         profile = site.profile
         photo = profile.photo

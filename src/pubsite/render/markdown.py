@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +31,16 @@ _SPECIAL = re.compile(r"([\\`*_\[\]{}<>|~])")
 
 
 def escape(text: str) -> str:
+    # Names and venues repeat thousands of times; long text is unique.
+    return _escape_short(text) if len(text) <= 48 else _escape(text)
+
+
+@lru_cache(maxsize=65536)
+def _escape_short(text: str) -> str:
+    return _escape(text)
+
+
+def _escape(text: str) -> str:
     text = text.replace("&", "&amp;")
     text = _SPECIAL.sub(r"\\\1", text)
     # A line must not start a list, quote or heading by accident.
