@@ -133,7 +133,7 @@ def _environment(site: Site, fmt: str,
         from pubsite.render import markdown as md
 
         env = environment("markdown", user_templates, md.escape, md.Md)
-        helpers.update(authors=lambda p: md.authors(site, p), venues=md.venues, links=md.links,
+        helpers.update(authors=md.Authors(site), venues=md.venues, links=md.links,
                        md_break=md.Md("\\"))
     else:
         env = environment(fmt, user_templates, _ESCAPERS[fmt], Raw)

@@ -82,11 +82,11 @@ class AuthorMarkup:
         return html
 
     def __call__(self, pub: Publication, limit: int = 0) -> Markup:
-        full = Markup(", ").join(self.one(a) for a in pub.authors)
+        # Every part is Markup already: a plain join (Markup's own escapes each part again).
+        full = Markup(", ".join([self.one(a) for a in pub.authors]))
         shown = view.shown_authors(pub.authors, limit)
         if len(shown) < len(pub.authors):
-            short = Markup(", ").join(Markup('<span class="ellipsis">…</span>') if a is None
-                                      else self.one(a) for a in shown)
+            short = Markup(", ".join([_ELLIPSIS if a is None else self.one(a) for a in shown]))
             html = (Markup('<span class="authors-short">') + short +
                     Markup('</span> <details class="authors-all"><summary>all ') +
                     escape(str(len(pub.authors))) + Markup(" authors</summary>") + full +
@@ -94,6 +94,9 @@ class AuthorMarkup:
         else:
             html = full
         return html
+
+
+_ELLIPSIS = Markup('<span class="ellipsis">…</span>')
 
 
 def obfuscate_email(email: str) -> str:

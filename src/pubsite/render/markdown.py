@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from pubsite import urls
-from pubsite.model import Publication, Site
+from pubsite.model import Author, Publication, Site
 from pubsite.render import view
 from pubsite.render.listing import Listing
 from pubsite.templating import environment
@@ -69,17 +69,27 @@ def profile_markdown(text: str) -> Md:
     return Md(text.strip())
 
 
-def authors(site: Site, pub: Publication) -> Md:
-    settings = site.profile.publications
-    parts = []
-    for a in view.shown_authors(pub.authors, settings.max_authors):
-        if a is None:
-            parts.append("…")
-            continue
-        text = escape(a.display(settings.name_style))
-        text += "".join(escape(m.symbol) for m in view.legend_marks(site.profile, a.marks))
-        parts.append(f"**{text}**" if a.is_owner else text)
-    return Md(", ".join(parts))
+class Authors:
+    """Author lists as Markdown, each author's text made once (names repeat thousands of
+    times in a large list)."""
+
+    def __init__(self, site: Site) -> None:
+        self.profile = site.profile
+        self.settings = site.profile.publications
+        self.names: dict[Author, str] = {}
+
+    def one(self, a: Author) -> str:
+        found = self.names.get(a)
+        if found is None:
+            text = escape(a.display(self.settings.name_style))
+            text += "".join(escape(m.symbol) for m in view.legend_marks(self.profile, a.marks))
+            found = self.names[a] = f"**{text}**" if a.is_owner else text
+        return found
+
+    def __call__(self, pub: Publication) -> Md:
+        return Md(", ".join("…" if a is None else self.one(a)
+                            for a in view.shown_authors(pub.authors,
+                                                        self.settings.max_authors)))
 
 
 def venues(pub: Publication) -> Md:
