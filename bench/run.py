@@ -4,7 +4,9 @@
     python bench/run.py --sizes 100     # the smoke run the tests use
 
 Every figure is a ratio to the bare parse of the same file in the same run; each
-measurement runs in a fresh interpreter so that peak memory is its own.
+measurement runs in a fresh interpreter so that peak memory is its own. The bare parse and
+the warm build are the best of two runs, a build after an edit the best of three (each after
+one entry changed), the cold build a single run.
 """
 
 from __future__ import annotations
@@ -53,18 +55,23 @@ def measure(name: str, bib: Path, work: Path) -> dict[str, object]:
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(work / ".pubsite-cache", ignore_errors=True)
     shutil.rmtree(work / ".xdg-cache", ignore_errors=True)
-    bare = min((probe("bare", bib, profile, out) for _ in range(2)),
-               key=lambda r: r["seconds"])
+    fastest = lambda runs: min(runs, key=lambda r: r["seconds"])  # noqa: E731
+    bare = fastest([probe("bare", bib, profile, out) for _ in range(2)])
     cold = probe("build", bib, profile, out)
-    warm = probe("build", bib, profile, out)
+    warm = fastest([probe("build", bib, profile, out) for _ in range(2)])
     edited = work / "edited.bib"
     shutil.copy(bib, edited)
     edit_one_entry(edited)
     shutil.copy(edited, bib.with_suffix(".edited.bib"))
     # The edit is made to the same file a user edits, so the cache sees a changed file.
+    # Three builds, each after one entry changed (edited, back, edited again); the best
+    # counts, as for the bare parse.
     original = bib.read_bytes()
-    bib.write_bytes(edited.read_bytes())
-    edit = probe("build", bib, profile, out)
+    edits = []
+    for content in (edited.read_bytes(), original, edited.read_bytes()):
+        bib.write_bytes(content)
+        edits.append(probe("build", bib, profile, out))
+    edit = fastest(edits)
     bib.write_bytes(original)
     b = float(bare["seconds"])
     return {

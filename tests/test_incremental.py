@@ -86,6 +86,11 @@ def build(runner: CliRunner, folder: Path, out: str = "_site", *extra: str) -> R
                                 "--out", str(folder / out), *extra])
 
 
+def edit_file(project: Path, edit: Callable[[str], str]) -> None:
+    bib = project / "publications.bib"
+    bib.write_text(edit(bib.read_text(encoding="utf-8")), encoding="utf-8")
+
+
 def findings(result: Result, out: str) -> list[str]:
     """What a build printed about the inputs (the summary line names the output folder)."""
     return [line for line in result.output.splitlines() if out not in line]
@@ -149,8 +154,7 @@ def test_edit_gives_what_a_full_build_gives(runner: CliRunner, tmp_path: Path,
     edit, patched = EDITS[name]
     project = make_project(tmp_path)
     assert build(runner, project).exit_code == 0
-    bib = project / "publications.bib"
-    bib.write_text(edit(bib.read_text(encoding="utf-8")), encoding="utf-8")
+    edit_file(project, edit)
     again = build(runner, project)
     assert again.exit_code == 0, again.output
     assert ("rebuilt" in again.output) is patched, again.output
@@ -184,8 +188,7 @@ def test_repeated_edits_keep_matching_full_builds(runner: CliRunner, tmp_path: P
 def test_other_layouts_patch_too(runner: CliRunner, tmp_path: Path, profile: str) -> None:
     project = make_project(tmp_path, profile)
     assert build(runner, project).exit_code == 0
-    bib = project / "publications.bib"
-    bib.write_text(EDITS["title"][0](bib.read_text(encoding="utf-8")), encoding="utf-8")
+    edit_file(project, EDITS["title"][0])
     assert "rebuilt 1" in build(runner, project).output
     build(runner, project, "cold")
     assert tree(project / "_site") == tree(project / "cold")
@@ -203,40 +206,31 @@ def test_markdown_only_and_crlf_files(runner: CliRunner, tmp_path: Path) -> None
     assert tree(project / "_site") == tree(project / "cold")
 
 
-def test_an_edit_that_breaks_the_file_fails_and_keeps_the_site(runner: CliRunner,
-                                                                tmp_path: Path) -> None:
+@pytest.mark.parametrize(("change", "says"), [
+    (sub(r"title = \{", "title = {{"), "publications.bib:"),  # unbalanced: a full build
+    (sub(r"code = \{https", "code = {javascript"), "url-scheme"),  # found while patching
+])
+def test_an_edit_with_an_error_fails_and_keeps_the_site(
+        runner: CliRunner, tmp_path: Path, change: Callable[[str], str], says: str) -> None:
     project = make_project(tmp_path)
     assert build(runner, project).exit_code == 0
     before = tree(project / "_site")
-    bib = project / "publications.bib"
-    bib.write_text(edit_entry("key000010", sub(r"title = \{", "title = {{"))(
-        bib.read_text(encoding="utf-8")), encoding="utf-8")
+    edit_file(project, edit_entry("key000010", change))
     result = build(runner, project)
-    assert result.exit_code == 1 and "publications.bib:" in result.output
+    assert result.exit_code == 1 and says in result.output
     assert tree(project / "_site") == before
 
 
-def test_new_error_in_an_edited_entry_stops_the_build(runner: CliRunner,
-                                                      tmp_path: Path) -> None:
-    """An error found while patching stops the build as a full build would."""
+def test_keep_going_patches_around_an_error(runner: CliRunner, tmp_path: Path) -> None:
     project = make_project(tmp_path)
-    assert build(runner, project).exit_code == 0
-    before = tree(project / "_site")
-    bib = project / "publications.bib"
-    bib.write_text(edit_entry("key000010", sub(r"code = \{https", "code = {javascript"))(
-        bib.read_text(encoding="utf-8")), encoding="utf-8")
-    result = build(runner, project)
-    assert result.exit_code == 1 and "url-scheme" in result.output
-    assert tree(project / "_site") == before
-    # Built with --keep-going all along, the same edit is patched in, error and all.
-    assert build(runner, project, "kept", "--keep-going").exit_code == 0
-    bib.write_text(edit_entry("key000011", sub(r"title = \{", "title = {Edited "))(
-        bib.read_text(encoding="utf-8")), encoding="utf-8")
-    kept = build(runner, project, "kept", "--keep-going")
+    edit_file(project, edit_entry("key000010", sub(r"code = \{https", "code = {javascript")))
+    assert build(runner, project, "_site", "--keep-going").exit_code == 0
+    edit_file(project, edit_entry("key000011", sub(r"title = \{", "title = {Edited ")))
+    kept = build(runner, project, "_site", "--keep-going")
     assert kept.exit_code == 0 and "rebuilt 1" in kept.output and "url-scheme" in kept.output
     cold = build(runner, project, "cold", "--keep-going")
-    assert tree(project / "kept") == tree(project / "cold")
-    assert findings(kept, "kept") == findings(cold, "cold")
+    assert tree(project / "_site") == tree(project / "cold")
+    assert findings(kept, "_site") == findings(cold, "cold")
 
 
 def _cache_file(project: Path) -> Path:
@@ -249,15 +243,14 @@ def test_damaged_cache_is_noted_and_rebuilt(runner: CliRunner, tmp_path: Path) -
     record = _cache_file(project)
     assert record.is_file()
     record.write_bytes(record.read_bytes()[:-50] + b"x" * 50)
-    bib = project / "publications.bib"
-    bib.write_text(EDITS["title"][0](bib.read_text(encoding="utf-8")), encoding="utf-8")
+    edit_file(project, EDITS["title"][0])
     result = build(runner, project)
     assert "build cache damaged; this build rebuilds it" in result.output
     assert "built 35 publications" in result.output
     build(runner, project, "cold")
     assert tree(project / "_site") == tree(project / "cold")
     # The full build wrote a good record: the next edit is patched again.
-    bib.write_text(EDITS["owner dropped"][0](bib.read_text(encoding="utf-8")), encoding="utf-8")
+    edit_file(project, EDITS["owner dropped"][0])
     assert "rebuilt 1" in build(runner, project).output
 
 
@@ -278,8 +271,7 @@ def test_cache_holding_code_is_refused(runner: CliRunner, tmp_path: Path,
     import hashlib
     record.write_bytes(b"pubsite-cache\n" + hashlib.blake2b(payload, digest_size=32).digest()
                        + payload)
-    bib = project / "publications.bib"
-    bib.write_text(EDITS["title"][0](bib.read_text(encoding="utf-8")), encoding="utf-8")
+    edit_file(project, EDITS["title"][0])
     result = build(runner, project)
     assert result.exit_code == 0 and "build cache damaged" in result.output
     assert not (project / "planted-by-cache").exists()
@@ -291,8 +283,7 @@ def test_hand_edited_output_is_not_patched_over(runner: CliRunner, tmp_path: Pat
     index = project / "_site" / "index.html"
     index.write_text(index.read_text(encoding="utf-8").replace("</body>", "<p>mine</p></body>"),
                      encoding="utf-8")
-    bib = project / "publications.bib"
-    bib.write_text(EDITS["title"][0](bib.read_text(encoding="utf-8")), encoding="utf-8")
+    edit_file(project, EDITS["title"][0])
     result = build(runner, project)
     assert "built 35 publications" in result.output and "rebuilt" not in result.output
     build(runner, project, "cold")
@@ -308,8 +299,7 @@ def test_templates_that_see_the_whole_list_turn_patching_off(runner: CliRunner,
         '{{ super() }}{% endblock %}', encoding="utf-8")
     assert build(runner, project).exit_code == 0
     assert not _cache_file(project).exists()
-    bib = project / "publications.bib"
-    bib.write_text(EDITS["entry removed"][0](bib.read_text(encoding="utf-8")), encoding="utf-8")
+    edit_file(project, EDITS["entry removed"][0])
     assert "built 34" in build(runner, project).output
 
 
@@ -320,8 +310,7 @@ def test_entry_template_override_still_patches(runner: CliRunner, tmp_path: Path
         '<li class="pub" id="{{ pub.slug }}">{{ pub.title }} ({{ pub.year }})</li>\n',
         encoding="utf-8")
     assert build(runner, project).exit_code == 0
-    bib = project / "publications.bib"
-    bib.write_text(EDITS["title"][0](bib.read_text(encoding="utf-8")), encoding="utf-8")
+    edit_file(project, EDITS["title"][0])
     assert "rebuilt 1" in build(runner, project).output
     build(runner, project, "cold")
     assert tree(project / "_site") == tree(project / "cold")
@@ -370,7 +359,6 @@ def test_any_edit_of_one_field_matches_a_full_build(runner: CliRunner, tmp_path_
                                                      field: str, text: str) -> None:
     project = make_project(tmp_path_factory.mktemp("p"), n=30)
     assert build(runner, project).exit_code == 0
-    bib = project / "publications.bib"
     value = "{" + text + "}"
 
     def change(block: str) -> str:
@@ -379,8 +367,7 @@ def test_any_edit_of_one_field_matches_a_full_build(runner: CliRunner, tmp_path_
                           block, count=1)
         return block.replace("\n}\n", f"\n  {field} = {value},\n}}\n")
 
-    bib.write_text(edit_entry(f"key{key:06d}", change)(bib.read_text(encoding="utf-8")),
-                   encoding="utf-8")
+    edit_file(project, edit_entry(f"key{key:06d}", change))
     again = build(runner, project, "_site", "--keep-going")
     cold = build(runner, project, "cold", "--keep-going")
     assert again.exit_code == cold.exit_code
