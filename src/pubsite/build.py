@@ -42,7 +42,7 @@ def progress(quiet: bool) -> Iterator[Callable[[str], None]]:
 
 def build(bib_path: Path, profile_path: Path, out: Path, formats: tuple[str, ...],
           strict: bool = False, keep_going: bool = False, quiet: bool = False) -> BuildResult:
-    with progress(quiet) as say:
+    with progress(quiet) as say, pipeline.few_collections():
         return _build(bib_path, profile_path, out, formats, strict, keep_going, quiet, say)
 
 
