@@ -451,3 +451,36 @@ def test_a_shared_template_cache_folder_is_not_used(tmp_path: Path,
         assert templating._bytecode_cache() is None
     finally:
         templating._bytecode_cache.cache_clear()
+
+
+def test_a_site_restored_from_an_older_build_is_not_patched(runner: CliRunner,
+                                                            tmp_path: Path) -> None:
+    """The record describes the last build; a folder put back from an earlier one (a
+    deploy branch checked out, a backup) has other byte spans, so it is built in full."""
+    import shutil
+
+    project = make_project(tmp_path)
+    assert build(runner, project).exit_code == 0
+    shutil.copytree(project / "_site", project / "backup")
+    edit_file(project, EDITS["title"][0])
+    assert "rebuilt 1" in build(runner, project).output
+    shutil.rmtree(project / "_site")
+    shutil.copytree(project / "backup", project / "_site")
+    edit_file(project, EDITS["field added (lines move)"][0])
+    result = build(runner, project)
+    assert "built 35 publications" in result.output and "rebuilt" not in result.output
+    build(runner, project, "cold")
+    assert tree(project / "_site") == tree(project / "cold")
+
+
+def test_a_folder_deleted_by_hand_is_built_again(runner: CliRunner, tmp_path: Path) -> None:
+    import shutil
+
+    project = make_project(tmp_path)
+    assert build(runner, project).exit_code == 0
+    shutil.rmtree(project / "_site" / "publications" / "key000020")
+    edit_file(project, EDITS["title"][0])
+    result = build(runner, project)
+    assert "built 35 publications" in result.output and "rebuilt" not in result.output
+    build(runner, project, "cold")
+    assert tree(project / "_site") == tree(project / "cold")

@@ -140,6 +140,7 @@ def _full(o: _Options, cache_file: Path, say: Callable[[str], None]) -> BuildRes
         cache.drop(cache_file)
     else:
         record.stats = {rel: _stat(o.out / rel) for rel in listings}
+        record.built = o.digest
         cache.store(cache_file, record.data())
     return BuildResult(len(site.publications), counts["written"], counts["unchanged"],
                        len(found))
@@ -153,10 +154,11 @@ def _patch(o: _Options, record: incremental.Record, before: write.Previous,
     from pubsite.model import Site
     from pubsite.normalise import Normaliser
 
-    if record.context != o.context or any(d.get("rule") == "encoding" for d in
-                                          before.meta.get("diagnostics", [])):
-        return None
     manifest, last = before.files, before.meta
+    if record.context != o.context or record.built != last.get("inputs") or any(
+            d.get("rule") == "encoding" for d in last.get("diagnostics", [])) or \
+            not _folders_intact(o.out, manifest):
+        return None
     plan = incremental.plan(incremental.normalised(raw), record)
     if plan is None:
         return None
@@ -220,10 +222,29 @@ def _patch(o: _Options, record: incremental.Record, before: write.Previous,
     counts = write.update_site(o.out, files, [o.inputs.bib, o.inputs.profile], meta, manifest)
     record.update(plan.blocks, fresh)
     record.stats = {rel: _stat(o.out / rel) for rel in record.listings}
+    record.built = o.digest
     cache.store(cache_file, record.data())
     count = last.get("publications", 0)
     return BuildResult(count if isinstance(count, int) else 0, counts["written"],
                        counts["unchanged"], len(found), patched=len(pubs))
+
+
+def _folders_intact(out: Path, manifest: dict[str, str]) -> bool:
+    """What the last build wrote is there two levels deep (a listing per folder instead of
+    a look at each of 20,000 files: a folder deleted by hand is seen; a single file deleted
+    inside a paper's folder is restored by the next full build)."""
+    top: set[str] = set()
+    inner: dict[str, set[str]] = {}
+    for rel in manifest:
+        parts = rel.split("/", 2)
+        top.add(parts[0])
+        if len(parts) > 1:
+            inner.setdefault(parts[0], set()).add(parts[1])
+    try:
+        return top <= set(os.listdir(out)) and all(
+            names <= set(os.listdir(out / folder)) for folder, names in inner.items())
+    except OSError:
+        return False
 
 
 def _stat(path: Path) -> tuple[int, int]:

@@ -148,6 +148,9 @@ class Record:
         self.listings: dict[str, tuple[array[int], array[int]]] = {
             rel: (array("q", a), array("q", b)) for rel, (a, b) in data["listings"].items()}
         self.stats: dict[str, tuple[int, int]] = data.get("stats", {})
+        # The inputs digest of the build this record describes: it must be the one whose
+        # output is in the folder now (not a site restored from an older build).
+        self.built: str = data.get("built", "")
         n = len(self.blocks)
         if not (len(self.keys) == len(self.slugs) == n and len(self.placements) == 16 * n
                 and len(self.facts) == 6 * n and len(self.digests) == 16 * len(self.counts)
@@ -189,7 +192,7 @@ class Record:
                 "facts": self.facts.tobytes(),
                 "listings": {rel: (a.tobytes(), b.tobytes())
                              for rel, (a, b) in self.listings.items()},
-                "stats": self.stats}
+                "stats": self.stats, "built": self.built}
 
     def placed_as_before(self, j: int, p: Publication) -> bool:
         return self.placements[16 * j:16 * j + 16] == _placement_digest(p)
