@@ -14,6 +14,8 @@ _INVISIBLE = re.compile(
 
 
 def strip_invisible(text: str) -> str:
-    if text.isascii() and text.isprintable():
-        return text
+    if text.isascii() and (text.isprintable() or
+                           text.replace("\n", "").replace("\t", "").replace("\r", "")
+                           .isprintable()):
+        return text  # ASCII whose only controls are line breaks and tabs (raw BibTeX)
     return _INVISIBLE.sub("", text)

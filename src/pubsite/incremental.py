@@ -43,7 +43,7 @@ WHOLE_LIST_TEMPLATES = ("html/index.html", "html/base.html", "html/feed.xml",
 
 _BLOCK = re.compile(rb"\n[ \t]*@")
 _HEAD = re.compile(r"[ \t]*@[ \t]*(\w+)[ \t]*[{(][ \t]*([^,\s{}()]+)[ \t]*,")
-_CROSSREF_BYTES = re.compile(rb"crossref\s*=\s*[{\"]\s*([^}\"\s]+)", re.IGNORECASE)
+_CROSSREF_BYTES = re.compile(rb"crossref\s*=\s*[{\"]\s*([^}\"\s]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +78,9 @@ def split(data: bytes) -> Blocks:
 def scan(data: bytes) -> dict[str, Any]:
     """The file's blocks as digests and line spans, and the keys any crossref names; taken
     from the file's bytes (see `normalised`), so the record needs nothing else from it."""
+    lowered = data.lower()  # a case-blind regex over the whole file is ten times slower
     targets = {m.group(1).decode("utf-8", "replace").casefold()
-               for m in _CROSSREF_BYTES.finditer(data)}
+               for m in _CROSSREF_BYTES.finditer(lowered)} if b"crossref" in lowered else set()
     return {**compact(split(data)), "crossref_targets": sorted(targets)}
 
 

@@ -27,7 +27,10 @@ _MOJIBAKE_HINT = re.compile(
 
 
 def check_text(value: str, field: str, e: RawEntry, diags: Diagnostics) -> None:
-    if _SUSPICIOUS.search(value):
+    # Every match needs a backslash, a brace, "^^" or a character that is not printable:
+    # most values have none, and the pattern has no literal to search for.
+    if ("\\" in value or "{" in value or "^^" in value or not value.isprintable()) \
+            and _SUSPICIOUS.search(value):
         _suspicious(value, field, e, diags)
     fixed = mojibake_fix(value)
     if fixed is not None:
