@@ -102,6 +102,8 @@ def _decode(text: str) -> str:
             text = " ".join(_decode_latex(piece) for piece in _pieces(text))
         else:
             text = _decode_latex(text)
+    if text.isascii() and text.isprintable() and "  " not in text:
+        return text.strip()  # nothing to collapse, strip or compose
     text = _WS.sub(" ", strip_invisible(text)).strip()
     return unicodedata.normalize("NFC", text)
 
