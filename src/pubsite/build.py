@@ -10,10 +10,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pubsite import cache, incremental, pipeline, report, templating, write
 from pubsite.errors import Diagnostic, Diagnostics, PubsiteError, Severity
 from pubsite.render import site_renderer
+
+if TYPE_CHECKING:
+    from pubsite.model import Site
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,16 +197,33 @@ def _patch(o: _Options, record: incremental.Record, before: write.Previous,
                                           bib_name, record, plan)
     if found is None:
         return None
+    files = _patched_files(o, record, manifest, Site(prof, tuple(pubs)), changed)
+    if files is None:
+        return None
+    _fail_or_report(o, found)
+    meta = {**last, "inputs": o.digest, "diagnostics": [_diag_dict(d) for d in found]}
+    counts = write.update_site(o.out, files, [o.inputs.bib, o.inputs.profile], meta, manifest)
+    record.update(plan.blocks, fresh)
+    record.stats = {rel: _stat(o.out / rel) for rel in record.listings}
+    record.built = o.digest
+    cache.store(cache_file, record.data())
+    count = last.get("publications", 0)
+    return BuildResult(count if isinstance(count, int) else 0, counts["written"],
+                       counts["unchanged"], len(found), patched=len(pubs))
+
+
+def _patched_files(o: _Options, record: incremental.Record, manifest: dict[str, str],
+                   site: Site, changed: list[int]) -> dict[str, write.Pieces] | None:
+    """The edited entries' own files, and each listing file with their fragments spliced
+    in; None when the listings on disk are not the ones the record describes."""
     files: dict[str, write.Pieces] = {}
     try:
-        renderers = [site_renderer(fmt, Site(prof, tuple(pubs)), o.inputs.templates)
-                     for fmt in o.formats]
-        rels = {rel for r in renderers for rel in r.listings()}
-        if rels != set(record.listings):
+        renderers = [site_renderer(fmt, site, o.inputs.templates) for fmt in o.formats]
+        if {rel for r in renderers for rel in r.listings()} != set(record.listings):
             return None
         for renderer in renderers:
             fragments: dict[str, dict[int, bytes]] = {rel: {} for rel in renderer.listings()}
-            for j, pub in zip(changed, pubs, strict=True):
+            for j, pub in zip(changed, site.publications, strict=True):
                 files.update((rel, text.encode()) for rel, text in renderer.paper(pub))
                 for rel, fragment in renderer.fragments(pub).items():
                     fragments[rel][j] = fragment.encode()
@@ -217,16 +238,7 @@ def _patch(o: _Options, record: incremental.Record, before: write.Previous,
                 files[rel] = incremental.splice(previous, record.listings[rel], new)
     except Exception as exc:
         raise templating.as_pubsite_error(exc) from exc
-    _fail_or_report(o, found)
-    meta = {**last, "inputs": o.digest, "diagnostics": [_diag_dict(d) for d in found]}
-    counts = write.update_site(o.out, files, [o.inputs.bib, o.inputs.profile], meta, manifest)
-    record.update(plan.blocks, fresh)
-    record.stats = {rel: _stat(o.out / rel) for rel in record.listings}
-    record.built = o.digest
-    cache.store(cache_file, record.data())
-    count = last.get("publications", 0)
-    return BuildResult(count if isinstance(count, int) else 0, counts["written"],
-                       counts["unchanged"], len(found), patched=len(pubs))
+    return files
 
 
 def _folders_intact(out: Path, manifest: dict[str, str]) -> bool:

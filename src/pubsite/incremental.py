@@ -4,11 +4,12 @@ A full build leaves a record in the cache (cache.py): the .bib file's blocks (a 
 line span each), and for each entry its key, slug, where it sorts and groups, the facts the
 duplicate checks compare, and where its fragment lies in each listing file (index.html,
 index.md, feed.xml). The next build splits the file the same way; when only entry blocks
-changed, each keeping its key, place and facts, it parses, checks, normalises and renders
-just those entries, splices their fragments into the previous listing files and writes the
-few changed files in place. Anything else — a changed @string, a crossref, a new or removed
-entry, a moved one, a template that renders the whole list — runs the full build, which
-writes a new record. Tests compare both kinds of build byte for byte.
+changed, each keeping its key and its place in the list, it parses, checks, normalises and
+renders just those entries, checks duplicates again over every entry's cached facts,
+splices their fragments into the previous listing files and writes the few changed files
+in place. Anything else (a changed @string, a crossref, a new, removed or moved entry, a
+template that renders the whole list) runs the full build, which writes a new record.
+Tests compare both kinds of build byte for byte.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
     from pubsite.model import Publication
     from pubsite.rules import WorkFacts
 
-# An edit of more entries than this is faster to build in full.
+# A larger change (a find-and-replace across the file) runs the full build: it is the
+# build every other one is checked against.
 MAX_CHANGED = 64
 # Rules whose findings depend on more than one entry. Duplicate works are checked again
 # over the whole file from cached facts; the others cannot change in an incremental build
