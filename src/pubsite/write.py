@@ -76,10 +76,6 @@ def previous(out: Path) -> Previous:
         return Previous({}, {})
 
 
-def read_manifest(out: Path) -> dict[str, str]:
-    return previous(out).files
-
-
 def _manifest_json(files: dict[str, str], meta: dict[str, object]) -> str:
     # No indent: json's fast C encoder only runs without one; tens of thousands of files.
     return json.dumps({"generator": "pubsite", "files": files, "meta": meta},
@@ -94,7 +90,7 @@ def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Conte
     """Write `files` (streamed, or a dict) as the new content of `out`; return counts of
     written, unchanged and kept files."""
     check_target(out, inputs)
-    old = read_manifest(out) if out.is_dir() else {}
+    old = previous(out).files if out.is_dir() else {}
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = parent / f".{out.name}.pubsite-tmp"
@@ -124,11 +120,11 @@ def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Conte
             data = content.encode("utf-8") if isinstance(content, str) else content
             digest = _digest(data)
             manifest[rel] = digest
-            previous = out / rel
-            if old.get(rel) == digest and previous.is_file() and not previous.is_symlink():
+            last = out / rel
+            if old.get(rel) == digest and last.is_file() and not last.is_symlink():
                 # Unchanged since the last build: share the old file instead of rewriting it.
                 try:
-                    os.link(previous, target)
+                    os.link(last, target)
                     linked += 1
                     continue
                 except OSError:

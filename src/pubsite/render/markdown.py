@@ -133,9 +133,6 @@ class MarkdownSite:
     def files(self) -> Iterator[tuple[str, Content]]:
         yield "index.md", self.listing.chunks(self.page_pieces())
 
-    def page(self) -> str:
-        return "".join(self.page_pieces())
-
     def page_pieces(self) -> Iterator[str]:
         """index.md in pieces: a list of thousands is never one string in memory (as
         text it is several times its UTF-8 size, and tidying it copies it again)."""
@@ -213,6 +210,3 @@ def _collapse_newlines(pieces: Iterable[str]) -> Iterator[str]:
         pending = len(piece) - end
     yield "\n" * (pending if pending < 3 else 2)
 
-
-def render_page(site: Site, user_templates: Path | None = None) -> str:
-    return MarkdownSite(site, user_templates).page()
