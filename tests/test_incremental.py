@@ -484,3 +484,24 @@ def test_a_folder_deleted_by_hand_is_built_again(runner: CliRunner, tmp_path: Pa
     assert "built 35 publications" in result.output and "rebuilt" not in result.output
     build(runner, project, "cold")
     assert tree(project / "_site") == tree(project / "cold")
+
+
+def test_a_copied_theme_still_patches(runner: CliRunner, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pubsite init --templates` copies the whole theme for editing: unchanged copies of
+    the whole-list templates do not turn patching off; an edited one does."""
+    project = make_project(tmp_path)
+    monkeypatch.chdir(project)
+    assert runner.invoke(main, ["init", "--templates"]).exit_code == 0
+    assert (project / "templates" / "html" / "index.html").is_file()
+    assert build(runner, project).exit_code == 0
+    edit_file(project, EDITS["title"][0])
+    assert "rebuilt 1" in build(runner, project).output
+    index = project / "templates" / "html" / "index.html"
+    index.write_text(index.read_text(encoding="utf-8").replace(
+        "</section>", "</section><!-- mine -->", 1), encoding="utf-8")
+    assert build(runner, project).exit_code == 0
+    edit_file(project, EDITS["owner dropped"][0])
+    assert "built 35 publications" in build(runner, project).output
+    build(runner, project, "cold")
+    assert tree(project / "_site") == tree(project / "cold")

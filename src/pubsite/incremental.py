@@ -105,8 +105,19 @@ def placement(p: Publication) -> tuple[Any, ...]:
 
 
 def whole_list_overridden(templates: Path | None) -> bool:
-    return templates is not None and any((templates / t).is_file()
-                                         for t in WHOLE_LIST_TEMPLATES)
+    """A whole-list template in the user's folder that differs from the built-in one (a
+    copy made by `pubsite init --templates` changes nothing)."""
+    if templates is None:
+        return False
+    from pubsite.templating import builtin_templates
+
+    builtin = builtin_templates()
+    for name in WHOLE_LIST_TEMPLATES:
+        mine, original = templates / name, builtin / name
+        if mine.is_file() and (not original.is_file() or
+                               mine.read_bytes() != original.read_bytes()):
+            return True
+    return False
 
 
 def _hash(value: object) -> int:
