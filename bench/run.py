@@ -158,8 +158,31 @@ def main() -> None:
     for k, v in latency.items():
         print(f"{k}: {v:.3f}")
     print(f"targets: {TARGETS}, 100-entry build < 0.5 s, --help < 0.2 s")
+    print()
+    for line in verdicts(sizes, latency):
+        print(line)
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows, "latency": latency}, indent=2))
+
+
+def verdicts(sizes: dict[int, dict[str, object]], latency: dict[str, float]) -> list[str]:
+    """Each target against the largest synthetic file it applies to, met or not."""
+    lines = []
+    for n in sorted(sizes, reverse=True)[:1] + ([10000] if 10000 in sizes else []):
+        row = sizes[n]
+        for key in ("cold", "warm", "edit", "memory"):
+            value = float(row[key])  # type: ignore[arg-type]
+            verdict = "met" if value <= TARGETS[key] else "NOT MET"
+            lines.append(f"{n:>6} entries {key:>6}: {value:.2f}x (target {TARGETS[key]}x) "
+                         f"{verdict}")
+    if "growth_50k_over_10k" in latency:
+        g = latency["growth_50k_over_10k"]
+        lines.append(f"growth 50k/10k: {g:.2f} (target {TARGETS['growth']}) "
+                     f"{'met' if g <= TARGETS['growth'] else 'NOT MET'}")
+    for key, limit in (("build_100_wall_s", 0.5), ("help_wall_s", 0.2)):
+        lines.append(f"{key}: {latency[key]:.3f} s (target < {limit} s) "
+                     f"{'met' if latency[key] < limit else 'NOT MET'}")
+    return list(dict.fromkeys(lines))
 
 
 def pathological() -> dict[str, str]:

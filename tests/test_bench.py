@@ -3,6 +3,7 @@ Speed itself is measured by bench/run.py, never asserted here."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,11 @@ def test_bench_smoke_run(tmp_path: Path) -> None:
     assert "| synthetic 100 | 100 |" in out
     for figure in ("build_100_wall_s", "help_wall_s", "| deep braces |", "| billion laughs |"):
         assert figure in out
+    # Every target gets a verdict from the figures of this run.
+    for key in ("cold", "warm", "edit", "memory"):
+        assert re.search(rf"100 entries +{key}: [0-9.]+x \(target [0-9.]+x\) (met|NOT MET)",
+                         out), key
+    assert re.search(r"help_wall_s: [0-9.]+ s \(target < 0.2 s\) (met|NOT MET)", out)
     import json
 
     data = json.loads((tmp_path / "r.json").read_text())
