@@ -48,6 +48,10 @@ def edit_one_entry(bib: Path) -> None:
     bib.write_text(text[:m.end()] + "Edited " + text[m.end():], encoding="utf-8")
 
 
+def fastest(runs: list[dict[str, float]]) -> dict[str, float]:
+    return min(runs, key=lambda r: r["seconds"])
+
+
 def measure(name: str, bib: Path, work: Path) -> dict[str, object]:
     profile = work / "profile.toml"
     profile.write_text(synth.PROFILE, encoding="utf-8")
@@ -55,7 +59,6 @@ def measure(name: str, bib: Path, work: Path) -> dict[str, object]:
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(work / ".pubsite-cache", ignore_errors=True)
     shutil.rmtree(work / ".xdg-cache", ignore_errors=True)
-    fastest = lambda runs: min(runs, key=lambda r: r["seconds"])  # noqa: E731
     bare = fastest([probe("bare", bib, profile, out) for _ in range(2)])
     cold = probe("build", bib, profile, out)
     warm = fastest([probe("build", bib, profile, out) for _ in range(2)])

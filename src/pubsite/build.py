@@ -68,9 +68,10 @@ def _build(bib_path: Path, profile_path: Path, out: Path, formats: tuple[str, ..
         count = last.get("publications", 0)
         return BuildResult(count if isinstance(count, int) else 0, 0, 0, len(found),
                            up_to_date=True)
-    options = _Options(inputs, out, formats, strict, keep_going, quiet, context, digest)
+    options = _Options(inputs, out, formats, strict, keep_going, quiet, context, digest,
+                       patchable=not incremental.whole_list_overridden(inputs.templates))
     cache_file = cache.path_for(inputs.profile.parent, out)
-    if not incremental.whole_list_overridden(inputs.templates):
+    if options.patchable:
         record, why = _load_record(cache_file)
         if why and not quiet:
             report.note(f"{cache_file}: build cache {why}; this build rebuilds it")
@@ -103,6 +104,7 @@ class _Options:
     quiet: bool
     context: str
     digest: str
+    patchable: bool  # no whole-list template overridden: builds may keep a record
 
 
 def _fail_or_report(o: _Options, found: list[Diagnostic]) -> None:
@@ -116,7 +118,7 @@ def _fail_or_report(o: _Options, found: list[Diagnostic]) -> None:
 
 def _full(o: _Options, cache_file: Path, say: Callable[[str], None]) -> BuildResult:
     diags = Diagnostics()
-    loaded = pipeline.load(o.inputs, diags)
+    loaded = pipeline.load(o.inputs, diags, scan=o.patchable)
     site = loaded.site
     found = diags.sorted()
     _fail_or_report(o, found)
@@ -136,7 +138,7 @@ def _full(o: _Options, cache_file: Path, say: Callable[[str], None]) -> BuildRes
     listings = {rel: listing for r in renderers for rel, listing in r.listings().items()}
     slugs = [p.slug for p in site.publications]
     record = None
-    if not incremental.whole_list_overridden(o.inputs.templates) and \
+    if loaded.scanned is not None and \
             all(listing.complete(slugs) for listing in listings.values()):
         record = incremental.Record.of_build(
             loaded.scanned, o.context, site.publications, loaded.facts,
@@ -281,7 +283,8 @@ def context_digest(inputs: pipeline.Inputs, formats: tuple[str, ...], strict: bo
     h.update(f"{__version__}|{sorted(formats)}|{strict}|{keep_going}|".encode())
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
     # Contents, not absolute paths: output is byte-identical wherever it is built.
-    h.update(inputs.profile.read_bytes() + b"\0")
+    profile = inputs.profile.read_bytes()
+    h.update(profile + b"\0")
     folders = [builtin_templates(), inputs.templates] if inputs.templates else \
         [builtin_templates()]
     for folder in folders:
@@ -290,7 +293,7 @@ def context_digest(inputs: pipeline.Inputs, formats: tuple[str, ...], strict: bo
                 h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes())
     # The photo is copied into the site, so its bytes are an input too. A regex, not
     # tomllib: this runs before profile.py's guards against hostile TOML.
-    m = re.search(rb'(?m)^\s*photo\s*=\s*["\']([^"\'\n]+)["\']', inputs.profile.read_bytes())
+    m = re.search(rb'(?m)^\s*photo\s*=\s*["\']([^"\'\n]+)["\']', profile)
     if m and b"://" not in m.group(1):
         source = inputs.profile.parent / m.group(1).decode("utf-8", "replace")
         if source.is_file():

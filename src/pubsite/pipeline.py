@@ -44,7 +44,7 @@ def resolve_inputs(bib_path: str | Path, profile_path: str | Path) -> Inputs:
 class Loaded:
     site: Site
     bib_name: str
-    scanned: dict[str, Any]  # the .bib file's blocks, for the build cache
+    scanned: dict[str, Any] | None  # the .bib file's blocks, for the build cache
     facts: dict[int, WorkFacts]  # each entry's work facts, by line
 
 
@@ -65,13 +65,15 @@ def load_site(inputs: Inputs, diags: Diagnostics) -> Site:
     return load(inputs, diags).site
 
 
-def load(inputs: Inputs, diags: Diagnostics) -> Loaded:
-    """Run load and normalise, collecting every diagnostic; raise only on unusable input."""
+def load(inputs: Inputs, diags: Diagnostics, scan: bool = False) -> Loaded:
+    """Run load and normalise, collecting every diagnostic; raise only on unusable input.
+    With `scan`, also split the file into blocks for the build cache (a build's record;
+    validate and export have no use for it)."""
     with few_collections():
-        return _load(inputs, diags)
+        return _load(inputs, diags, scan)
 
 
-def _load(inputs: Inputs, diags: Diagnostics) -> Loaded:
+def _load(inputs: Inputs, diags: Diagnostics, scan: bool) -> Loaded:
     # Imported here: a build with nothing to do never needs the parser or the model.
     from pubsite import bib, incremental, profile, rules
     from pubsite.model import Site
@@ -83,7 +85,7 @@ def _load(inputs: Inputs, diags: Diagnostics) -> Loaded:
         raw = inputs.bib.read_bytes()
     except OSError as exc:
         raise PubsiteError(f"{bib_name}: cannot read: {exc.strerror}", EXIT_USAGE) from exc
-    scanned = incremental.scan(incremental.normalised(raw))
+    scanned = incremental.scan(incremental.normalised(raw)) if scan else None
     text, _ = bib.decode_text(raw, inputs.bib, diags, display=bib_name)
     del raw
     data = bib.parse(text, bib_name, diags)

@@ -16,8 +16,8 @@ Span = tuple[int, int]
 
 
 class Listing:
-    def __init__(self, render_one: Callable[[Any], str] | None = None) -> None:
-        self.render_one: Callable[[Any], str] = render_one or str
+    def __init__(self, render_one: Callable[[Any], str]) -> None:
+        self.render_one = render_one
         self._pending: deque[tuple[str, str]] = deque()
         self.spans: dict[str, Span] = {}
         self.calls = 0

@@ -5,7 +5,7 @@ field can open no HTML tag, link or Liquid/Hugo tag; already-built Markdown is w
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
@@ -19,7 +19,6 @@ from pubsite.render.listing import Listing
 from pubsite.templating import environment
 
 if TYPE_CHECKING:
-    from pubsite.render.cv import Item
     from pubsite.write import Content
 
 
@@ -114,8 +113,9 @@ class MarkdownSite:
     def __init__(self, site: Site, user_templates: Path | None = None) -> None:
         self.site = site
         self.user_templates = user_templates
-        self.listing = Listing()
-        self._item: Callable[[Item], str] | None = None
+        from pubsite.render import cv
+
+        self.listing = Listing(cv.markdown_item(site, user_templates))
 
     def listings(self) -> dict[str, Listing]:
         return {"index.md": self.listing}
@@ -123,9 +123,7 @@ class MarkdownSite:
     def fragments(self, pub: Publication) -> dict[str, str]:
         from pubsite.render import cv
 
-        if self._item is None:
-            self._item = cv.markdown_item(self.site, self.user_templates)
-        return {"index.md": self._item(cv.Item("", pub))}
+        return {"index.md": self.listing.render_one(cv.Item("", pub))}
 
     def paper(self, pub: Publication) -> list[tuple[str, str]]:
         return []
