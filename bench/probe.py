@@ -1,34 +1,110 @@
-"""One measurement in a fresh interpreter: prints JSON with seconds and peak RSS (KiB)."""
+"""One measurement in a fresh interpreter: prints JSON with seconds and peak RSS (KiB).
+
+    probe.py bare|build|stages BIB PROFILE OUT
+
+`stages` is a cold build timed stage by stage (by wrapping the stage functions), followed
+by the floor for writing: the same files, same bytes, written straight into an empty
+folder beside the output. It is a separate run from the `build` probe, so the wrapping
+never touches the figures the targets are judged on.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import resource
+import shutil
 import sys
 import time
+from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+Stages = dict[str, float]
+
+
+def _wrap(owner: Any, name: str, label: Callable[..., str], stages: Stages) -> None:
+    inner = getattr(owner, name)
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            stages[label(*args)] += time.perf_counter() - start
+
+    setattr(owner, name, timed)
+
+
+def instrument(stages: Stages) -> None:
+    from pubsite import bib, build, cache, rules, write
+    from pubsite.normalise import Normaliser
+
+    _wrap(build, "site_renderer", lambda *a: "templates", stages)
+    _wrap(cache, "store", lambda *a: "build record", stages)
+    _wrap(bib, "parse", lambda *a: "read", stages)
+    _wrap(rules, "check_bib", lambda *a: "rules", stages)
+    _wrap(Normaliser, "publications", lambda *a: "normalise", stages)
+    # Listing files stream: their time is rendering and writing together.
+    _wrap(write, "_write_chunks", lambda target, *a: Path(target).name, stages)
+    _wrap(write, "write_site", lambda *a: "write_site", stages)
+
+
+def write_floor(out: Path) -> tuple[float, int, int]:
+    """Seconds to write the output's files (same paths and bytes) into an empty folder:
+    no build can create them faster on this disk."""
+    files = [(p.relative_to(out), p.read_bytes()) for p in sorted(out.rglob("*"))
+             if p.is_file()]
+    target = out.parent / (out.name + "-floor")
+    shutil.rmtree(target, ignore_errors=True)
+    start = time.perf_counter()
+    made: set[Path] = set()
+    for rel, data in files:
+        dest = target / rel
+        if dest.parent not in made:
+            os.makedirs(dest.parent, exist_ok=True)
+            made.add(dest.parent)
+        with open(dest, "wb") as f:
+            f.write(data)
+    seconds = time.perf_counter() - start
+    shutil.rmtree(target, ignore_errors=True)
+    return seconds, len(files), sum(len(d) for _, d in files)
 
 
 def main() -> None:
     what, bib, profile, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
     start = time.perf_counter()
     rebuilt = 0
+    extra: dict[str, object] = {}
     if what == "bare":
         import bibtexparser
 
         lib = bibtexparser.parse_file(str(bib))
         count = len(lib.entries)
     else:
+        stages: Stages = defaultdict(float)
         from pubsite import build
 
+        if what == "stages":
+            stages["start-up"] = time.perf_counter() - start
+            instrument(stages)
         result = build.build(bib, profile, out, ("html", "markdown"),
                              keep_going=True, quiet=True)
         count = result.publications
         rebuilt = result.patched
+        if what == "stages":
+            total = time.perf_counter() - start
+            listed = {k: v for k, v in stages.items() if "." in k}
+            stages["pages and other files"] = stages.pop("write_site") - sum(listed.values())
+            stages["other"] = total - sum(stages.values())
+            floor, files, size = write_floor(out)
+            extra = {"stages": dict(stages), "write_floor_s": floor, "files": files,
+                     "output_bytes": size}
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"what": what, "seconds": seconds, "peak_kib": peak, "entries": count,
-                      "rebuilt": rebuilt}))
+                      "rebuilt": rebuilt, **extra}))
 
 
 if __name__ == "__main__":

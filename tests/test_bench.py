@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT
 
 
@@ -32,3 +34,14 @@ def test_bench_smoke_run(tmp_path: Path) -> None:
     row = data["rows"][0]
     for key in ("cold", "warm", "edit", "memory", "bare_s"):
         assert row[key] > 0
+    # Where the cold build's time goes, and the floor that reading and writing set.
+    assert re.search(r"where a cold build of 100 entries goes \([0-9.]+ s, [0-9.]+x\): ", out)
+    assert re.search(r"floor: reading the file \([0-9.]+ s.*writing its [0-9,]+ files", out)
+    stages = data["stages"]
+    for part in ("read", "rules", "normalise", "index.html", "index.md",
+                 "pages and other files"):
+        assert stages["stages"][part] > 0, part
+    assert stages["files"] > 200  # 100 pages, 100 .bib files, the index and the rest
+    assert abs(sum(stages["stages"].values()) - stages["total_s"]) < 1e-6
+    assert stages["floor_s"] == pytest.approx(stages["stages"]["read"] +
+                                              stages["write_floor_s"])

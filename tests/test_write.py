@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pubsite import write
 from pubsite.cli import main
@@ -34,16 +36,16 @@ def test_failure_while_writing_leaves_site_and_no_temp(project: Path,
     out = project / "_site"
     write.write_site(out, {"index.html": "old"}, [])
     before = snapshot(out)
-    real = Path.write_bytes
+    real = write._write_file
     calls = {"n": 0}
 
-    def flaky(self: Path, data: bytes) -> int:
+    def flaky(target: str, data: bytes) -> None:
         calls["n"] += 1
         if calls["n"] == 3:
             raise OSError(28, "No space left on device")
-        return real(self, data)
+        real(target, data)
 
-    monkeypatch.setattr(Path, "write_bytes", flaky)
+    monkeypatch.setattr(write, "_write_file", flaky)
     with pytest.raises(OSError):
         write.write_site(out, {f"p{i}.html": f"new {i}" for i in range(5)}, [])
     assert snapshot(out) == before
@@ -105,3 +107,24 @@ def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
     second = write.write_site(out, {"a.html": "A", "b.html": "B2"}, [])
     assert second == {"written": 1, "unchanged": 1, "kept": 0}
     assert (out / "b.html").read_text() == "B2"
+
+
+def _either(f: object, rel: str) -> str:
+    try:
+        return str(f(rel))  # type: ignore[operator]
+    except PubsiteError:
+        return "refused"
+
+
+@pytest.mark.parametrize("rel", ["index.html", "publications/a-b_c/a-b_c.bib", ".nojekyll",
+                                 "a//b", "./a", "a/./b", "../x", "a/../b", "/abs", "c:/x",
+                                 "a\\b", "", "x\x00y", "publications/ü/index.html", "a.",
+                                 "a..b/c", "a/.b"])
+def test_fast_output_path_check_agrees_with_the_full_one(rel: str) -> None:
+    assert _either(write.clean_relpath, rel) == _either(write.safe_relpath, rel)
+
+
+@given(st.text(alphabet="ab./\\:-_\x00ü", max_size=12))
+@settings(max_examples=400, deadline=None)
+def test_fast_output_path_check_agrees_on_any_path(rel: str) -> None:
+    assert _either(write.clean_relpath, rel) == _either(write.safe_relpath, rel)
