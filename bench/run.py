@@ -199,7 +199,6 @@ def main() -> None:
     print(f"targets: {TARGETS}, 100-entry build < 0.5 s, --help < 0.2 s")
     print()
     if breakdown is not None:
-        print()
         for line in breakdown["lines"]:  # type: ignore[attr-defined]
             print(line)
     print()
