@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from difflib import get_close_matches
+from functools import lru_cache
 from typing import Any
 
 from pubsite import latex, names
@@ -61,6 +62,7 @@ venue_note award also links arxiv code slides project presentation video pdf pos
 blog website proceedings html supp selected kind status abbr bibtex_show preview
 dimensions altmetric google_scholar_id award_name additional_info annotation
 """.split())
+_TYPES, _FIELDS = sorted(ENTRY_TYPES), sorted(KNOWN_FIELDS)
 
 _YEAR = re.compile(r"^\d{4}$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?(/(\d{4}(-\d{2}(-\d{2})?)?)?)?$")
@@ -93,12 +95,22 @@ def check_bib(data: BibData, diags: Diagnostics,
     check_duplicate_works(data.file, works, diags)
 
 
+@lru_cache(maxsize=4096)
+def _closest(name: str, among: str) -> str | None:
+    """The known entry type or field a misspelt one is closest to. Asked once per distinct
+    name: real files repeat their own fields (bibdate, bibsource) on every entry, and
+    difflib is slow."""
+    choices, cutoff = (_TYPES, 0.7) if among == "types" else (_FIELDS, 0.8)
+    close = get_close_matches(name, choices, n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
 def _check_entry(e: RawEntry, diags: Diagnostics) -> None:
     if e.entry_type not in ENTRY_TYPES:
-        close = get_close_matches(e.entry_type, sorted(ENTRY_TYPES), n=1, cutoff=0.7)
+        close = _closest(e.entry_type, "types")
         diags.warning("unknown-entry-type", e.file, e.line,
                       f"@{e.entry_type} is not a BibTeX or biblatex entry type ({e.key})",
-                      f"did you mean @{close[0]}?" if close else "use @misc for other works",
+                      f"did you mean @{close}?" if close else "use @misc for other works",
                       key=e.key)
     missing = [options for options in REQUIRED.get(e.entry_type, (("title",),))
                if not any(e.fields.get(f, "").strip() for f in options)]
@@ -110,11 +122,11 @@ def _check_entry(e: RawEntry, diags: Diagnostics) -> None:
                       key=e.key)
     for name, value in e.fields.items():
         if name not in KNOWN_FIELDS:
-            close = get_close_matches(name, sorted(KNOWN_FIELDS), n=1, cutoff=0.8)
+            close = _closest(name, "fields")
             if close:
                 diags.warning("unknown-field", e.file, e.field_line(name),
                               f"field '{name}' in {e.key} is not one pubsite or BibTeX knows",
-                              f"did you mean '{close[0]}'?", key=e.key)
+                              f"did you mean '{close}'?", key=e.key)
         if value:
             check_text(value, name, e, diags)
     _check_formats(e, diags)
