@@ -205,3 +205,14 @@ def test_mojibake_in_the_profile_like_the_seed(tmp_path: Path) -> None:
     assert hit["line"] == 4 and hit["file"].endswith("profile.toml")
     assert "Halıcıoğlu Data Science Institute" in hit["hint"]
     assert code == 0
+
+
+def test_misspellings_get_their_suggestion_on_every_entry(tmp_path: Path) -> None:
+    bib = "".join(f"@artcle{{a{i},\n  author = {{Ada Lovelace}},\n  title = {{T{i}}},\n"
+                  f"  yeaar = {{2020}},\n  jornal = {{J}},\n}}\n" for i in range(3))
+    _, out = _validate(tmp_path, bib, "--format", "json")
+    found = json.loads(out)
+    types = [d["hint"] for d in found if d["rule"] == "unknown-entry-type"]
+    fields = sorted(d["hint"] for d in found if d["rule"] == "unknown-field")
+    assert types == ["did you mean @article?"] * 3
+    assert fields == ["did you mean 'journal'?"] * 3 + ["did you mean 'year'?"] * 3
