@@ -98,7 +98,7 @@ def check_bib(data: BibData, diags: Diagnostics,
 @lru_cache(maxsize=4096)
 def _closest(name: str, among: str) -> str | None:
     """The known entry type or field a misspelt one is closest to. Asked once per distinct
-    name: real files repeat their own fields (bibdate, bibsource) on every entry, and
+    name: real files repeat their own fields (journal-url, remark) on every entry, and
     difflib is slow."""
     choices, cutoff = (_TYPES, 0.7) if among == "types" else (_FIELDS, 0.8)
     close = get_close_matches(name, choices, n=1, cutoff=cutoff)
