@@ -83,9 +83,9 @@ def main() -> None:
         lib = bibtexparser.parse_file(str(bib))
         count = len(lib.entries)
     else:
-        stages: Stages = defaultdict(float)
         from pubsite import build
 
+        stages: Stages = defaultdict(float)
         if what == "stages":
             stages["start-up"] = time.perf_counter() - start
             instrument(stages)

@@ -62,7 +62,7 @@ venue_note award also links arxiv code slides project presentation video pdf pos
 blog website proceedings html supp selected kind status abbr bibtex_show preview
 dimensions altmetric google_scholar_id award_name additional_info annotation
 """.split())
-_TYPES, _FIELDS = sorted(ENTRY_TYPES), sorted(KNOWN_FIELDS)
+_TYPES, _FIELDS = tuple(sorted(ENTRY_TYPES)), tuple(sorted(KNOWN_FIELDS))
 
 _YEAR = re.compile(r"^\d{4}$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?(/(\d{4}(-\d{2}(-\d{2})?)?)?)?$")
@@ -96,18 +96,17 @@ def check_bib(data: BibData, diags: Diagnostics,
 
 
 @lru_cache(maxsize=4096)
-def _closest(name: str, among: str) -> str | None:
+def _closest(name: str, choices: tuple[str, ...], cutoff: float) -> str | None:
     """The known entry type or field a misspelt one is closest to. Asked once per distinct
     name: real files repeat their own fields (journal-url, remark) on every entry, and
     difflib is slow."""
-    choices, cutoff = (_TYPES, 0.7) if among == "types" else (_FIELDS, 0.8)
     close = get_close_matches(name, choices, n=1, cutoff=cutoff)
     return close[0] if close else None
 
 
 def _check_entry(e: RawEntry, diags: Diagnostics) -> None:
     if e.entry_type not in ENTRY_TYPES:
-        close = _closest(e.entry_type, "types")
+        close = _closest(e.entry_type, _TYPES, 0.7)
         diags.warning("unknown-entry-type", e.file, e.line,
                       f"@{e.entry_type} is not a BibTeX or biblatex entry type ({e.key})",
                       f"did you mean @{close}?" if close else "use @misc for other works",
@@ -122,7 +121,7 @@ def _check_entry(e: RawEntry, diags: Diagnostics) -> None:
                       key=e.key)
     for name, value in e.fields.items():
         if name not in KNOWN_FIELDS:
-            close = _closest(name, "fields")
+            close = _closest(name, _FIELDS, 0.8)
             if close:
                 diags.warning("unknown-field", e.file, e.field_line(name),
                               f"field '{name}' in {e.key} is not one pubsite or BibTeX knows",

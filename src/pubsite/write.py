@@ -185,7 +185,7 @@ def update_site(out: Path, files: dict[str, Pieces], inputs: list[Path],
     try:
         tmp.mkdir()
         for rel_raw, data in files.items():
-            rel = str(safe_relpath(rel_raw))
+            rel = clean_relpath(rel_raw)
             pieces = [data] if isinstance(data, bytes) else data
             h = hashlib.sha256()
             # hashlib and file writes both release the GIL: a listing of tens of MB is
