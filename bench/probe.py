@@ -38,17 +38,14 @@ def _wrap(owner: Any, name: str, label: Callable[..., str], stages: Stages) -> N
 
 
 def instrument(stages: Stages) -> None:
-    from pubsite import bib, build, cache, rules, write
+    from pubsite import bib, rules, write
     from pubsite.normalise import Normaliser
 
-    _wrap(build, "site_renderer", lambda *a: "templates", stages)
-    _wrap(cache, "store", lambda *a: "build record", stages)
     _wrap(bib, "parse", lambda *a: "read", stages)
     _wrap(rules, "check_bib", lambda *a: "rules", stages)
     _wrap(Normaliser, "publications", lambda *a: "normalise", stages)
-    # Listing files stream: their time is rendering and writing together.
-    _wrap(write, "_write_chunks", lambda target, *a: Path(target).name, stages)
-    _wrap(write, "write_site", lambda *a: "write_site", stages)
+    # Renderers stream into the writer: their time is rendering and writing together.
+    _wrap(write, "write_site", lambda *a: "render and write", stages)
 
 
 def write_floor(out: Path) -> tuple[float, int, int]:
@@ -83,20 +80,18 @@ def main() -> None:
         lib = bibtexparser.parse_file(str(bib))
         count = len(lib.entries)
     else:
-        from pubsite import build
+        from pubsite import pipeline
 
         stages: Stages = defaultdict(float)
         if what == "stages":
             stages["start-up"] = time.perf_counter() - start
             instrument(stages)
-        result = build.build(bib, profile, out, ("html", "markdown"),
-                             keep_going=True, quiet=True)
+        result = pipeline.build(pipeline.Inputs(bib, profile), out, ("html", "markdown"),
+                                keep_going=True, quiet=True)
         count = result.publications
-        rebuilt = result.patched
+        rebuilt = result.written
         if what == "stages":
             total = time.perf_counter() - start
-            listed = {k: v for k, v in stages.items() if "." in k}
-            stages["pages and other files"] = stages.pop("write_site") - sum(listed.values())
             stages["other"] = total - sum(stages.values())
             floor, files, size = write_floor(out)
             extra = {"stages": dict(stages), "write_floor_s": floor, "files": files,

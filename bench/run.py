@@ -267,7 +267,7 @@ def _row(r: dict[str, object]) -> str:
         _row.printed = True  # type: ignore[attr-defined]
     return (f"| {r['name']} | {r['entries']} | {int(r['bytes']) / 1e6:.1f} | "  # type: ignore[call-overload]
             f"{float(r['bare_s']):.2f} | {float(r['cold']):.2f}x | {float(r['warm']):.2f}x | "  # type: ignore[arg-type]
-            f"{float(r['edit']):.2f}x ({r['edit_rebuilt']} rebuilt) | "
+            f"{float(r['edit']):.2f}x ({r['edit_rebuilt']} files written) | "
             f"{float(r['bare_peak_mib']):.0f} / "  # type: ignore[arg-type]
             f"{float(r['cold_peak_mib']):.0f} | {float(r['memory']):.2f}x |")  # type: ignore[arg-type]
 

@@ -214,7 +214,7 @@ def test_cv_template_override(project: Path) -> None:
 
 def _model(path: Path, profile: Path) -> list[tuple[object, ...]]:
     diags = Diagnostics()
-    site = pipeline.load_site(pipeline.Inputs(path, profile), diags)
+    site = pipeline.load(pipeline.Inputs(path, profile), diags)
     return [(p.key, p.entry_type, p.title, p.authors, p.year, p.month, p.venues, p.links,
              p.abstract, p.doi, p.arxiv, p.selected, p.tags, p.fields) for p in site.publications]
 

@@ -323,9 +323,11 @@ def test_serve_rebuilds_and_survives_a_broken_edit(project: Path) -> None:
     try:
         assert proc.stderr is not None
         line = proc.stderr.readline()
+        while "serving" not in line:
+            line = proc.stderr.readline()
         url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)  # type: ignore[union-attr]
         assert "Cavs" in _get(url)
-        assert "__pubsite__/status" in _get(url), "the page reloads itself"
+        assert "__pubsite__/events" in _get(url), "the page reloads itself"
         bib = project / "publications.bib"
         good = bib.read_text()
         bib.write_text(good.replace("Cavs: An Efficient", "Cavs: A Very Efficient"))

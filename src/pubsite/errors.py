@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
+
+import click
 
 EXIT_OK = 0
 EXIT_INPUT = 1
@@ -44,6 +47,11 @@ class Diagnostic:
         if self.hint:
             text += f"\n    hint: {self.hint}"
         return text
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Diagnostic:
+        return cls(d["rule"], Severity(d["severity"]), d["file"], d["line"], d["message"],
+                   d.get("hint", ""), d.get("key"), d.get("column"))
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -85,12 +93,15 @@ class Diagnostics:
         return sorted(self.items, key=lambda d: (d.file, d.line or 0, d.rule))
 
 
-class PubsiteError(Exception):
-    """Ends a command with a message (or diagnostics) and an exit code, never a traceback."""
+class PubsiteError(click.ClickException):
+    """Ends a command with a message (and the diagnostics behind it) and an exit code,
+    never a traceback. click prints it and exits with `exit_code`."""
 
     def __init__(self, message: str, exit_code: int = EXIT_INPUT,
                  diagnostics: Iterable[Diagnostic] = ()) -> None:
         super().__init__(message)
-        self.message = message
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click's is per class; ours varies
         self.diagnostics = list(diagnostics)
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"pubsite: {self.message}", file=file, err=True)

@@ -1,19 +1,26 @@
-"""The stages in order: load (bib, toml) -> model -> normalise. Renderers and write follow."""
+"""The sequencer: every command runs these stages, in this order, from here.
+
+    read -> parse (bib, profile) -> check (rules) -> normalise -> render(format) -> write
+
+`validate` stops after normalise and reports; `export` renders one format as text; `build`
+renders the site formats and writes them. Nothing else calls the stages by hand.
+"""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+import hashlib
+import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from pubsite.errors import EXIT_USAGE, Diagnostics, PubsiteError
-
-if TYPE_CHECKING:
-    from pubsite.model import Site
-    from pubsite.rules import WorkFacts
+from pubsite import __version__, bib, profile, render, report, rules, write
+from pubsite.errors import EXIT_USAGE, Diagnostic, Diagnostics, PubsiteError, Severity
+from pubsite.model import Site
+from pubsite.normalise import Normaliser
+from pubsite.templating import as_pubsite_error, builtin_templates
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,33 +33,28 @@ class Inputs:
         folder = self.profile.parent / "templates"
         return folder if folder.is_dir() else None
 
+    @property
+    def paths(self) -> list[Path]:
+        return [self.bib, self.profile]
+
 
 def resolve_inputs(bib_path: str | Path, profile_path: str | Path) -> Inputs:
     inputs = Inputs(Path(bib_path), Path(profile_path))
-    for p, what in ((inputs.bib, "bibliography"), (inputs.profile, "profile")):
+    for p, what in ((inputs.bib, "bib"), (inputs.profile, "profile")):
         if not p.exists():
             raise PubsiteError(
-                f"{p}: {what} file not found. Run pubsite in the folder that holds it, pass "
-                f"--{'bib' if what == 'bibliography' else 'profile'} PATH, or create one with "
-                "`pubsite init`.", EXIT_USAGE)
+                f"{p}: {'bibliography' if what == 'bib' else 'profile'} file not found. Run "
+                f"pubsite in the folder that holds it, pass --{what} PATH, or create one "
+                "with `pubsite init`.", EXIT_USAGE)
         if not p.is_file():
             raise PubsiteError(f"{p}: is not a file", EXIT_USAGE)
     return inputs
 
 
-@dataclass(frozen=True, slots=True)
-class Loaded:
-    site: Site
-    bib_name: str
-    scanned: dict[str, Any] | None  # the .bib file's blocks, for the build cache
-    facts: dict[int, WorkFacts]  # each entry's work facts, by line
-
-
 @contextmanager
 def few_collections() -> Iterator[None]:
-    """A run allocates millions of objects that live to its end and form no cycles; the
-    cyclic collector's full passes over them cost a sixth of a 10k-entry build and grow
-    with its square. Collections stay, only rarer."""
+    """A run allocates millions of objects that live to its end and form no cycles; full
+    cyclic collections over them cost a sixth of a 10k-entry build (bench/: 12% at 1k)."""
     old = gc.get_threshold()
     gc.set_threshold(50_000, 20, 100)
     try:
@@ -61,49 +63,128 @@ def few_collections() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-def load_site(inputs: Inputs, diags: Diagnostics) -> Site:
-    return load(inputs, diags).site
-
-
-def load(inputs: Inputs, diags: Diagnostics, scan: bool = False) -> Loaded:
-    """Run load and normalise, collecting every diagnostic; raise only on unusable input.
-    With `scan`, also split the file into blocks for the build cache (a build's record;
-    validate and export have no use for it)."""
+def load(inputs: Inputs, diags: Diagnostics) -> Site:
+    """read, parse, check and normalise, collecting every diagnostic; raise only when the
+    input is unusable."""
     with few_collections():
-        return _load(inputs, diags, scan)
+        prof = profile.load(inputs.profile, diags, display=display(inputs.profile))
+        bib_name = display(inputs.bib)
+        try:
+            raw = inputs.bib.read_bytes()
+        except OSError as exc:
+            raise PubsiteError(f"{bib_name}: cannot read: {exc.strerror}", EXIT_USAGE) from exc
+        text, _ = bib.decode_text(raw, inputs.bib, diags, display=bib_name)
+        del raw
+        data = bib.parse(text, bib_name, diags)
+        del text
+        if prof is None:
+            raise PubsiteError("profile could not be read", diagnostics=diags.items)
+        rules.check_bib(data, diags)
+        entries = data.entries
+        del data  # the parser's leftovers go; each entry goes once normalised
+        return Site(prof, tuple(Normaliser(prof, diags).publications(_drain(entries))))
 
 
-def _load(inputs: Inputs, diags: Diagnostics, scan: bool) -> Loaded:
-    # Imported here: a build with nothing to do never needs the parser or the model.
-    from pubsite import bib, incremental, profile, rules
-    from pubsite.model import Site
-    from pubsite.normalise import Normaliser
-
-    prof = profile.load(inputs.profile, diags, display=display(inputs.profile))
-    bib_name = display(inputs.bib)
+def validate(inputs: Inputs) -> list[Diagnostic]:
+    """Every finding of every stage up to normalise; a usage problem still raises."""
+    diags = Diagnostics()
     try:
-        raw = inputs.bib.read_bytes()
-    except OSError as exc:
-        raise PubsiteError(f"{bib_name}: cannot read: {exc.strerror}", EXIT_USAGE) from exc
-    scanned = incremental.scan(incremental.normalised(raw)) if scan else None
-    text, _ = bib.decode_text(raw, inputs.bib, diags, display=bib_name)
-    del raw
-    data = bib.parse(text, bib_name, diags)
-    del text
-    if prof is None:
-        raise PubsiteError("profile could not be read", diagnostics=diags.items)
-    facts: dict[int, WorkFacts] = {}
-    rules.check_bib(data, diags, facts)
-    entries = data.entries
-    del data  # the text and the parser's leftovers go; each entry goes once normalised
-    pubs = Normaliser(prof, diags).publications(_drain(entries))
-    return Loaded(Site(prof, tuple(pubs)), bib_name, scanned, facts)
+        load(inputs, diags)
+    except PubsiteError as exc:
+        if exc.exit_code == EXIT_USAGE:
+            raise
+    return diags.sorted()
 
 
-def _drain(items: list[Any]) -> Iterator[Any]:
+def _drain(items: list[bib.RawEntry]) -> Iterator[bib.RawEntry]:
     items.reverse()
     while items:
         yield items.pop()
+
+
+def gate(found: list[Diagnostic], what: str, strict: bool = False,
+         keep_going: bool = False, quiet: bool = False) -> None:
+    """Collect all, then fail: errors (or warnings with --strict) stop the command before
+    anything is written, unless --keep-going."""
+    failed = any(d.severity is Severity.ERROR for d in found) or (strict and bool(found))
+    if failed and not keep_going:
+        raise PubsiteError(f"{what} stopped: fix the problems above (the previous output, "
+                           "if any, is untouched), or pass --keep-going", diagnostics=found)
+    if found and not quiet:
+        report.text(found)
+
+
+def export(inputs: Inputs, fmt: str, choose: Callable[[Site], Site],
+           layout: render.Layout) -> str:
+    diags = Diagnostics()
+    site = load(inputs, diags)
+    gate(diags.sorted(), "export")
+    try:
+        return render.export(choose(site), fmt, layout, inputs.templates)
+    except Exception as exc:
+        raise as_pubsite_error(exc) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    publications: int
+    written: int
+    unchanged: int
+    diagnostics: int
+    up_to_date: bool = False
+
+
+def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = False,
+          keep_going: bool = False, quiet: bool = False,
+          say: Callable[[str], None] = lambda _t: None) -> BuildResult:
+    write.check_target(out, inputs.paths)
+    with write.locked(out, say=None if quiet else report.note):
+        digest = inputs_digest(inputs, formats, strict, keep_going)
+        before = write.previous(out)
+        if before.meta.get("inputs") == digest and before.intact(out):
+            # Nothing changed since the last build: its output stands as it is.
+            found = [Diagnostic.from_dict(d) for d in before.meta.get("diagnostics", [])]
+            gate(found, "build", strict, keep_going, quiet)
+            return BuildResult(int(before.meta.get("publications", 0)), 0, 0, len(found),
+                               up_to_date=True)
+        diags = Diagnostics()
+        site = load(inputs, diags)
+        found = diags.sorted()
+        gate(found, "build", strict, keep_going, quiet)
+        say(f"rendering and writing {len(site.publications)} publications")
+        meta = {"inputs": digest, "publications": len(site.publications),
+                "diagnostics": [d.as_dict() for d in found]}
+        try:
+            with few_collections():
+                counts = write.write_site(
+                    out, render.site_files(site, formats, inputs.templates), inputs.paths,
+                    meta)
+        except Exception as exc:
+            raise as_pubsite_error(exc) from exc
+    return BuildResult(len(site.publications), counts["written"], counts["unchanged"],
+                       len(found))
+
+
+def inputs_digest(inputs: Inputs, formats: tuple[str, ...], strict: bool,
+                  keep_going: bool) -> str:
+    """Everything a build's output depends on: the inputs, the templates, the photo, the
+    options and pubsite itself. Contents, not absolute paths."""
+    h = hashlib.sha256()
+    h.update(f"{__version__}|{sorted(formats)}|{strict}|{keep_going}|".encode())
+    h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode() + b"\0")
+    for p in inputs.paths:
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    for folder in filter(None, (builtin_templates(), inputs.templates)):
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes())
+    # Files the profile names are copied into the site: their bytes are inputs too.
+    prof = profile.load(inputs.profile, Diagnostics())
+    for name in render.copied_files(prof) if prof else ():
+        source = inputs.profile.parent / name
+        if source.is_file():
+            h.update(name.encode() + b"\0" + source.read_bytes())
+    return h.hexdigest()
 
 
 def display(p: Path) -> str:

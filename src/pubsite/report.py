@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TextIO
 
 from pubsite.errors import Diagnostic
@@ -32,6 +33,19 @@ def text(diags: Sequence[Diagnostic], stream: TextIO | None = None) -> None:
     warnings = len(diags) - errors
     if diags:
         console.print(f"{errors} error(s), {warnings} warning(s)")
+
+
+@contextmanager
+def progress(quiet: bool) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr while a build takes more than a moment; nothing when quiet or
+    when stderr is not a terminal (CI logs stay clean)."""
+    if quiet or not sys.stderr.isatty():
+        yield lambda _text: None
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status("reading the inputs", spinner="dots") as status:
+        yield lambda text: status.update(text)
 
 
 def note(message: str, stream: TextIO | None = None) -> None:

@@ -1,92 +1,129 @@
-"""`pubsite serve`: build, serve on 127.0.0.1, rebuild when an input or template changes,
-and reload the open page. A broken edit shows its diagnostics in the page; the server
-stays up."""
+"""`pubsite serve`: a local preview for one person on one machine.
+
+Builds, serves the files pubsite wrote on 127.0.0.1, watches the inputs with watchfiles,
+rebuilds on a change and pushes the reload to open pages (server-sent events). A broken
+edit shows its diagnostics in the terminal and in the page; the server stays up. Only
+localhost Host headers are answered (DNS rebinding), only files in the build's manifest are
+served, never a folder listing, a dotfile or a file through a symlink.
+"""
 
 from __future__ import annotations
 
 import html
 import http.server
-import json
+import mimetypes
+import os
+import stat
 import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
-from pubsite import build, templating
+from pubsite import pipeline, templating, write
 from pubsite.errors import EXIT_USAGE, PubsiteError
 
-STATUS = "/__pubsite__/status"
-RELOAD = f"""<script>
-(function () {{
-  var seen = null;
-  function poll() {{
-    fetch("{STATUS}", {{cache: "no-store"}}).then(function (r) {{ return r.json(); }})
-      .then(function (s) {{
-        if (seen !== null && s.version !== seen) {{ location.reload(); return; }}
-        seen = s.version; setTimeout(poll, 500);
-      }}, function () {{ setTimeout(poll, 1000); }});
-  }}
-  poll();
-}})();
-</script>"""
+EVENTS = "/__pubsite__/events"
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
+
+
+def reload_script(version: int) -> str:
+    # The page knows the build it shows; the first event tells the current one.
+    return (f'<script>(function(){{var v={version};var s=new EventSource("{EVENTS}");'
+            's.onmessage=function(e){if(+e.data!==v){s.close();location.reload();}};'
+            "})();</script>")
 
 
 @dataclass
 class State:
-    bib: Path
-    profile: Path
+    inputs: pipeline.Inputs
     out: Path
+    announce: Callable[[str], None]
     version: int = 0
     ok: bool = True
     problems: str = ""
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def inputs(self) -> list[Path]:
-        paths = [self.bib, self.profile]
-        templates = self.profile.parent / "templates"
-        if templates.is_dir():
-            paths += [p for p in templates.rglob("*") if p.is_file()]
-        return paths
-
-    def fingerprint(self) -> tuple[tuple[str, float, int], ...]:
-        out = []
-        for p in self.inputs():
-            try:
-                st = p.stat()
-                out.append((str(p), st.st_mtime, st.st_size))
-            except OSError:
-                out.append((str(p), 0.0, -1))
-        return tuple(out)
+    served: frozenset[str] = frozenset()
+    changed: threading.Condition = field(default_factory=threading.Condition)
 
     def rebuild(self) -> None:
         templating.environment.cache_clear()
         try:
-            build.build(self.bib, self.profile, self.out, ("html", "markdown"), quiet=True)
+            pipeline.build(self.inputs, self.out, ("html", "markdown"), quiet=True)
             ok, problems = True, ""
         except PubsiteError as exc:
             ok = False
             problems = "\n".join(d.as_text() for d in exc.diagnostics) or exc.message
-        except Exception as exc:  # a broken template must not kill the server
+        except Exception as exc:  # a broken template must not stop the server
             ok, problems = False, f"{type(exc).__name__}: {exc}"
-        with self.lock:
-            self.ok, self.problems = ok, problems
+        served = frozenset(write.previous(self.out).files)
+        with self.changed:
+            self.ok, self.problems, self.served = ok, problems, served or self.served
             self.version += 1
+            self.changed.notify_all()
+        if not ok:
+            self.announce(f"build failed; the page shows why:\n{problems}")
+        elif self.version > 1:
+            self.announce("rebuilt; the open pages reload")
 
 
-def error_page(problems: str) -> bytes:
-    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>pubsite: build failed</title></head><body>"
-            f"<h1>The last build failed</h1><p>Fix the input; this page reloads by itself. "
-            f"The previous site is untouched.</p><pre id=\"pubsite-problems\">"
-            f"{html.escape(problems)}</pre>{RELOAD}</body></html>").encode()
+def error_page(problems: str, version: int) -> bytes:
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>pubsite: build failed</title><style>body{font:16px/1.5 system-ui,sans-serif;"
+        "max-width:50rem;margin:2rem auto;padding:0 1rem;color:#222}"
+        "pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f6f6;padding:1rem;"
+        "border-left:4px solid #b00}</style></head><body>"
+        "<h1>The last build failed</h1><p>Fix the input; this page reloads by itself. "
+        'The previous site is untouched.</p><pre id="pubsite-problems">'
+        f"{html.escape(problems)}</pre>{reload_script(version)}</body></html>").encode()
 
 
-def make_handler(state: State) -> type[http.server.SimpleHTTPRequestHandler]:
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, directory=str(state.out), **kwargs)
+def local_host(header: str | None) -> bool:
+    if not header:
+        return False
+    host = header.strip().lower()
+    if host.startswith("["):
+        host = host.partition("]")[0] + "]"
+    elif host.count(":") == 1:
+        host = host.partition(":")[0]
+    return host in _LOCAL_HOSTS
 
+
+def resolve(state: State, raw_path: str) -> str | None:
+    """The manifest path a request names, or None (a 404)."""
+    path = unquote(urlsplit(raw_path).path)
+    if "\x00" in path or "\\" in path:
+        return None
+    rel = path.lstrip("/")
+    if rel == "" or rel.endswith("/"):
+        rel += "index.html"
+    if any(part.startswith(".") for part in rel.split("/")):
+        return None
+    if rel not in state.served and f"{rel}/index.html" in state.served:
+        rel += "/index.html"
+    return rel if rel in state.served else None
+
+
+def read_served(out: Path, rel: str) -> bytes | None:
+    """A regular file inside OUT, opened without following any symlink."""
+    real_out = os.path.realpath(out)
+    target = os.path.join(real_out, rel)
+    if os.path.realpath(target) != target:
+        return None
+    try:
+        fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return None
+        return f.read()
+
+
+def make_handler(state: State) -> type[http.server.BaseHTTPRequestHandler]:
+    class Handler(http.server.BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
@@ -95,61 +132,103 @@ def make_handler(state: State) -> type[http.server.SimpleHTTPRequestHandler]:
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
             self.end_headers()
-            self.wfile.write(body)
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def do_HEAD(self) -> None:
+            self.do_GET()
 
         def do_GET(self) -> None:
-            path = self.path.split("?", 1)[0]
-            with state.lock:
+            if not local_host(self.headers.get("Host")):
+                self._send(b"pubsite serve answers only localhost\n", "text/plain", 403)
+                return
+            if urlsplit(self.path).path == EVENTS:
+                self._events()
+                return
+            with state.changed:
                 ok, problems, version = state.ok, state.problems, state.version
-            if path == STATUS:
-                self._send(json.dumps({"version": version, "ok": ok}).encode(),
-                           "application/json")
+            rel = resolve(state, self.path)
+            if not ok and (rel is None or rel.endswith(".html")):
+                self._send(error_page(problems, version), "text/html; charset=utf-8")
                 return
-            if not ok and (path.endswith("/") or path.endswith(".html")):
-                self._send(error_page(problems), "text/html; charset=utf-8")
+            body = read_served(state.out, rel) if rel else None
+            if body is None:
+                self._send(b"not found\n", "text/plain; charset=utf-8", 404)
                 return
-            target = Path(self.translate_path(path))
-            if target.is_dir():
-                target = target / "index.html"
-            if target.suffix == ".html" and target.is_file():
-                body = target.read_bytes().replace(b"</body>", RELOAD.encode() + b"</body>")
-                self._send(body, "text/html; charset=utf-8")
-                return
-            super().do_GET()
+            ctype = mimetypes.guess_type(rel or "")[0] or "application/octet-stream"
+            if ctype == "text/html":
+                body = body.replace(b"</body>", reload_script(version).encode() + b"</body>")
+            if ctype.startswith("text/") or ctype.endswith(("xml", "javascript", "json")):
+                ctype += "; charset=utf-8"
+            self._send(body, ctype)
+
+        def _events(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            seen = -1
+            try:
+                while not getattr(self.server, "stopping", False):
+                    with state.changed:
+                        if state.version == seen:
+                            state.changed.wait(timeout=15)
+                        version = state.version
+                    # A comment line when nothing changed keeps the connection checked.
+                    message = f"data: {version}\n\n" if version != seen else ": ping\n\n"
+                    self.wfile.write(message.encode())
+                    self.wfile.flush()
+                    seen = version
+            except OSError:
+                return  # the page went away
 
     return Handler
 
 
-def watch(state: State, stop: threading.Event, interval: float = 0.3) -> None:
-    last = state.fingerprint()
-    while not stop.wait(interval):
-        now = state.fingerprint()
-        if now != last:
-            time.sleep(0.1)  # let the editor finish writing
-            last = state.fingerprint()
-            state.rebuild()
+def watch(state: State, stop: threading.Event) -> None:
+    import watchfiles
+
+    folder = state.inputs.profile.parent.resolve()
+    watched = {p.resolve() for p in state.inputs.paths}
+    templates = (folder / "templates").resolve()
+
+    def relevant(_change: Any, path: str) -> bool:
+        p = Path(path)
+        return p in watched or templates in p.parents
+
+    paths = {str(p.parent) for p in watched}
+    for _changes in watchfiles.watch(*paths, watch_filter=relevant, stop_event=stop,
+                                     debounce=50, step=20, rust_timeout=500):
+        state.rebuild()
 
 
-def serve(bib: Path, profile: Path, out: Path, port: int, announce: Any) -> None:
-    state = State(bib, profile, out)
+def serve(inputs: pipeline.Inputs, out: Path, port: int,
+          announce: Callable[[str], None]) -> None:
+    write.check_target(out, inputs.paths)
+    state = State(inputs, out, announce)
+    stop = threading.Event()
+    # Watching starts first: an edit made while the first build runs is not missed.
+    watcher = threading.Thread(target=watch, args=(state, stop), daemon=True)
+    watcher.start()
     state.rebuild()
-    if not state.ok:
-        announce(f"build failed, serving the diagnostics:\n{state.problems}")
     try:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), make_handler(state))
     except OSError as exc:
+        stop.set()
         raise PubsiteError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}; pass --port N "
                            "(0 picks a free port)", EXIT_USAGE) from exc
-    stop = threading.Event()
-    watcher = threading.Thread(target=watch, args=(state, stop), daemon=True)
-    watcher.start()
+    server.daemon_threads = True
     announce(f"serving {out}/ on http://127.0.0.1:{server.server_address[1]}/ "
              "(rebuilds on change; Ctrl-C stops)")
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
-        pass
+        announce("stopped")
     finally:
         stop.set()
+        server.stopping = True  # type: ignore[attr-defined]
+        with state.changed:
+            state.changed.notify_all()
         server.server_close()

@@ -1,20 +1,33 @@
 """The only stage that touches the output folder.
 
-A build goes to a temporary sibling folder and is swapped in only when complete, so a
-failed build leaves the previous site byte-identical. pubsite writes only into a folder it
-created (it holds MANIFEST) or an empty one, keeps files it did not write (dotfiles, CNAME,
-.git) and removes only what it wrote before.
+The user's folder is never moved, replaced or deleted: `OUT` may be a symlink, a mount point
+or a git checkout with a `CNAME`, and it is written through. A build runs in two phases
+under one lock per folder:
+
+1. every changed file is written to a temporary file beside its target, each path noted
+   first in a journal; a failure here removes the temporary files and leaves the site as
+   it was;
+2. each temporary file replaces its target (`os.replace`, atomic), the manifest is written,
+   files the last build wrote and this one did not are deleted when they still hold what
+   pubsite wrote, and the journal goes last.
+
+A kill at any moment leaves every file old or new. The next build reads the manifest and
+any journal left behind, and repairs by checking each file's content, not by trusting the
+record.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import hashlib
 import json
 import os
 import re
-import shutil
-import threading
-from collections.abc import Iterable
+import stat
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -22,6 +35,11 @@ from typing import Any
 from pubsite.errors import EXIT_USAGE, PubsiteError
 
 MANIFEST = ".pubsite-manifest.json"
+JOURNAL = ".pubsite-journal"
+_OWN = (MANIFEST, JOURNAL)
+_TMP = ".pubsite-tmp"
+
+Content = str | bytes | Iterable[str] | Iterable[bytes]
 
 
 def check_target(out: Path, inputs: list[Path]) -> None:
@@ -34,10 +52,15 @@ def check_target(out: Path, inputs: list[Path]) -> None:
                 "choose another --out (the default is _site)", EXIT_USAGE)
     if out.exists() and not out.is_dir():
         raise PubsiteError(f"{out}: exists and is not a folder", EXIT_USAGE)
-    if out.is_dir() and not (out / MANIFEST).is_file() and any(out.iterdir()):
+    if out.is_dir() and not _ours(out):
         raise PubsiteError(
             f"{out}: refusing to write into a folder pubsite did not create (it is not empty "
             f"and has no {MANIFEST}); choose an empty or new --out", EXIT_USAGE)
+
+
+def _ours(out: Path) -> bool:
+    names = set(os.listdir(out))
+    return not names or bool(names & {MANIFEST, JOURNAL})
 
 
 _PLAIN_RELPATH = re.compile(r"[\w\-]+(?:\.[\w\-]+)*(?:/[\w\-]+(?:\.[\w\-]+)*)*")
@@ -45,7 +68,7 @@ _PLAIN_RELPATH = re.compile(r"[\w\-]+(?:\.[\w\-]+)*(?:/[\w\-]+(?:\.[\w\-]+)*)*")
 
 def clean_relpath(rel: str) -> str:
     """`safe_relpath` as text; a plain path (words, dots inside names, slashes) is already
-    in that form, and twenty thousand of them are checked per build."""
+    in that form."""
     if _PLAIN_RELPATH.fullmatch(rel):
         return rel
     return str(safe_relpath(rel))
@@ -54,235 +77,299 @@ def clean_relpath(rel: str) -> str:
 def safe_relpath(rel: str) -> PurePosixPath:
     p = PurePosixPath(rel)
     if not rel or not p.parts or p.is_absolute() or any(part in ("..", "") for part in p.parts) \
-            or "\\" in rel or "\x00" in rel or ":" in p.parts[0]:
+            or "\\" in rel or "\x00" in rel or ":" in p.parts[0] or p.parts[0] in _OWN:
         raise PubsiteError(f"internal: refusing output path {rel!r} outside the output folder")
     return p
+
+
+@contextlib.contextmanager
+def locked(out: Path, say: Callable[[str], None] | None = None,
+           timeout: float = 600.0) -> Iterator[None]:
+    """One writer per output folder (`pubsite serve` and `pubsite build` share it): a
+    second build waits for the first, saying so, and gives up after `timeout`. The lock
+    is on the folder itself, so nothing is left in it; a folder made for a build that
+    then failed is removed again while still empty."""
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        _acquire(fd, out, say, timeout)
+        yield
+    except BaseException:
+        if created:
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _acquire(fd: int, out: Path, say: Callable[[str], None] | None, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    told = False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if not told and say is not None:
+                say(f"{out}: another pubsite build is writing here; waiting for it")
+                told = True
+            if time.monotonic() > deadline:
+                raise PubsiteError(f"{out}: another pubsite build has held it for "
+                                   f"{timeout:.0f} s; stop it or choose another --out",
+                                   EXIT_USAGE) from None
+            time.sleep(0.05)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A file as pubsite wrote it: its digest, size and modification time."""
+    digest: str
+    size: int = -1
+    mtime_ns: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Previous:
+    """What earlier builds left: the manifest's files, any journal of a build that did not
+    finish (each path with every digest pubsite may have written there), and the meta."""
+    files: dict[str, Record]
+    journal: dict[str, set[str]]
+    meta: dict[str, Any]
+
+    def intact(self, out: Path) -> bool:
+        """Every file the last build wrote is there as it was written (size and mtime, as
+        git checks its index), and no build was interrupted since."""
+        if self.journal or not self.files:
+            return False
+        base = os.path.join(out, "")
+        for rel, rec in self.files.items():
+            try:
+                st = os.lstat(base + rel)
+            except OSError:
+                return False
+            if st.st_size != rec.size or st.st_mtime_ns != rec.mtime_ns:
+                return False
+        return True
+
+    def wrote(self, rel: str) -> set[str]:
+        """Every digest pubsite recorded for `rel`."""
+        found = set(self.journal.get(rel, ()))
+        if rel in self.files:
+            found.add(self.files[rel].digest)
+        return found
+
+
+def previous(out: Path) -> Previous:
+    files: dict[str, Record] = {}
+    meta: dict[str, Any] = {}
+    with contextlib.suppress(OSError, ValueError, AttributeError, TypeError):
+        data = json.loads((out / MANIFEST).read_bytes())
+        for rel, value in data.get("files", {}).items():
+            if isinstance(value, str):
+                files[rel] = Record(value)
+            elif isinstance(value, list) and len(value) == 3:
+                files[rel] = Record(str(value[0]), int(value[1]), int(value[2]))
+        found = data.get("meta", {})
+        meta = found if isinstance(found, dict) else {}
+    journal: dict[str, set[str]] = {}
+    with contextlib.suppress(OSError):
+        for line in (out / JOURNAL).read_text("utf-8", "replace").splitlines():
+            digest, _, rel = line.partition(" ")
+            if len(digest) == 64 and rel:
+                journal.setdefault(rel, set()).add(digest)
+    return Previous(files, journal, meta)
 
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class Previous:
-    """What the last build left: its files with their digests, and what it recorded about
-    its inputs (both empty when unknown or unreadable)."""
-    files: dict[str, str]
-    meta: dict[str, Any]
-
-    def intact(self, out: Path) -> bool:
-        """Every file the last build wrote is still there."""
-        base = os.path.join(out, "")
-        isfile = os.path.isfile
-        return all(isfile(base + rel) for rel in self.files)
-
-
-def previous(out: Path) -> Previous:
+def _file_digest(path: str) -> str | None:
+    """The digest of a regular file (never through a symlink), or None."""
     try:
-        data = json.loads((out / MANIFEST).read_bytes())
-        files, meta = data.get("files", {}), data.get("meta", {})
-        return Previous({k: v for k, v in files.items()
-                         if isinstance(k, str) and isinstance(v, str)},
-                        meta if isinstance(meta, dict) else {})
-    except (OSError, ValueError, AttributeError):
-        return Previous({}, {})
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return None
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def _manifest_json(files: dict[str, str], meta: dict[str, object]) -> str:
-    # No indent: json's fast C encoder only runs without one; tens of thousands of files.
-    return json.dumps({"generator": "pubsite", "files": files, "meta": meta},
-                      sort_keys=True, separators=(",", ":"))
+def _tmp_of(path: str) -> str:
+    folder, _, name = path.rpartition("/")
+    return f"{folder}/.{name}{_TMP}"
 
 
-Content = str | bytes | Iterable[str] | Iterable[bytes]
+class _Folders:
+    """Folders inside OUT made or checked once per build; none may be a symlink, so no
+    write or delete ever lands outside OUT."""
+
+    def __init__(self, out: str) -> None:
+        self.out = out
+        self.real: set[str] = {""}
+        self.made: list[str] = []
+
+    def remove_made(self) -> None:
+        for here in reversed(self.made):
+            with contextlib.suppress(OSError):
+                os.rmdir(f"{self.out}/{here}")
+
+    def ensure(self, rel: str, make: bool) -> bool:
+        folder = rel.rpartition("/")[0]
+        if folder in self.real:
+            return True
+        parent = ""
+        for part in folder.split("/"):
+            here = f"{parent}/{part}" if parent else part
+            if here not in self.real:
+                path = f"{self.out}/{here}"
+                try:
+                    st = os.lstat(path)
+                except FileNotFoundError:
+                    if not make:
+                        return False
+                    os.mkdir(path)
+                    self.made.append(here)
+                    st = os.lstat(path)
+                if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+                    raise PubsiteError(
+                        f"{path}: is a symlink or not a folder; pubsite writes only into "
+                        "real folders inside the output folder. Remove it, then build again.",
+                        EXIT_USAGE)
+                self.real.add(here)
+            parent = here
+        return True
 
 
 def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Content],
                inputs: list[Path], meta: dict[str, object] | None = None) -> dict[str, int]:
-    """Write `files` (streamed, or a dict) as the new content of `out`; return counts of
-    written, unchanged and kept files."""
+    """Make `files` the content pubsite owns in `out`; call it holding `locked(out)`.
+    Return counts of written, unchanged and deleted files."""
     check_target(out, inputs)
-    old = previous(out).files if out.is_dir() else {}
-    parent = out.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = parent / f".{out.name}.pubsite-tmp"
-    trash = parent / f".{out.name}.pubsite-old"
-    for leftover in (tmp, trash):
-        if leftover.exists():
-            shutil.rmtree(leftover)
-    written = linked = 0
-    manifest: dict[str, str] = {}
-    try:
-        tmp.mkdir()
-        # Plain strings and os calls: pathlib's objects cost more than the writes
-        # themselves with twenty thousand files.
-        tmp_s, out_s = str(tmp), str(out)
-        made: set[str] = {""}
-        for rel_raw, content in files.items() if isinstance(files, dict) else files:
-            rel = clean_relpath(rel_raw)
-            if rel == MANIFEST or rel in manifest:
-                raise PubsiteError(f"internal: a renderer produced {rel} twice or the manifest")
-            target = f"{tmp_s}/{rel}"
-            folder = rel.rpartition("/")[0]
-            if folder not in made:
-                os.makedirs(f"{tmp_s}/{folder}", exist_ok=True)
-                made.add(folder)
-            if not isinstance(content, str | bytes):
-                # Text produced in chunks (a large index page) is written as it comes, so
-                # it is never whole in memory.
-                manifest[rel] = _write_chunks(target, content)
-                written += 1
-                continue
-            data = content.encode("utf-8") if isinstance(content, str) else content
-            digest = _digest(data)
-            manifest[rel] = digest
-            if old.get(rel) == digest:
-                last = f"{out_s}/{rel}"
-                if os.path.isfile(last) and not os.path.islink(last):
-                    # Unchanged since the last build: share the old file, not rewrite it.
-                    try:
-                        os.link(last, target)
-                        linked += 1
-                        continue
-                    except OSError:
-                        pass
-            _write_file(target, data)
-            written += 1
-        (tmp / MANIFEST).write_text(_manifest_json(manifest, meta or {}), encoding="utf-8")
-    except BaseException:
-        # A renderer or the disk failed: the previous site stays as it was.
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    kept = _carry_foreign(out, tmp, old) if out.is_dir() else 0
-    if out.is_dir():
-        os.rename(out, trash)
-        os.rename(tmp, out)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        os.rename(tmp, out)
-    return {"written": written, "unchanged": linked, "kept": kept}
+    out.mkdir(parents=True, exist_ok=True)
+    before = previous(out)
+    out_s = os.fspath(out)
+    folders = _Folders(out_s)
+    _clear_temporaries(out_s, before, folders)
+    staged: list[str] = []
+    records: dict[str, Record] = {}
+    with open(f"{out_s}/{JOURNAL}", "a", encoding="utf-8") as journal:
+        journaled = journal.tell()
+        try:
+            for rel_raw, content in files.items() if isinstance(files, dict) else files:
+                rel = clean_relpath(rel_raw)
+                if rel in records:
+                    raise PubsiteError(f"internal: a renderer produced {rel} twice")
+                records[rel] = _stage(out_s, rel, content, before, folders, journal, staged)
+        except BaseException:
+            # Nothing of the site has changed yet: the temporary files, the folders made
+            # for them and this build's journal lines go.
+            for rel in staged:
+                with contextlib.suppress(OSError):
+                    os.unlink(_tmp_of(f"{out_s}/{rel}"))
+            folders.remove_made()
+            journal.truncate(journaled)
+            if not journaled:
+                os.unlink(f"{out_s}/{JOURNAL}")
+            raise
+    for rel in staged:
+        os.replace(_tmp_of(f"{out_s}/{rel}"), f"{out_s}/{rel}")
+    records = {rel: _stat_record(out_s, rel, rec) for rel, rec in records.items()}
+    _replace_text(f"{out_s}/{MANIFEST}", _manifest_json(records, meta or {}))
+    deleted = _delete_stale(out_s, before, set(records), folders)
+    os.unlink(f"{out_s}/{JOURNAL}")
+    return {"written": len(staged), "unchanged": len(records) - len(staged),
+            "deleted": deleted}
 
 
-Pieces = bytes | list[bytes | memoryview]
-
-
-def update_site(out: Path, files: dict[str, Pieces], inputs: list[Path],
-                meta: dict[str, object], manifest: dict[str, str]) -> dict[str, int]:
-    """Replace a few files of the last build in place (a build after an edit).
-
-    Every new file is written to the temporary sibling first; only then are they moved in,
-    each old one set aside until all are in place, so a failure at any point puts the
-    previous site back as it was. The manifest moves last.
-    """
-    check_target(out, inputs)
-    parent = out.resolve().parent
-    tmp = parent / f".{out.name}.pubsite-tmp"
-    trash = parent / f".{out.name}.pubsite-old"
-    for leftover in (tmp, trash):
-        if leftover.exists():
-            shutil.rmtree(leftover)
-    changed: dict[str, str] = {}
-    try:
-        tmp.mkdir()
-        for rel_raw, data in files.items():
-            rel = clean_relpath(rel_raw)
-            pieces = [data] if isinstance(data, bytes) else data
-            h = hashlib.sha256()
-            # hashlib and file writes both release the GIL: a listing of tens of MB is
-            # hashed on another core while it is written.
-            hashing = threading.Thread(target=lambda h=h, pieces=pieces: [
-                h.update(piece) for piece in pieces])
-            hashing.start()
-            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp / rel, "wb") as f:
-                f.writelines(pieces)
-            hashing.join()
-            digest = h.hexdigest()
-            if manifest.get(rel) == digest and (out / rel).is_file():
-                (tmp / rel).unlink()
-                continue
-            changed[rel] = digest
-        (tmp / MANIFEST).write_text(_manifest_json({**manifest, **changed}, meta),
-                                    encoding="utf-8")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    done: list[tuple[str, bool]] = []
-    try:
-        for rel in [*changed, MANIFEST]:
-            target, backup = out / rel, trash / rel
-            had = target.exists()
-            if had:
-                backup.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(target, backup)
-            done.append((rel, had))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp / rel, target)
-    except BaseException:
-        for rel, had in reversed(done):
-            if had:
-                os.replace(trash / rel, out / rel)
-            else:
-                (out / rel).unlink(missing_ok=True)
-        raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(trash, ignore_errors=True)
-    return {"written": len(changed), "unchanged": len(manifest) - len(changed), "kept": 0}
-
-
-def _carry_foreign(out: Path, tmp: Path, old: dict[str, str]) -> int:
-    """Move what pubsite did not write (dotfiles, CNAME, .git, ...) into the new build."""
-    owned_dirs = {str(PurePosixPath(rel).parent) for rel in old}
-    owned_dirs |= {str(p) for rel in old for p in PurePosixPath(rel).parents}
-    kept = 0
-
-    def walk(rel_dir: PurePosixPath) -> None:
-        nonlocal kept
-        for entry in sorted((out / rel_dir).iterdir()):
-            rel = rel_dir / entry.name if str(rel_dir) != "." else PurePosixPath(entry.name)
-            key = str(rel)
-            if key == MANIFEST or key in old:
-                continue
-            if entry.is_dir() and not entry.is_symlink() and key in owned_dirs:
-                walk(rel)
-                continue
-            dest = tmp / key
-            if dest.exists():
-                continue  # pubsite now writes a file of that name; the new one wins
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            # Linked copies, not moves: until the swap, the old site stays whole.
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.copytree(entry, dest, symlinks=True, copy_function=_link_or_copy)
-            else:
-                _link_or_copy(str(entry), str(dest))
-            kept += 1
-
-    walk(PurePosixPath("."))
-    return kept
-
-
-def _write_file(target: str, data: bytes) -> None:
-    with open(target, "wb") as f:
+def _stage(out_s: str, rel: str, content: Content, before: Previous, folders: _Folders,
+           journal: Any, staged: list[str]) -> Record:
+    """Write one file's new content beside its target; nothing when it is already there."""
+    folders.ensure(rel, make=True)
+    target = f"{out_s}/{rel}"
+    data = _as_bytes(content)
+    digest = _digest(data)
+    old = before.files.get(rel)
+    if old is not None and old.digest == digest and not before.journal:
+        with contextlib.suppress(OSError):
+            st = os.lstat(target)
+            if st.st_size == old.size and st.st_mtime_ns == old.mtime_ns and \
+                    stat.S_ISREG(st.st_mode):
+                return old
+    if _file_digest(target) == digest:
+        return Record(digest)
+    # The journal names the path before anything is written there: a build killed after
+    # this line still knows the file is pubsite's.
+    journal.write(f"{digest} {rel}\n")
+    journal.flush()
+    tmp = _tmp_of(target)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "wb") as f:
         f.write(data)
+    staged.append(rel)
+    return Record(digest)
 
 
-def _write_chunks(target: str | Path, chunks: Iterable[str] | Iterable[bytes]) -> str:
-    h = hashlib.sha256()
-    with open(target, "wb") as f:
-        for chunk in chunks:
-            data = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
-            h.update(data)
-            f.write(data)
-    return h.hexdigest()
+def _as_bytes(content: Content) -> bytes:
+    if isinstance(content, bytes):
+        return content
+    if isinstance(content, str):
+        return content.encode("utf-8")
+    return b"".join(c.encode("utf-8") if isinstance(c, str) else c for c in content)
 
 
-def _link_or_copy(src: str, dst: str) -> str:
-    if os.path.islink(src):
-        os.symlink(os.readlink(src), dst)
-        return dst
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
-    return dst
+def _stat_record(out_s: str, rel: str, rec: Record) -> Record:
+    if rec.size >= 0:
+        return rec
+    st = os.lstat(f"{out_s}/{rel}")
+    return Record(rec.digest, st.st_size, st.st_mtime_ns)
+
+
+def _clear_temporaries(out_s: str, before: Previous, folders: _Folders) -> None:
+    """Temporary files a killed build left beside the files it was writing."""
+    for rel in before.journal:
+        if folders.ensure(rel, make=False):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(_tmp_of(f"{out_s}/{rel}"))
+
+
+def _delete_stale(out_s: str, before: Previous, now: set[str], folders: _Folders) -> int:
+    """Delete what an earlier build wrote and this one did not, where the file still holds
+    what pubsite wrote (a file the user changed or put there is theirs)."""
+    deleted = 0
+    emptied: set[str] = set()
+    for rel in sorted((set(before.files) | set(before.journal)) - now):
+        if not folders.ensure(rel, make=False):
+            continue
+        path = f"{out_s}/{rel}"
+        if _file_digest(path) in before.wrote(rel):
+            os.unlink(path)
+            deleted += 1
+            emptied.add(rel.rpartition("/")[0])
+    for folder in sorted(emptied, key=lambda f: -f.count("/")):
+        while folder:
+            try:
+                os.rmdir(f"{out_s}/{folder}")
+            except OSError as exc:
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
+                    raise
+                break
+            folder = folder.rpartition("/")[0]
+    return deleted
+
+
+def _manifest_json(files: dict[str, Record], meta: dict[str, object]) -> str:
+    return json.dumps({"generator": "pubsite",
+                       "files": {rel: [r.digest, r.size, r.mtime_ns] for rel, r in files.items()},
+                       "meta": meta}, sort_keys=True, separators=(",", ":"))
+
+
+def _replace_text(path: str, text: str) -> None:
+    tmp = _tmp_of(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)

@@ -1,39 +1,74 @@
-"""Renderers: one module per output family, each owning its escaping.
+"""The render stage: one registry of output formats by name.
 
-A site renderer is built from the Site and yields {relative path: text} pairs; it never
-writes. Each can also render one publication's own files and its fragments of the listing
-files, which is what a build after an edit needs.
+Site formats (`html`, `markdown`) yield `(relative path, content)` pairs and never write;
+export formats return one text. A new format is one entry in `EXPORTS` or `SITES`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pubsite.model import Publication, Site
-    from pubsite.render.listing import Listing
+    from pubsite.model import Profile, Site
     from pubsite.write import Content
 
 
-class SiteRenderer(Protocol):
-    def files(self) -> Iterator[tuple[str, Content]]: ...
-
-    def listings(self) -> dict[str, Listing]: ...
-
-    def fragments(self, pub: Publication) -> dict[str, str]: ...
-
-    def paper(self, pub: Publication) -> list[tuple[str, str]]: ...
+@dataclass(frozen=True, slots=True)
+class Layout:
+    group_by: str = "none"
+    sort: str = "newest"
+    numbering: str = "none"
+    standalone: bool = False
 
 
-def site_renderer(name: str, site: Site, user_templates: Path | None) -> SiteRenderer:
-    if name == "html":
-        from pubsite.render.html import HtmlSite
+def _data(name: str) -> Callable[[Site, Layout, Path | None], str]:
+    def run(site: Site, layout: Layout, templates: Path | None) -> str:
+        from pubsite.render import data
 
-        return HtmlSite(site, user_templates)
-    if name == "markdown":
-        from pubsite.render.markdown import MarkdownSite
+        return data.EXPORTS[name](site)
+    return run
 
-        return MarkdownSite(site, user_templates)
-    raise KeyError(name)
+
+def _cv(name: str) -> Callable[[Site, Layout, Path | None], str]:
+    def run(site: Site, layout: Layout, templates: Path | None) -> str:
+        from pubsite.render import cv
+
+        groups = cv.build_groups(list(site.publications), layout.group_by, layout.numbering)
+        return cv.render(site, name, groups, templates, standalone=layout.standalone)
+    return run
+
+
+EXPORTS: dict[str, Callable[[Site, Layout, Path | None], str]] = {
+    **{name: _data(name) for name in ("json", "csl-json", "bibtex", "jsonresume", "rendercv")},
+    **{name: _cv(name) for name in ("markdown", "html", "text", "latex")},
+}
+EXPORT_FORMATS = ("json", "markdown", "html", "text", "latex", "csl-json", "bibtex",
+                  "jsonresume", "rendercv")
+SITE_FORMATS = ("html", "markdown")
+
+
+def export(site: Site, fmt: str, layout: Layout, templates: Path | None) -> str:
+    return EXPORTS[fmt](site, layout, templates)
+
+
+def site_files(site: Site, formats: tuple[str, ...],
+               templates: Path | None) -> Iterator[tuple[str, Content]]:
+    for fmt in formats:
+        if fmt == "html":
+            from pubsite.render.html import HtmlSite
+
+            yield from HtmlSite(site, templates).files()
+        elif fmt == "markdown":
+            from pubsite.render.markdown import MarkdownSite
+
+            yield from MarkdownSite(site, templates).files()
+        else:
+            raise KeyError(fmt)
+
+
+def copied_files(profile: Profile) -> list[str]:
+    """Files beside profile.toml that a build copies into the site (the photo)."""
+    return [profile.photo] if profile.photo and "://" not in profile.photo else []

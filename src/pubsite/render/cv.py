@@ -13,7 +13,6 @@ from typing import Any
 
 from pubsite.model import Publication, Site
 from pubsite.render import view
-from pubsite.render.listing import Listing
 from pubsite.render.texescape import tex_escape, tex_url
 from pubsite.templating import environment
 
@@ -83,16 +82,14 @@ def render(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path | N
 
 
 def generate(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path | None,
-             standalone: bool = False, listing: Listing | None = None) -> Iterator[str]:
-    """The list as text, in pieces (not yet stripped). With `listing` (made from
-    `markdown_item`), Markdown items go through it, which records where each lands (the
-    site's index.md)."""
+             standalone: bool = False) -> Iterator[str]:
+    """The list as text, in pieces (not yet stripped)."""
     env, helpers = _environment(site, fmt, user_templates)
     helpers["standalone"] = standalone
     helpers["list_legend"] = view.legend_text(view.legend_marks(
         site.profile, view.marks_in([i.pub for g in groups for i in g.items])))
     if fmt == "markdown":
-        helpers["item_text"] = listing or markdown_item(site, user_templates)
+        helpers["item_text"] = markdown_item(site, user_templates)
     pieces: Iterator[str] = env.get_template(f"cv/{fmt}.{_EXT[fmt]}").generate(
         profile=site.profile, groups=groups, **helpers)
     return pieces

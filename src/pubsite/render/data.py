@@ -42,7 +42,8 @@ def publication_dict(p: Publication, site: Site) -> dict[str, Any]:
     }
 
 
-def to_json(site: Site, pubs: list[Publication] | tuple[Publication, ...]) -> str:
+def to_json(site: Site) -> str:
+    pubs = site.publications
     data = {
         "publications": [publication_dict(p, site) for p in pubs],
         "marks": [{"id": m.id, "symbol": m.symbol, "legend": m.legend}
@@ -113,14 +114,16 @@ def csl_item(p: Publication) -> dict[str, Any]:
     return item
 
 
-def to_csl_json(pubs: tuple[Publication, ...]) -> str:
+def to_csl_json(site: Site) -> str:
+    pubs = site.publications
     return json.dumps([csl_item(p) for p in pubs], ensure_ascii=False, indent=2) + "\n"
 
 
 # --- BibTeX ---------------------------------------------------------------------------
 
-def to_bibtex(pubs: tuple[Publication, ...]) -> str:
+def to_bibtex(site: Site) -> str:
     """Normalised BibTeX: macros and crossrefs resolved, one braced value per field."""
+    pubs = site.publications
     out = []
     for p in pubs:
         lines = [f"@{p.entry_type}{{{p.key},"]
@@ -136,7 +139,8 @@ def to_bibtex(pubs: tuple[Publication, ...]) -> str:
 
 # --- JSON Resume ------------------------------------------------------------------------
 
-def to_jsonresume(pubs: tuple[Publication, ...], site: Site) -> str:
+def to_jsonresume(site: Site) -> str:
+    pubs = site.publications
     items = []
     for p in pubs:
         item: dict[str, Any] = {"name": p.title}
@@ -158,8 +162,9 @@ def to_jsonresume(pubs: tuple[Publication, ...], site: Site) -> str:
 
 # --- RenderCV ---------------------------------------------------------------------------
 
-def to_rendercv(pubs: tuple[Publication, ...], site: Site) -> str:
+def to_rendercv(site: Site) -> str:
     """The publications section of a RenderCV YAML file; JSON strings are valid YAML."""
+    pubs = site.publications
 
     def q(text: str) -> str:
         return json.dumps(text, ensure_ascii=False)
@@ -185,3 +190,7 @@ def to_rendercv(pubs: tuple[Publication, ...], site: Site) -> str:
         elif p.links:
             lines.append(f"        url: {q(p.links[0].url)}")
     return "\n".join(lines) + "\n"
+
+
+EXPORTS = {"json": to_json, "csl-json": to_csl_json, "bibtex": to_bibtex,
+           "jsonresume": to_jsonresume, "rendercv": to_rendercv}

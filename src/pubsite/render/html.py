@@ -13,7 +13,6 @@ from markupsafe import Markup, escape
 from pubsite import urls
 from pubsite.model import Author, Publication, Site
 from pubsite.render import view
-from pubsite.render.listing import Listing
 from pubsite.templating import builtin_templates, environment
 from pubsite.write import Content
 
@@ -105,8 +104,7 @@ def obfuscate_email(email: str) -> str:
 
 
 class HtmlSite:
-    """The site's pages, each renderable on its own: a full build takes them all, a build
-    after an edit only the pages and listing fragments of the edited entries."""
+    """The site's pages: index.html, a page and a .bib per paper, assets, feed, sitemap."""
 
     def __init__(self, site: Site, user_templates: Path | None = None) -> None:
         self.site = site
@@ -140,20 +138,6 @@ class HtmlSite:
                                        "photo": photo, "has_feed": bool(profile.base_url)}
         self._entry = env.get_template("html/entry.html")
         self._paper = env.get_template("html/publication.html")
-        self.index_listing = Listing(self.entry)
-        self.feed_listing = Listing(self.feed_entry)
-
-    def listings(self) -> dict[str, Listing]:
-        found = {"index.html": self.index_listing}
-        if self.base:
-            found["feed.xml"] = self.feed_listing
-        return found
-
-    def fragments(self, pub: Publication) -> dict[str, str]:
-        found = {"index.html": str(self.entry(pub))}
-        if self.base:
-            found["feed.xml"] = str(self.feed_entry(pub))
-        return found
 
     def entry(self, pub: Publication) -> Markup:
         return Markup(self._entry.render(**self.common, root="", page_url="", pub=pub))
@@ -179,12 +163,11 @@ class HtmlSite:
         settings = profile.publications
         pubs = site.publications
         index = env.get_template("html/index.html")
-        yield "index.html", self.index_listing.chunks(index.generate(
+        yield "index.html", index.generate(
             **common, root="", page_url="", groups=view.group(pubs, settings.group_by),
             publications=pubs, list_marks=view.legend_marks(profile, view.marks_in(pubs)),
             years=sorted({p.year for p in pubs if p.year}, reverse=True),
-            kinds=sorted({p.kind for p in pubs}), entry=self.index_listing,
-        ))
+            kinds=sorted({p.kind for p in pubs}), entry=self.entry)
         for p in pubs:
             yield from self.paper(p)
         assets = builtin_templates() / "html" / "assets"
@@ -213,10 +196,9 @@ class HtmlSite:
         yield "sitemap.xml", self.env.get_template("html/sitemap.xml").render(
             **self.common, base=base, publications=pubs)
         dates = [date_of(p) for p in pubs]
-        yield "feed.xml", self.feed_listing.chunks(self.env.get_template(
-            "html/feed.xml").generate(
-            **self.common, base=base, publications=pubs, entry=self.feed_listing,
-            updated=build_date() or max(dates, default="1970-01-01T00:00:00Z")))
+        yield "feed.xml", self.env.get_template("html/feed.xml").generate(
+            **self.common, base=base, publications=pubs, entry=self.feed_entry,
+            updated=build_date() or max(dates, default="1970-01-01T00:00:00Z"))
 
 
 def date_of(p: Publication) -> str:

@@ -5,9 +5,8 @@ field can open no HTML tag, link or Liquid/Hugo tag; already-built Markdown is w
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
-from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -15,7 +14,6 @@ from urllib.parse import quote
 from pubsite import urls
 from pubsite.model import Author, Publication, Site
 from pubsite.render import view
-from pubsite.render.listing import Listing
 from pubsite.templating import environment
 
 if TYPE_CHECKING:
@@ -108,103 +106,27 @@ def links(pub: Publication) -> Md:
 
 
 class MarkdownSite:
-    """index.md: the profile and the publication list, items placed through a Listing."""
+    """index.md: the profile and the publication list (the CV's Markdown list)."""
 
     def __init__(self, site: Site, user_templates: Path | None = None) -> None:
         self.site = site
         self.user_templates = user_templates
-        from pubsite.render import cv
-
-        self.listing = Listing(cv.markdown_item(site, user_templates))
-
-    def listings(self) -> dict[str, Listing]:
-        return {"index.md": self.listing}
-
-    def fragments(self, pub: Publication) -> dict[str, str]:
-        from pubsite.render import cv
-
-        return {"index.md": self.listing.render_one(cv.Item("", pub))}
-
-    def paper(self, pub: Publication) -> list[tuple[str, str]]:
-        return []
 
     def files(self) -> Iterator[tuple[str, Content]]:
-        yield "index.md", self.listing.chunks(self.page_pieces())
+        yield "index.md", self.page()
 
-    def page_pieces(self) -> Iterator[str]:
-        """index.md in pieces: a list of thousands is never one string in memory (as
-        text it is several times its UTF-8 size, and tidying it copies it again)."""
+    def page(self) -> str:
         from pubsite.render import cv
 
         site, user_templates = self.site, self.user_templates
         env = environment("markdown", user_templates, escape, Md)
         settings = site.profile.publications
-        # The publication list is the CV's Markdown list: one template for both.
-        listing = cv.generate(site, "markdown", cv.build_groups(
-            list(site.publications), settings.group_by, "none"), user_templates,
-            listing=self.listing)
+        listing = cv.render(site, "markdown", cv.build_groups(
+            list(site.publications), settings.group_by, "none"), user_templates)
         text = env.get_template("markdown/index.md").render(
-            profile=site.profile, settings=settings, publication_list=Md(_PLACE),
+            profile=site.profile, settings=settings, publication_list=Md(listing),
             link=link, md=profile_markdown)
-        head, found, tail = text.partition(_PLACE)
-        pieces: Iterator[str]
-        if found:
-            pieces = chain([head], _strip(_batched(listing)), ["\n", tail])
-        else:  # the user's template changed or dropped the list: render it whole
-            whole = Md("".join(listing).strip() + "\n")
-            pieces = iter([text.replace(_PLACE, whole)])
-        # Items hold no run of three newlines and neither start nor end with one, so
-        # tidying leaves every item's text as it was rendered.
-        yield from _strip(_collapse_newlines(pieces))
-        yield "\n"
+        return _RUNS.sub("\n\n", text).strip() + "\n"
 
 
-_PLACE = "\x00pubsite-publication-list\x00"
 _RUNS = re.compile(r"\n{3,}")
-
-
-def _batched(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
-    buffer: list[str] = []
-    held = 0
-    for piece in pieces:
-        buffer.append(piece)
-        held += len(piece)
-        if held >= size:
-            yield "".join(buffer)
-            buffer, held = [], 0
-    yield "".join(buffer)
-
-
-def _strip(pieces: Iterable[str]) -> Iterator[str]:
-    """str.strip over text given in pieces."""
-    started = False
-    held: list[str] = []
-    for piece in pieces:
-        if not started:
-            piece = piece.lstrip()
-            if not piece:
-                continue
-            started = True
-        body = piece.rstrip()
-        if not body:
-            held.append(piece)
-            continue
-        yield from held
-        yield body
-        held = [piece[len(body):]] if len(body) < len(piece) else []
-
-
-def _collapse_newlines(pieces: Iterable[str]) -> Iterator[str]:
-    """Runs of three or more newlines become two, across the seams between pieces."""
-    pending = 0
-    for piece in pieces:
-        end = len(piece.rstrip("\n"))
-        if not end:
-            pending += len(piece)
-            continue
-        start = len(piece) - len(piece.lstrip("\n"))
-        run = pending + start
-        yield "\n" * (run if run < 3 else 2) + _RUNS.sub("\n\n", piece[start:end])
-        pending = len(piece) - end
-    yield "\n" * (pending if pending < 3 else 2)
-
