@@ -84,12 +84,6 @@ class Venue:
     year: str = ""
     notes: tuple[Note, ...] = ()
 
-    def line(self) -> str:
-        text = f"{self.name} {self.year}".strip()
-        if self.notes:
-            text += " (" + "; ".join(n.text for n in self.notes) + ")"
-        return text
-
 
 @dataclass(frozen=True, slots=True)
 class Link:
@@ -133,10 +127,6 @@ class Publication:
         if year is None:
             return ""
         return f"{year:04d}-{self.month:02d}" if self.month else f"{year:04d}"
-
-    @property
-    def venue_line(self) -> str:
-        return ", ".join(v.line() for v in self.venues)
 
     @property
     def marks_used(self) -> tuple[str, ...]:

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pubsite.model import Publication, Site
-from pubsite.render import view
+import markupsafe
+
+from pubsite.model import Mark, Profile, Publication, Site
 from pubsite.render.texescape import tex_escape, tex_url
 from pubsite.templating import environment
+from pubsite.view import Format, Plain, group, legend_marks, legend_text, marks_in
 
 
 class Raw(str):
@@ -62,7 +64,7 @@ def number(pubs: list[Publication], style: str) -> list[str]:
 
 
 def build_groups(pubs: list[Publication], group_by: str, numbering: str) -> list[CvGroup]:
-    groups = view.group(pubs, group_by)
+    groups = group(pubs, group_by)
     ordered = [p for g in groups for p in g.publications]
     labels = dict(zip((p.key + "\0" + p.slug for p in ordered), number(ordered, numbering),
                       strict=True))
@@ -86,8 +88,8 @@ def generate(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path |
     """The list as text, in pieces (not yet stripped)."""
     env, helpers = _environment(site, fmt, user_templates)
     helpers["standalone"] = standalone
-    helpers["list_legend"] = view.legend_text(view.legend_marks(
-        site.profile, view.marks_in([i.pub for g in groups for i in g.items])))
+    helpers["list_legend"] = legend_text(legend_marks(
+        site.profile, marks_in([i.pub for g in groups for i in g.items])))
     if fmt == "markdown":
         helpers["item_text"] = markdown_item(site, user_templates)
     pieces: Iterator[str] = env.get_template(f"cv/{fmt}.{_EXT[fmt]}").generate(
@@ -107,54 +109,63 @@ def markdown_item(site: Site, user_templates: Path | None) -> Callable[[Item], s
 
 def _environment(site: Site, fmt: str,
                  user_templates: Path | None) -> tuple[Any, dict[str, Any]]:
-    profile = site.profile
-    style = profile.publications.name_style
-
-    def legend(p: Publication) -> str:
-        return view.legend_text(view.legend_marks(profile, p.marks_used))
-
+    spell, raw = _formats()[fmt]
+    f = spell(site.profile)
+    limit = site.profile.publications.max_authors if fmt == "markdown" else 0
     helpers: dict[str, Any] = {
-        "legend": legend, "per_entry_legend": profile.publications.legend == "entry",
+        "authors": lambda p: raw(f.authors(p, limit)),
+        "venues": lambda p: raw(f.venues(p.venues)),
+        "legend": lambda p: raw(f.legend(p)),
+        "per_entry_legend": site.profile.publications.legend == "entry",
     }
     if fmt == "html":
         from pubsite.render.html import safe_href
 
         env = environment("html", user_templates)
         env.filters["href"] = safe_href
-        helpers["symbols"] = lambda a: "".join(
-            m.symbol for m in view.legend_marks(profile, a.marks))
-        helpers["name"] = lambda a: a.display(style)
     elif fmt == "markdown":
         from pubsite.render import markdown as md
 
         env = environment("markdown", user_templates, md.escape, md.Md)
-        helpers.update(authors=md.Authors(site), venues=md.venues, links=md.links,
-                       md_break=md.Md("\\"))
+        helpers.update(links=md.links, md_break=md.Md("\\"))
     else:
         env = environment(fmt, user_templates, _ESCAPERS[fmt], Raw)
-        helpers["authors"] = lambda p: _authors(site, p, fmt)
         helpers["url"] = (lambda u: Raw(tex_url(u))) if fmt == "latex" else (lambda u: u)
-        helpers["symbols"] = lambda a: "".join(
-            m.symbol for m in view.legend_marks(profile, a.marks))
     return env, helpers
 
 
+class LatexFormat(Format):
+    def esc(self, text: str) -> str:
+        return tex_escape(text)
+
+    def strong(self, text: str) -> str:
+        return "\\textbf{" + text + "}"
+
+    def marks(self, marks: list[Mark]) -> str:
+        symbols = "".join(m.symbol for m in marks)
+        return "\\textsuperscript{" + tex_escape(symbols) + "}" if symbols else ""
+
+
+class CvHtmlFormat(Format):
+    def esc(self, text: str) -> str:
+        return str(markupsafe.escape(text))
+
+    def strong(self, text: str) -> str:
+        return f"<strong>{text}</strong>"
+
+    def award(self, text: str) -> str:
+        return f'<strong class="award">{text}</strong>'
+
+    def marks(self, marks: list[Mark]) -> str:
+        symbols = "".join(m.symbol for m in marks)
+        return f"<sup>{markupsafe.escape(symbols)}</sup>" if symbols else ""
+
+
+def _formats() -> dict[str, tuple[Callable[[Profile], Format], Callable[[str], str]]]:
+    from pubsite.render.markdown import MarkdownFormat, Md
+
+    return {"latex": (LatexFormat, Raw), "text": (Plain, Raw),
+            "html": (CvHtmlFormat, markupsafe.Markup), "markdown": (MarkdownFormat, Md)}
+
+
 _EXT = {"latex": "tex", "markdown": "md", "html": "html", "text": "txt"}
-
-
-def _authors(site: Site, p: Publication, fmt: str) -> Raw:
-    style = site.profile.publications.name_style
-    esc = _ESCAPERS[fmt]
-    parts = []
-    for a in p.authors:
-        text = esc(a.display(style))
-        symbols = [m.symbol for m in view.legend_marks(site.profile, a.marks)]
-        if fmt == "latex":
-            if symbols:
-                text += "\\textsuperscript{" + esc("".join(symbols)) + "}"
-            if a.is_owner:
-                text = "\\textbf{" + text + "}"
-        else:
-            text += "".join(symbols)
-        parts.append(text)
-    return Raw(", ".join(parts))

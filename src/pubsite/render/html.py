@@ -11,9 +11,18 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from pubsite import urls
-from pubsite.model import Author, Publication, Site
-from pubsite.render import view
+from pubsite.model import Author, Publication, Site, Venue
 from pubsite.templating import builtin_templates, environment
+from pubsite.view import (
+    KIND_LABELS,
+    Format,
+    Plain,
+    group,
+    legend_marks,
+    legend_text,
+    marks_in,
+    obfuscate_email,
+)
 from pubsite.write import Content
 
 ASSETS = ("style.css", "site.js", "favicon.svg")
@@ -50,57 +59,51 @@ def json_ld(data: object) -> Markup:
     return Markup(text)
 
 
-class AuthorMarkup:
-    """Author lists as HTML, each author's markup made once: with thousands of entries a
-    template macro per author dominates the build. Every text passes markupsafe.escape."""
+class HtmlFormat(Format):
+    """The site's HTML: every text passes markupsafe.escape (as Jinja's autoescape would);
+    authors and venues carry the classes the theme styles."""
 
-    def __init__(self, site: Site) -> None:
-        self.profile = site.profile
-        self.style = site.profile.publications.name_style
-        self.names: dict[Author, Markup] = {}
+    ellipsis = '<span class="ellipsis">…</span>'
 
-    def one(self, a: Author) -> Markup:
-        found = self.names.get(a)
+    def esc(self, text: str) -> str:
+        return str(escape(text))
+
+    def strong(self, text: str) -> str:
+        return f"<strong>{text}</strong>"
+
+    def author(self, a: Author) -> str:
+        found = self._authors.get(a)
         if found is not None:
             return found
         if a.others:
-            html = Markup('<span class="author">et al.</span>')
+            found = '<span class="author">et al.</span>'
         else:
-            text = escape(a.display(self.style))
+            text = self.name(a)
             if a.is_owner:
-                text = Markup("<strong>") + text + Markup("</strong>")
+                text = self.strong(text)
             if a.url:
-                text = Markup('<a href="') + escape(safe_href(a.url)) + Markup('">') + text + \
-                    Markup("</a>")
-            for m in view.legend_marks(self.profile, a.marks):
-                text += Markup('<sup class="mark" title="') + escape(m.legend) + \
-                    Markup('">') + escape(m.symbol) + Markup("</sup>")
-            cls = "author owner" if a.is_owner else "author"
-            html = Markup(f'<span class="{cls}">') + text + Markup("</span>")
-        self.names[a] = html
-        return html
+                text = f'<a href="{escape(safe_href(a.url))}">{text}</a>'
+            text += "".join(f'<sup class="mark" title="{escape(m.legend)}">{escape(m.symbol)}'
+                            "</sup>" for m in legend_marks(self.profile, a.marks))
+            found = f'<span class="author{" owner" if a.is_owner else ""}">{text}</span>'
+        self._authors[a] = found
+        return found
 
-    def __call__(self, pub: Publication, limit: int = 0) -> Markup:
-        # Every part is Markup already: a plain join (Markup's own escapes each part again).
-        full = Markup(", ".join([self.one(a) for a in pub.authors]))
-        shown = view.shown_authors(pub.authors, limit)
-        if len(shown) < len(pub.authors):
-            short = Markup(", ".join([_ELLIPSIS if a is None else self.one(a) for a in shown]))
-            html = (Markup('<span class="authors-short">') + short +
-                    Markup('</span> <details class="authors-all"><summary>all ') +
-                    escape(str(len(pub.authors))) + Markup(" authors</summary>") + full +
-                    Markup("</details>"))
-        else:
-            html = full
-        return html
+    def authors(self, pub: Publication, limit: int = 0) -> str:
+        full = super().authors(pub)
+        if limit <= 0 or len(pub.authors) <= limit:
+            return full
+        return (f'<span class="authors-short">{super().authors(pub, limit)}</span> '
+                f'<details class="authors-all"><summary>all {len(pub.authors)} authors'
+                f"</summary>{full}</details>")
 
-
-_ELLIPSIS = Markup('<span class="ellipsis">…</span>')
-
-
-def obfuscate_email(email: str) -> str:
-    local, _, domain = email.partition("@")
-    return f"{local} AT {domain.replace('.', ' DOT ')}" if domain else email
+    def venue(self, v: Venue) -> str:
+        year = f" {escape(v.year)}" if v.year else ""
+        notes = "; ".join(f'<span class="{"award" if n.award else "note"}">{escape(n.text)}'
+                          "</span>" for n in v.notes)
+        notes = f' <span class="venue-notes">({notes})</span>' if notes else ""
+        return (f'<span class="venue"><span class="venue-name">{escape(v.name)}</span>'
+                f"{year}{notes}</span>")
 
 
 class HtmlSite:
@@ -110,13 +113,16 @@ class HtmlSite:
         self.site = site
         self.user_templates = user_templates
         env = environment("html", user_templates)
+        fmt = HtmlFormat(site.profile)
         env.filters["markdown"] = markdown_to_html
         env.filters["href"] = safe_href
         env.globals.update(
-            author_list=AuthorMarkup(site),
-            legend_marks=lambda ids: view.legend_marks(site.profile, ids),
-            legend_text=view.legend_text,
-            kind_labels=view.KIND_LABELS,
+            author_list=lambda pub, limit=0: Markup(fmt.authors(pub, limit)),
+            venue_line=lambda venues: Markup(fmt.venues(venues)),
+            plain_venues=Plain(site.profile).venues,
+            legend_marks=lambda ids: legend_marks(site.profile, ids),
+            legend_text=legend_text,
+            kind_labels=KIND_LABELS,
             obfuscate_email=obfuscate_email,
             date_of=date_of,
             # One call per page: a method call per author inside a template costs Jinja
@@ -124,10 +130,6 @@ class HtmlSite:
             citation_names=lambda pub: [a.name.last_first() for a in pub.authors
                                         if not a.others],
         )
-        # The macro as a global: `{% from ... import %}` in a page template would build the
-        # macro module again for each of thousands of pages.
-        macros: Any = env.get_template("html/authors.html").module
-        env.globals["venue_line"] = macros.venue_line
         self.env = env
         profile = site.profile
         photo = profile.photo
@@ -164,8 +166,8 @@ class HtmlSite:
         pubs = site.publications
         index = env.get_template("html/index.html")
         yield "index.html", index.generate(
-            **common, root="", page_url="", groups=view.group(pubs, settings.group_by),
-            publications=pubs, list_marks=view.legend_marks(profile, view.marks_in(pubs)),
+            **common, root="", page_url="", groups=group(pubs, settings.group_by),
+            publications=pubs, list_marks=legend_marks(profile, marks_in(pubs)),
             years=sorted({p.year for p in pubs if p.year}, reverse=True),
             kinds=sorted({p.kind for p in pubs}), entry=self.entry)
         for p in pubs:

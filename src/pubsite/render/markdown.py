@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from pubsite import urls
-from pubsite.model import Author, Publication, Site
-from pubsite.render import view
+from pubsite.model import Publication, Site
 from pubsite.templating import environment
+from pubsite.view import Format, obfuscate_email
 
 if TYPE_CHECKING:
     from pubsite.write import Content
@@ -66,39 +66,12 @@ def profile_markdown(text: str) -> Md:
     return Md(text.strip())
 
 
-class Authors:
-    """Author lists as Markdown, each author's text made once (names repeat thousands of
-    times in a large list)."""
+class MarkdownFormat(Format):
+    def esc(self, text: str) -> str:
+        return escape(text)
 
-    def __init__(self, site: Site) -> None:
-        self.profile = site.profile
-        self.settings = site.profile.publications
-        self.names: dict[Author, str] = {}
-
-    def one(self, a: Author) -> str:
-        found = self.names.get(a)
-        if found is None:
-            text = escape(a.display(self.settings.name_style))
-            text += "".join(escape(m.symbol) for m in view.legend_marks(self.profile, a.marks))
-            found = self.names[a] = f"**{text}**" if a.is_owner else text
-        return found
-
-    def __call__(self, pub: Publication) -> Md:
-        return Md(", ".join("…" if a is None else self.one(a)
-                            for a in view.shown_authors(pub.authors,
-                                                        self.settings.max_authors)))
-
-
-def venues(pub: Publication) -> Md:
-    out = []
-    for v in pub.venues:
-        text = escape(f"{v.name} {v.year}".strip())
-        if v.notes:
-            notes = "; ".join(f"**{escape(n.text)}**" if n.award else escape(n.text)
-                              for n in v.notes)
-            text += f" ({notes})"
-        out.append(text)
-    return Md(", ".join(out))
+    def strong(self, text: str) -> str:
+        return f"**{text}**"
 
 
 def links(pub: Publication) -> Md:
@@ -125,7 +98,7 @@ class MarkdownSite:
             list(site.publications), settings.group_by, "none"), user_templates)
         text = env.get_template("markdown/index.md").render(
             profile=site.profile, settings=settings, publication_list=Md(listing),
-            link=link, md=profile_markdown)
+            link=link, md=profile_markdown, obfuscate_email=obfuscate_email)
         return _RUNS.sub("\n\n", text).strip() + "\n"
 
 

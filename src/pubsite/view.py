@@ -1,0 +1,145 @@
+"""The entry view: the one place that decides what an entry shows.
+
+Author names in the profile's style with owner and marks, the legend, the venue line
+(venue, year, notes and awards), the labelled links, and the list around them (groups,
+truncation that keeps the owner). A format subclasses `Format` and supplies only its
+escaping and joins (pybtex's richtext is the model); every output, HTML to RenderCV, calls
+the same `authors`, `venues` and `legend` here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pubsite.model import Author, Mark, Note, Profile, Publication, Venue
+
+KIND_LABELS = {
+    "journal": "Journal articles", "conference": "Conference papers", "preprint": "Preprints",
+    "thesis": "Theses", "book": "Books", "chapter": "Book chapters", "report": "Reports",
+    "proceedings": "Proceedings", "patent": "Patents", "other": "Other",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    title: str
+    publications: tuple[Publication, ...]
+
+
+def group(pubs: tuple[Publication, ...] | list[Publication], by: str) -> list[Group]:
+    if by == "none":
+        return [Group("", tuple(pubs))]
+    groups: dict[str, list[Publication]] = {}
+    for p in pubs:
+        label = (p.year or "Undated") if by == "year" else KIND_LABELS.get(p.kind, p.kind.title())
+        groups.setdefault(label, []).append(p)
+    if by == "type":
+        order = list(KIND_LABELS.values())
+        return [Group(k, tuple(groups[k])) for k in sorted(
+            groups, key=lambda k: order.index(k) if k in order else len(order))]
+    return [Group(k, tuple(v)) for k, v in groups.items()]
+
+
+def shown_authors(authors: tuple[Author, ...], limit: int) -> list[Author | None]:
+    """The authors to show when the list is cut to `limit`; None marks an ellipsis.
+
+    The owner always stays visible: A, B, …, Owner, …, Z.
+    """
+    if limit <= 0 or len(authors) <= limit:
+        return list(authors)
+    keep = set(range(max(limit - 1, 1))) | {len(authors) - 1}
+    keep |= {i for i, a in enumerate(authors) if a.is_owner}
+    out: list[Author | None] = []
+    for i, a in enumerate(authors):
+        if i in keep:
+            out.append(a)
+        elif out and out[-1] is not None:
+            out.append(None)
+    return out
+
+
+def legend_marks(profile: Profile, mark_ids: tuple[str, ...]) -> list[Mark]:
+    return [m for m in (profile.mark(mid) for mid in mark_ids) if m is not None]
+
+
+def legend_text(marks: list[Mark]) -> str:
+    if not marks:
+        return ""
+    return "(" + "; ".join(f"{m.symbol} {m.legend}" for m in marks) + ")"
+
+
+def marks_in(pubs: tuple[Publication, ...] | list[Publication]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for p in pubs:
+        for m in p.marks_used:
+            seen.setdefault(m)
+    return tuple(seen)
+
+
+def obfuscate_email(email: str) -> str:
+    """An address shown as text that harvesters do not read as one, in every format."""
+    local, _, domain = email.partition("@")
+    return f"{local} AT {domain.replace('.', ' DOT ')}" if domain else email
+
+
+class Format:
+    """How one output format spells an entry's parts. The defaults are plain text; a
+    format overrides `esc` (its escaper) and the few joins it writes differently. Each
+    author's text is made once per format: names repeat thousands of times in a list."""
+
+    ellipsis = "…"
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.style = profile.publications.name_style
+        self._authors: dict[Author, str] = {}
+
+    def esc(self, text: str) -> str:
+        return text
+
+    def strong(self, text: str) -> str:
+        return text
+
+    def award(self, text: str) -> str:
+        return self.strong(text)
+
+    def note(self, text: str) -> str:
+        return text
+
+    def marks(self, marks: list[Mark]) -> str:
+        return self.esc("".join(m.symbol for m in marks))
+
+    def name(self, a: Author) -> str:
+        return self.esc(a.display(self.style))
+
+    def author(self, a: Author) -> str:
+        found = self._authors.get(a)
+        if found is None:
+            text = self.name(a) + self.marks(legend_marks(self.profile, a.marks))
+            found = self._authors[a] = self.strong(text) if a.is_owner else text
+        return found
+
+    def authors(self, pub: Publication, limit: int = 0) -> str:
+        return ", ".join(self.ellipsis if a is None else self.author(a)
+                         for a in shown_authors(pub.authors, limit))
+
+    def notes(self, notes: tuple[Note, ...]) -> str:
+        return "; ".join(self.award(self.esc(n.text)) if n.award else self.note(self.esc(n.text))
+                         for n in notes)
+
+    def venue(self, v: Venue) -> str:
+        text = self.esc(f"{v.name} {v.year}".strip())
+        return f"{text} ({self.notes(v.notes)})" if v.notes else text
+
+    def venues(self, venues: tuple[Venue, ...]) -> str:
+        return ", ".join(self.venue(v) for v in venues)
+
+    def legend(self, pub: Publication) -> str:
+        return self.esc(legend_text(legend_marks(self.profile, pub.marks_used)))
+
+
+class Plain(Format):
+    """Plain text: no escaping, no emphasis (text CV, JSON fields)."""
+
+    def award(self, text: str) -> str:
+        return text
