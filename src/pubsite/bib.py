@@ -17,10 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pubsite.errors import Diagnostics
-
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
-_MONTH_MACROS = {m[:3].lower(): m for m in MONTHS}
+from pubsite.identifiers import MONTH_MACROS
 
 # A value past this size that came from macro expansion is a "billion laughs" chain.
 MAX_EXPANSION = 1_000_000
@@ -126,7 +123,7 @@ def parse(text: str, file: str, diags: Diagnostics,
     # bibtexparser logs each failed block; they all become diagnostics here instead.
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     line_at = line_of or _LineIndex(text).line
-    macros: dict[str, str] = dict(_MONTH_MACROS)
+    macros: dict[str, str] = dict(MONTH_MACROS)
     strings: dict[str, str] = {}
     entries: list[RawEntry] = []
     comments: list[tuple[int, str]] = []

@@ -6,8 +6,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from pubsite import latex, names, urls
-from pubsite.bib import MONTHS, RawEntry
+from pubsite import identifiers, latex, names, urls
+from pubsite.bib import RawEntry
 from pubsite.cleantext import strip_invisible
 from pubsite.errors import Diagnostics
 from pubsite.model import Author, Link, Name, Note, Profile, Publication, Venue
@@ -82,7 +82,7 @@ class Normaliser:
             title=latex.decode(f.get("title", "")),
             authors=authors,
             year=year,
-            month=_month(f.get("month", "")),
+            month=identifiers.month(f.get("month", "")),
             venues=self.venues(e, kind, year, arxiv),
             links=links,
             abstract=latex.decode(f["abstract"]) if f.get("abstract") else "",
@@ -195,7 +195,7 @@ class Normaliser:
         eprint = e.fields.get("eprint", "").strip()
         if eprint and e.fields.get("archiveprefix", e.fields.get("eprinttype", "")).lower() \
                 == "arxiv":
-            arxiv = eprint
+            arxiv = identifiers.arxiv(eprint)
         for field, value in e.fields.items():
             if field == "links":
                 for label, url in _LINKS_ITEM.findall(value):
@@ -203,12 +203,11 @@ class Normaliser:
             elif field in LINK_FIELDS:
                 url = urls.clean_bib_url(value)
                 if field == "arxiv":
-                    ident = re.sub(r"^(?:arxiv:|https?://arxiv\.org/abs/)", "", url, flags=re.I)
-                    arxiv = ident
-                    url = url if "://" in url else f"https://arxiv.org/abs/{ident}"
+                    arxiv = identifiers.arxiv(url)
+                    url = url if "://" in url else identifiers.arxiv_url(arxiv)
                 self._add_link(e, field, LINK_FIELDS[field], url, out)
         if arxiv and not any(link.label == "arXiv" for link in out):
-            out.insert(0, Link("arXiv", f"https://arxiv.org/abs/{arxiv}"))
+            out.insert(0, Link("arXiv", identifiers.arxiv_url(arxiv)))
         return tuple(out), arxiv
 
     def _add_link(self, e: RawEntry, field: str, label: str, url: str, out: list[Link]) -> None:
@@ -270,22 +269,8 @@ def _parse_venue(text: str) -> Venue:
     return Venue(m.group("name").strip(), m.group("year") or "", notes)
 
 
-def _month(value: str) -> int | None:
-    v = value.strip().lower()
-    if not v:
-        return None
-    if v.isdigit():
-        n = int(v)
-        return n if 1 <= n <= 12 else None
-    for i, name in enumerate(MONTHS, 1):
-        if v[:3] == name[:3].lower():
-            return i
-    return None
-
-
 def clean_doi(value: str) -> str:
-    v = urls.clean_bib_url(value)
-    return re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", v, flags=re.I).strip()
+    return identifiers.doi(urls.clean_bib_url(value))
 
 
 def _name_key(text: str) -> str:

@@ -11,8 +11,8 @@ from difflib import get_close_matches
 from functools import lru_cache
 from typing import Any
 
-from pubsite import latex, names
-from pubsite.bib import MONTHS, BibData, RawEntry
+from pubsite import identifiers, latex, names, urls
+from pubsite.bib import BibData, RawEntry
 from pubsite.errors import Diagnostics
 from pubsite.text_checks import check_text
 
@@ -66,11 +66,7 @@ _TYPES, _FIELDS = tuple(sorted(ENTRY_TYPES)), tuple(sorted(KNOWN_FIELDS))
 
 _YEAR = re.compile(r"^\d{4}$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?(/(\d{4}(-\d{2}(-\d{2})?)?)?)?$")
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
-_ARXIV = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
 _LOST_FIELD = re.compile(r"^\s*([A-Za-z][\w\-]*)\s*=\s*[{\"\d]", re.M)
-_MONTH_NAMES = {m.lower() for m in MONTHS} | {m[:3].lower() for m in MONTHS} | \
-    {m[:3].lower() + "." for m in MONTHS}
 _TITLE_KEY = re.compile(r"[\W_]+")
 
 
@@ -139,8 +135,7 @@ def _check_formats(e: RawEntry, diags: Diagnostics) -> None:
                       f"year '{year}' of {e.key} is not a four-digit year",
                       "write year = {2024}; put 'to appear' in note or pubstate")
     month = f.get("month", "").strip()
-    if month and not (month.isdigit() and 1 <= int(month) <= 12) and \
-            month.lower() not in _MONTH_NAMES:
+    if month and identifiers.month(month) is None:
         diags.warning("month-format", e.file, e.field_line("month"),
                       f"month '{month}' of {e.key} is not a month",
                       "write month = oct (no braces) or month = {10}", key=e.key)
@@ -150,24 +145,18 @@ def _check_formats(e: RawEntry, diags: Diagnostics) -> None:
                       f"date '{date}' of {e.key} is not an ISO 8601 date",
                       "write date = {2024-05-17} (or 2024-05, or 2024)", key=e.key)
     doi = f.get("doi", "").strip()
-    if doi:
-        from pubsite.normalise import clean_doi
-
-        if not _DOI.match(clean_doi(doi)):
-            diags.warning("doi-format", e.file, e.field_line("doi"),
-                          f"doi '{doi}' of {e.key} is not a DOI",
-                          "a DOI looks like 10.1145/2901318.2901323 (no https://doi.org/)",
-                          key=e.key)
+    if doi and not identifiers.is_doi(urls.clean_bib_url(doi)):
+        diags.warning("doi-format", e.file, e.field_line("doi"),
+                      f"doi '{doi}' of {e.key} is not a DOI",
+                      "a DOI looks like 10.1145/2901318.2901323 (no https://doi.org/)",
+                      key=e.key)
     arxiv = f.get("arxiv", "").strip() or (
         f.get("eprint", "").strip() if f.get("archiveprefix", "").lower() == "arxiv" else "")
-    if arxiv:
-        ident = re.sub(r"^(?:arxiv:|https?://arxiv\.org/(?:abs|pdf)/)", "", arxiv, flags=re.I)
-        ident = ident.removesuffix(".pdf")
-        if not _ARXIV.match(ident):
-            field = "arxiv" if f.get("arxiv") else "eprint"
-            diags.warning("arxiv-format", e.file, e.field_line(field),
-                          f"arXiv id '{arxiv}' of {e.key} is not an arXiv identifier",
-                          "write arxiv = {2201.12023} or {hep-th/9901001}", key=e.key)
+    if arxiv and not identifiers.is_arxiv(urls.clean_bib_url(arxiv)):
+        field = "arxiv" if f.get("arxiv") else "eprint"
+        diags.warning("arxiv-format", e.file, e.field_line(field),
+                      f"arXiv id '{arxiv}' of {e.key} is not an arXiv identifier",
+                      "write arxiv = {2201.12023} or {hep-th/9901001}", key=e.key)
 
 
 WorkFacts = tuple[str, str, tuple[str, str, str] | None, tuple[str, ...]]
@@ -177,8 +166,9 @@ def work_facts(e: RawEntry) -> WorkFacts:
     """What tells one work from another: DOI, arXiv id, a title key, and its place in a
     serial (volume, number, pages). Two entries are compared on these alone."""
     f = e.fields
-    doi = f.get("doi", "").strip().lower()
-    arxiv = re.sub(r"v\d+$", "", f.get("arxiv", "").strip().lower())
+    doi = identifiers.doi(urls.clean_bib_url(f.get("doi", ""))).lower()
+    arxiv = re.sub(r"v\d+$", "", identifiers.arxiv(urls.clean_bib_url(
+        f.get("arxiv", ""))).lower())
     title = f.get("title", "")
     key = None
     if title:

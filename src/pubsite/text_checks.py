@@ -7,6 +7,7 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
+from pubsite.chars import BIDI_CHARS, INVISIBLE
 from pubsite.latex import PRIMITIVES
 
 if TYPE_CHECKING:
@@ -14,13 +15,11 @@ if TYPE_CHECKING:
     from pubsite.errors import Diagnostics
 
 _SUSPICIOUS = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]|"
-    + PRIMITIVES.pattern +
+    INVISIBLE.pattern + "|" + PRIMITIVES.pattern +
     # Only braces that survive into the output: escaped ones, and "{%" (LaTeX would read
     # a comment there); "{{" alone is BibTeX's ordinary case protection.
     r"|\\\{\s*\\?\{|\{\s*\\\{|\\?\{%"
 )
-_BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Characters that appear when UTF-8 is read in a legacy code page.
 _MOJIBAKE_HINT = re.compile(
     r"[ÃÂâÅÄÆÐÑ][\x80-\xbf\u0152-\u2122]|[\u0e00-\u0e7f][\u0152-\u2122\x80-\xff]|ฤ|๐Ÿ|â€")
@@ -52,7 +51,7 @@ def _suspicious(value: str, field: str, e: RawEntry, diags: Diagnostics) -> None
     seen: set[str] = set()
     for m in _SUSPICIOUS.finditer(value):
         hit = m.group(0)
-        if hit in _BIDI:
+        if hit in BIDI_CHARS:
             rule, severity = "bidi-character", "error"
             message = f"{field} of {e.key} holds an invisible bidirectional control " \
                       f"U+{ord(hit):04X} that can reorder the text shown"
