@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pubsite import braces
 from pubsite.errors import Diagnostics
 from pubsite.identifiers import MONTH_MACROS
 
@@ -289,11 +290,11 @@ def _resolve(value: str, macros: dict[str, str], file: str, line: int, diags: Di
                           "join the parts with # or put them in one pair of braces", key=key)
         expect_value = False
         if m.group(1):
-            end = _match_brace(v, m.end() - 1)
+            end = braces.closing(v, m.end() - 1)
             pieces.append(v[m.end():end])
             i = end + 1
         elif m.group(2):
-            end = _match_quote(v, m.end())
+            end = braces.closing(v, m.end(), quote=True)
             pieces.append(v[m.end():end])
             i = end + 1
         elif m.group(3):
@@ -318,32 +319,6 @@ def _resolve(value: str, macros: dict[str, str], file: str, line: int, diags: Di
                         "that doubles itself", key=key)
             break
     return "".join(pieces)[:MAX_EXPANSION] if total > MAX_EXPANSION else "".join(pieces)
-
-
-def _match_brace(text: str, start: int) -> int:
-    depth = 0
-    for i in range(start, len(text)):
-        c = text[i]
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return len(text)
-
-
-def _match_quote(text: str, start: int) -> int:
-    depth = 0
-    for i in range(start, len(text)):
-        c = text[i]
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-        elif c == '"' and depth <= 0:
-            return i
-    return len(text)
 
 
 def _resolve_crossrefs(entries: list[RawEntry], diags: Diagnostics) -> None:

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pubsite import latex
+from pubsite import braces, latex
 from pubsite.model import Name
 
 _AND_RE = re.compile(r"[ \t\n\r\f\v]+and[ \t\n\r\f\v]+", re.IGNORECASE)
@@ -54,39 +54,11 @@ class RawName:
 
 def _tokens(part: str) -> list[str]:
     """Split at whitespace and `~` outside braces."""
-    toks: list[str] = []
-    depth = 0
-    cur: list[str] = []
-    for c in part:
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth = max(depth - 1, 0)
-        if depth == 0 and (c in _WS or c == "~"):
-            if cur:
-                toks.append("".join(cur))
-                cur = []
-            continue
-        cur.append(c)
-    if cur:
-        toks.append("".join(cur))
-    return toks
+    return braces.split_top(part, _WS + "~", keep_empty=False)
 
 
 def _split_commas(name: str) -> list[str]:
-    parts: list[str] = []
-    depth = 0
-    start = 0
-    for i, c in enumerate(name):
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth = max(depth - 1, 0)
-        elif c == "," and depth == 0:
-            parts.append(name[start:i])
-            start = i + 1
-    parts.append(name[start:])
-    return parts
+    return braces.split_top(name, ",")
 
 
 _SPECIAL_LOWER = {"i", "j", "oe", "ae", "aa", "o", "l", "ss"}
@@ -123,14 +95,7 @@ def is_von_token(token: str) -> bool:
                         return True
                     k += 1
                 return False
-            depth = 1
-            i += 1
-            while i < n and depth > 0:
-                if token[i] == "{":
-                    depth += 1
-                elif token[i] == "}":
-                    depth -= 1
-                i += 1
+            i = braces.closing(token, i) + 1
             continue
         if c.isupper():
             return False
