@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from pubsite import braces
 from pubsite.cleantext import strip_invisible
 
 _LATEX_CHARS = frozenset("\\{}$~^_&%#")
@@ -109,24 +110,36 @@ def _decode(text: str) -> str:
 
 
 def _pieces(text: str) -> list[str]:
+    """Long text in pieces of about CHUNK characters, cut only between words outside
+    braces (pylatexenc's time grows faster than the text). A group never closed is cut
+    anyway, its braces dropped: meaning is lost there, but the cost stays bounded."""
     out: list[str] = []
-    depth = 0
-    start = 0
-    for i, c in enumerate(text):
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth = max(depth - 1, 0)
-        elif depth == 0 and c in " \n" and i - start >= CHUNK:
-            out.append(text[start:i])
-            start = i + 1
-        elif i - start >= CHUNK * 4 and c in " \n":
-            # Never closed at depth 0: give up on meaning, keep the cost bounded.
-            out.append(strip_braces(text[start:i]))
-            start = i + 1
-            depth = 0
-    out.append(text[start:])
+    held: list[str] = []
+    size = 0
+    for word in braces.split_top(text, " \n"):
+        if len(word) > CHUNK * 4:
+            out.extend(strip_braces(" ".join(part)) for part in
+                       _batched(word.split(), CHUNK))
+            continue
+        held.append(word)
+        size += len(word) + 1
+        if size > CHUNK:
+            out.append(" ".join(held))
+            held, size = [], 0
+    out.append(" ".join(held))
     return out
+
+
+def _batched(words: list[str], size: int) -> list[list[str]]:
+    batches: list[list[str]] = [[]]
+    held = 0
+    for w in words:
+        if held > size:
+            batches.append([])
+            held = 0
+        batches[-1].append(w)
+        held += len(w) + 1
+    return batches
 
 
 _ACCENTS = {

@@ -13,7 +13,6 @@ import html
 import http.server
 import mimetypes
 import os
-import stat
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -112,14 +111,7 @@ def read_served(out: Path, rel: str) -> bytes | None:
     target = os.path.join(real_out, rel)
     if os.path.realpath(target) != target:
         return None
-    try:
-        fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            return None
-        return f.read()
+    return write.read_regular(target)
 
 
 def make_handler(state: State) -> type[http.server.BaseHTTPRequestHandler]:

@@ -186,8 +186,8 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _file_digest(path: str) -> str | None:
-    """The digest of a regular file (never through a symlink), or None."""
+def read_regular(path: str) -> bytes | None:
+    """The bytes of a regular file, opened without following a symlink; else None."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:
@@ -195,7 +195,12 @@ def _file_digest(path: str) -> str | None:
     with os.fdopen(fd, "rb") as f:
         if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
             return None
-        return hashlib.file_digest(f, "sha256").hexdigest()
+        return f.read()
+
+
+def _file_digest(path: str) -> str | None:
+    data = read_regular(path)
+    return None if data is None else _digest(data)
 
 
 def _tmp_of(path: str) -> str:
