@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 _FOUR_DIGITS = re.compile(r"\d{4}")
 
@@ -63,13 +64,6 @@ class Author:
 
     def display(self, style: str = "first-last") -> str:
         return "et al." if self.others else self.name.display(style)
-
-
-@dataclass(frozen=True, slots=True)
-class Mark:
-    id: str
-    symbol: str
-    legend: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,71 +137,105 @@ class Publication:
         return ""
 
 
+# --- The profile: declared once --------------------------------------------------------
+# Each field below is a key of profile.toml: its type is the annotation, its default the
+# field's, and `key(...)` adds the help text, the allowed choices and how its text is
+# checked (`url`, `web` for http(s) only, `markdown`, `path` inside the project).
+# profile.py reads and checks profile.toml by walking these classes; nothing else lists
+# the keys.
+
+def key(default: Any, help: str, *, choices: tuple[str, ...] = (), check: str = "",
+        minimum: int | None = None, internal: bool = False) -> Any:
+    meta = {"help": help, "choices": choices, "check": check, "minimum": minimum,
+            "internal": internal}
+    if isinstance(default, list | dict):
+        raise TypeError("use a tuple or a dataclass default")
+    return field(default=default, metadata=meta)
+
+
 @dataclass(frozen=True, slots=True)
 class Position:
-    title: str
-    organization: str = ""
-    url: str = ""
+    title: str = key("", "the position, e.g. Assistant Professor")
+    organization: str = key("", "where, e.g. a department and university")
+    url: str = key("", "a link for the organization", check="url")
 
 
 @dataclass(frozen=True, slots=True)
 class NewsItem:
-    text: str
-    date: str = ""
+    text: str = key("", "the news, in Markdown", check="markdown")
+    date: str = key("", "when (a TOML date or any text)", check="date")
 
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    title: str
-    body: str
+    title: str = key("", "the heading")
+    body: str = key("", "the text, in Markdown", check="markdown")
 
 
 @dataclass(frozen=True, slots=True)
 class ProfileLink:
-    label: str
-    url: str
+    label: str = key("", "the link text, e.g. Google Scholar")
+    url: str = key("", "the address", check="url")
 
 
 @dataclass(frozen=True, slots=True)
 class OwnerSpec:
-    name: str
-    aliases: tuple[str, ...] = ()
-    match_initials: bool = False
+    name: str = key("", "your name as BibTeX writes it (default: name)")
+    aliases: tuple[str, ...] = key((), "other spellings of your name in author lists")
+    match_initials: bool = key(False, "also match your initials with your family name")
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    id: str = key("", "the mark's id (the table's key)", internal=True)
+    symbol: str = key("", "the symbol put after a name, e.g. *")
+    legend: str = key("", "what the symbol means")
 
 
 @dataclass(frozen=True, slots=True)
 class PublicationSettings:
-    heading: str = "Publications"
-    name_style: str = "first-last"
-    max_authors: int = 0
-    group_by: str = "none"
-    legend: str = "entry"
-    per_paper_pages: bool = True
+    heading: str = key("Publications", "the heading of the list")
+    name_style: str = key("first-last", "how names are written",
+                          choices=("first-last", "initials", "last-first"))
+    max_authors: int = key(0, "authors shown before the list is cut (0: all)", minimum=0)
+    group_by: str = key("none", "headings in the list", choices=("none", "year", "type"))
+    legend: str = key("entry", "where the legend of marks goes", choices=("entry", "list"))
+    per_paper_pages: bool = key(True, "a page per paper")
+
+
+DEFAULT_MARKS = (
+    Mark("equal", "*", "indicates equal contributions"),
+    Mark("corresponding", "†", "indicates corresponding author"),
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    name: str
-    owner: OwnerSpec
-    positions: tuple[Position, ...] = ()
-    email: str = ""
-    email_display: str = ""
-    email_mailto: bool = False
-    photo: str = ""
-    photo_alt: str = ""
-    about: str = ""
-    news_heading: str = ""
-    news: tuple[NewsItem, ...] = ()
-    sections: tuple[Section, ...] = ()
-    links: tuple[ProfileLink, ...] = ()
-    coauthors: tuple[tuple[str, str], ...] = ()
-    marks: tuple[Mark, ...] = ()
-    publications: PublicationSettings = field(default_factory=PublicationSettings)
-    title: str = ""
-    description: str = ""
-    lang: str = "en"
-    base_url: str = ""
-    source_file: str = ""
+    name: str = key("", "your name, as the page shows it")
+    owner: OwnerSpec = key(  # noqa: RUF009 - frozen, safely shared
+        OwnerSpec(), "how your name is found in author lists")
+    positions: tuple[Position, ...] = key((), "[[positions]]: your positions")
+    email: str = key("", "shown obfuscated unless email_mailto is true")
+    email_display: str = key("", "shown as written instead of email")
+    email_mailto: bool = key(False, "show email as a mailto: link")
+    photo: str = key("", "a picture beside profile.toml, or an https URL", check="photo")
+    photo_alt: str = key("", "the photo's alternative text (default: Photo of NAME)")
+    about: str = key("", "a paragraph about you, in Markdown", check="markdown")
+    news_heading: str = key("", "the heading of the news")
+    news: tuple[NewsItem, ...] = key((), "[[news]]: dated news items")
+    sections: tuple[Section, ...] = key((), "[[sections]]: more sections of the page")
+    links: tuple[ProfileLink, ...] = key((), "[[links]]: profile links")
+    coauthors: tuple[tuple[str, str], ...] = key(
+        (), "[coauthors]: a coauthor's name = their homepage", check="web")
+    marks: tuple[Mark, ...] = key(DEFAULT_MARKS, "[marks.ID]: contribution marks")
+    publications: PublicationSettings = key(  # noqa: RUF009 - frozen, safely shared
+        PublicationSettings(), "the publication list")
+    title: str = key("", "the page title (default: name)")
+    description: str = key("", "the page description for search engines")
+    lang: str = key("en", "the page language")
+    base_url: str = key("", "where the site is served from (for feed and sitemap)",
+                        check="base_url")
+    source_file: str = key("", "", internal=True)
 
     def mark(self, mark_id: str) -> Mark | None:
         for m in self.marks:

@@ -1,10 +1,14 @@
-"""profile.toml into the frozen Profile; every problem becomes a Diagnostic with its line."""
+"""profile.toml into the frozen Profile, checked against the schema that model.py declares
+once (types, defaults, choices, help, how text is checked). Every problem becomes a
+Diagnostic naming the key and its line."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import tomllib
+import typing
 from difflib import get_close_matches
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -12,54 +16,13 @@ from typing import Any
 from pubsite import urls
 from pubsite.cleantext import strip_invisible
 from pubsite.errors import Diagnostics
-from pubsite.model import (
-    Mark,
-    NewsItem,
-    OwnerSpec,
-    Position,
-    Profile,
-    ProfileLink,
-    PublicationSettings,
-    Section,
-)
+from pubsite.model import DEFAULT_MARKS, Mark, Profile
+from pubsite.text_checks import mojibake_fix
 
 # tomllib has no depth or size limits; a profile is a page of text, so anything past this
 # is refused before parsing.
 MAX_PROFILE_BYTES = 512 * 1024
 MAX_NESTING = 32
-
-DEFAULT_MARKS = (
-    Mark("equal", "*", "indicates equal contributions"),
-    Mark("corresponding", "†", "indicates corresponding author"),
-)
-
-_STR = "string"
-_BOOL = "boolean"
-_INT = "integer"
-_DATE = "date or string"
-_STRLIST = "list of strings"
-
-SCHEMA: dict[str, Any] = {
-    "name": _STR, "title": _STR, "description": _STR, "lang": _STR, "base_url": _STR,
-    "email": _STR, "email_display": _STR, "email_mailto": _BOOL,
-    "photo": _STR, "photo_alt": _STR, "about": _STR, "news_heading": _STR,
-    "positions": [{"title": _STR, "organization": _STR, "url": _STR}],
-    "news": [{"date": _DATE, "text": _STR}],
-    "sections": [{"title": _STR, "body": _STR}],
-    "links": [{"label": _STR, "url": _STR}],
-    "owner": {"name": _STR, "aliases": _STRLIST, "match_initials": _BOOL},
-    "coauthors": ("map", _STR),
-    "marks": ("map", {"symbol": _STR, "legend": _STR}),
-    "publications": {
-        "heading": _STR, "name_style": _STR, "max_authors": _INT, "group_by": _STR,
-        "legend": _STR, "per_paper_pages": _BOOL,
-    },
-}
-CHOICES = {
-    ("publications", "name_style"): ("first-last", "initials", "last-first"),
-    ("publications", "group_by"): ("none", "year", "type"),
-    ("publications", "legend"): ("entry", "list"),
-}
 
 
 def load(path: Path, diags: Diagnostics, display: str | None = None) -> Profile | None:
@@ -82,6 +45,10 @@ def load(path: Path, diags: Diagnostics, display: str | None = None) -> Profile 
         return None
     try:
         raw = tomllib.loads(text)
+    except RecursionError:
+        diags.error("toml-syntax", name, None, "a key nests too deeply (a dotted name of "
+                    "hundreds of parts)", "write tables with a few levels at most")
+        return None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         diags.error("toml-syntax", name, int(m.group(1)) if m else None,
@@ -89,9 +56,13 @@ def load(path: Path, diags: Diagnostics, display: str | None = None) -> Profile 
                     "check quotes, brackets and `key = value` syntax on that line")
         return None
     finder = _LineFinder(text)
-    _check(raw, SCHEMA, (), name, finder, diags)
     _check_strings(raw, (), name, finder, diags)
-    return _build(raw, name, path.parent, finder, diags)
+    reader = _Reader(name, path.parent, finder, diags)
+    profile = _defaults(reader.table(Profile, raw, ()), name)
+    if not profile.name:
+        diags.error("profile-missing", name, None, "profile has no 'name'",
+                    'add a line: name = "Your Name"')
+    return profile
 
 
 def _nesting(text: str) -> int:
@@ -143,8 +114,6 @@ class _LineFinder:
 def _check_strings(value: Any, path: tuple[str | int, ...], file: str, finder: _LineFinder,
                    diags: Diagnostics) -> None:
     """Garbled text (mojibake) anywhere in the profile, with the repair as the hint."""
-    from pubsite.text_checks import mojibake_fix
-
     if isinstance(value, dict):
         for k, v in value.items():
             _check_strings(v, (*path, k), file, finder, diags)
@@ -171,74 +140,143 @@ def _line_of(finder: _LineFinder, value: str) -> int | None:
     return None
 
 
-def _type_ok(value: Any, kind: str) -> bool:
-    if kind == _STR:
-        return isinstance(value, str)
-    if kind == _BOOL:
-        return isinstance(value, bool)
-    if kind == _INT:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == _DATE:
-        return isinstance(value, str | dt.date)
-    if kind == _STRLIST:
-        return isinstance(value, list) and all(isinstance(v, str) for v in value)
-    return False
+_TYPE_NAMES = {str: "string", bool: "boolean", int: "integer"}
+_BAD = object()
 
 
-def _check(value: Any, spec: Any, path: tuple[str | int, ...], file: str, finder: _LineFinder,
-           diags: Diagnostics) -> None:
-    dotted = ".".join(str(p) for p in path if isinstance(p, str)) or "(top level)"
-    if isinstance(spec, dict):
-        if not isinstance(value, dict):
-            diags.error("profile-type", file, finder.find(path),
-                        f"'{dotted}' must be a table", f"write it as [{dotted}]")
-            return
-        for key, sub in value.items():
-            if key not in spec:
-                close = get_close_matches(key, list(spec), n=1)
-                hint = f"did you mean '{close[0]}'?" if close else \
-                    "remove it; known keys: " + ", ".join(sorted(spec))
-                diags.error("profile-unknown-key", file, finder.find((*path, key)),
-                            f"unknown key '{'.'.join([*map(str, path), key]) if path else key}'",
-                            hint)
+class _Reader:
+    """Walks a schema class and the TOML value beside it: unknown keys, wrong types and
+    values outside the choices are reported where they are written, and left at their
+    defaults."""
+
+    def __init__(self, file: str, root: Path, finder: _LineFinder, diags: Diagnostics) -> None:
+        self.file, self.root, self.finder, self.diags = file, root, finder, diags
+        self.urls = _Urls(file, finder, diags)
+
+    def error(self, rule: str, path: tuple[str | int, ...], message: str, hint: str) -> object:
+        self.diags.error(rule, self.file, self.finder.find(path), message, hint)
+        return _BAD
+
+    def table(self, cls: type[Any], raw: dict[str, Any], path: tuple[str | int, ...],
+              **given: Any) -> Any:
+        hints = typing.get_type_hints(cls)
+        fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata["internal"]}
+        values: dict[str, Any] = {}
+        for name, value in raw.items():
+            f = fields.get(name)
+            if f is None:
+                close = get_close_matches(name, list(fields), n=1)
+                self.error("profile-unknown-key", (*path, name),
+                           f"unknown key '{_dotted((*path, name))}'",
+                           f"did you mean '{close[0]}'?" if close else
+                           "remove it; known keys: " + ", ".join(sorted(fields)))
                 continue
-            _check(sub, spec[key], (*path, key), file, finder, diags)
-    elif isinstance(spec, list):
-        if not isinstance(value, list):
-            diags.error("profile-type", file, finder.find(path),
-                        f"'{dotted}' must be an array of tables",
-                        f"write each item as [[{dotted}]]")
-            return
-        for i, item in enumerate(value):
-            _check(item, spec[0], (*path, i), file, finder, diags)
-    elif isinstance(spec, tuple):
-        if not isinstance(value, dict):
-            diags.error("profile-type", file, finder.find(path),
-                        f"'{dotted}' must be a table", f"write it as [{dotted}]")
-            return
-        for key, sub in value.items():
-            _check(sub, spec[1], (*path, key), file, finder, diags)
-    else:
-        if not _type_ok(value, spec):
-            diags.error("profile-type", file, finder.find(path),
-                        f"'{dotted}' must be a {spec}, not {type(value).__name__}",
-                        f"write {dotted} as a {spec}")
-            return
-        choices = CHOICES.get(tuple(p for p in path if isinstance(p, str)))  # type: ignore[arg-type]
-        if choices and value not in choices:
-            diags.error("profile-value", file, finder.find(path),
-                        f"'{dotted}' is '{value}'; it must be one of: {', '.join(choices)}",
-                        f"use one of {', '.join(choices)}")
+            found = self.value(hints[name], value, (*path, name), f.metadata)
+            if found is not _BAD:
+                values[name] = found
+        return cls(**given, **values)
+
+    def value(self, tp: Any, raw: Any, path: tuple[str | int, ...],
+              meta: typing.Mapping[str, Any]) -> Any:
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+            if not isinstance(raw, dict):
+                return self.error("profile-type", path, f"'{_dotted(path)}' must be a table",
+                                  f"write it as [{_dotted(path)}]")
+            return self.table(tp, raw, path)
+        if typing.get_origin(tp) is tuple:
+            return self.many(typing.get_args(tp)[0], raw, path, meta)
+        return self.scalar(tp, raw, path, meta)
+
+    def many(self, item: Any, raw: Any, path: tuple[str | int, ...],
+             meta: typing.Mapping[str, Any]) -> Any:
+        dotted = _dotted(path)
+        if item is Mark or typing.get_origin(item) is tuple:
+            # A table keyed by id (marks) or by name (coauthors = {"Name" = "url"}).
+            if not isinstance(raw, dict):
+                return self.error("profile-type", path, f"'{dotted}' must be a table",
+                                  f"write it as [{dotted}]")
+            if item is Mark:
+                return _merge_marks(self, raw, path)
+            pairs = ((k, self.scalar(str, v, (*path, k), meta)) for k, v in raw.items())
+            return tuple((k, v) for k, v in pairs if v is not _BAD)
+        if not isinstance(raw, list):
+            kind = "an array of tables" if dataclasses.is_dataclass(item) else \
+                "a list of strings"
+            return self.error("profile-type", path, f"'{dotted}' must be {kind}",
+                              f"write each item as [[{dotted}]]" if kind[3] == "a" else
+                              f'write {dotted} = ["...", "..."]')
+        found = [self.value(item, v, (*path, i), meta) for i, v in enumerate(raw)]
+        return tuple(v for v in found if v is not _BAD)
+
+    def scalar(self, tp: Any, raw: Any, path: tuple[str | int, ...],
+               meta: typing.Mapping[str, Any]) -> Any:
+        dotted = _dotted(path)
+        if meta["check"] == "date" and isinstance(raw, dt.date):
+            raw = raw.isoformat()
+        if not isinstance(raw, tp) or (tp is int and isinstance(raw, bool)):
+            kind = "date or string" if meta["check"] == "date" else _TYPE_NAMES[tp]
+            return self.error("profile-type", path,
+                              f"'{dotted}' must be a {kind}, not {type(raw).__name__}",
+                              f"write {dotted} as a {kind} ({meta['help']})")
+        if meta["choices"] and raw not in meta["choices"]:
+            choices = ", ".join(meta["choices"])
+            return self.error("profile-value", path,
+                              f"'{dotted}' is '{raw}'; it must be one of: {choices}",
+                              f"use one of {choices}")
+        if meta["minimum"] is not None and raw < meta["minimum"]:
+            return self.error("profile-value", path, f"'{dotted}' must be at least "
+                              f"{meta['minimum']}", f"{dotted}: {meta['help']}")
+        return self.text(strip_invisible(raw), path, meta["check"]) if tp is str else raw
+
+    def text(self, value: str, path: tuple[str | int, ...], check: str) -> Any:
+        if check == "url":
+            return self.urls.check(value, path)
+        if check == "web":
+            return self.urls.check(value, path, urls.WEB)
+        if check == "markdown":
+            return self.urls.markdown(value, path)
+        if check == "photo" and value:
+            _check_path(value, path, self)
+            return self.urls.check(value, path, urls.WEB)
+        if check == "base_url" and value and not re.match(r"^https?://", value):
+            return self.error("profile-value", path,
+                              f"base_url '{value}' must start with http:// or https://",
+                              'write the address the site is served from, e.g. '
+                              '"https://example.org/~me"')
+        return value
 
 
-def _s(d: Any, key: str, default: str = "") -> str:
-    v = d.get(key, default) if isinstance(d, dict) else default
-    return strip_invisible(v) if isinstance(v, str) else default
+def _merge_marks(reader: _Reader, raw: dict[str, Any], path: tuple[str | int, ...]) -> Any:
+    """Marks the profile defines or changes, over the default ones."""
+    marks = {m.id: m for m in DEFAULT_MARKS}
+    for mark_id, spec in raw.items():
+        if not isinstance(spec, dict):
+            reader.error("profile-type", (*path, mark_id),
+                         f"'{_dotted((*path, mark_id))}' must be a table",
+                         f"write it as [marks.{mark_id}] with symbol and legend")
+            continue
+        base = marks.get(mark_id, Mark(mark_id))
+        found = reader.table(Mark, spec, (*path, mark_id), id=mark_id)
+        marks[mark_id] = Mark(mark_id, found.symbol or base.symbol or "?",
+                              found.legend or base.legend)
+    return tuple(marks.values())
 
 
-def _items(raw: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    v = raw.get(key, [])
-    return [x for x in v if isinstance(x, dict)] if isinstance(v, list) else []
+def _defaults(p: Profile, file: str) -> Profile:
+    """Defaults that depend on other keys."""
+    return dataclasses.replace(
+        p,
+        owner=p.owner if p.owner.name else dataclasses.replace(p.owner, name=p.name),
+        title=p.title or p.name,
+        photo_alt=p.photo_alt or (f"Photo of {p.name}" if p.name else "Photo"),
+        lang=p.lang or "en",
+        links=tuple(x for x in p.links if x.url),
+        source_file=file,
+    )
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"
 
 
 class _Urls:
@@ -270,105 +308,16 @@ class _Urls:
 _MD_LINK = re.compile(r"\]\(\s*<?([^)\s>]*)>?[^)]*\)|<([a-zA-Z][\w+.\-]*:[^>\s]*)>")
 
 
-def _build(raw: dict[str, Any], file: str, root: Path, finder: _LineFinder,
-           diags: Diagnostics) -> Profile:
-    check = _Urls(file, finder, diags)
-    name = _s(raw, "name")
-    if not name:
-        diags.error("profile-missing", file, None, "profile has no 'name'",
-                    'add a line: name = "Your Name"')
-    owner_raw = raw.get("owner", {}) if isinstance(raw.get("owner"), dict) else {}
-    aliases = owner_raw.get("aliases", [])
-    if not isinstance(aliases, list):
-        aliases = []
-    owner = OwnerSpec(
-        name=_s(owner_raw, "name") or name,
-        aliases=tuple(a for a in aliases if isinstance(a, str)),
-        match_initials=owner_raw.get("match_initials") is True,
-    )
-    marks = {m.id: m for m in DEFAULT_MARKS}
-    raw_marks = raw.get("marks", {})
-    if isinstance(raw_marks, dict):
-        for mark_id, spec in raw_marks.items():
-            if isinstance(spec, dict):
-                base = marks.get(mark_id)
-                marks[mark_id] = Mark(mark_id, _s(spec, "symbol", base.symbol if base else "")
-                                      or "?", _s(spec, "legend", base.legend if base else ""))
-    pubs_raw = raw.get("publications", {}) if isinstance(raw.get("publications"), dict) else {}
-    defaults = PublicationSettings()
-    max_authors = pubs_raw.get("max_authors", 0)
-    settings = PublicationSettings(
-        heading=_s(pubs_raw, "heading", defaults.heading),
-        name_style=_choice(pubs_raw, "name_style", defaults.name_style),
-        max_authors=max_authors if isinstance(max_authors, int) and max_authors >= 0 else 0,
-        group_by=_choice(pubs_raw, "group_by", defaults.group_by),
-        legend=_choice(pubs_raw, "legend", defaults.legend),
-        per_paper_pages=pubs_raw.get("per_paper_pages", True) is not False,
-    )
-    photo = _s(raw, "photo")
-    if photo:
-        _check_path(photo, ("photo",), file, root, finder, diags)
-        photo = check.check(photo, ("photo",), urls.WEB)
-    coauthors_raw = raw.get("coauthors", {})
-    coauthors = tuple((k, check.check(v, ("coauthors", k), urls.WEB))
-                      for k, v in coauthors_raw.items() if isinstance(v, str)) \
-        if isinstance(coauthors_raw, dict) else ()
-    news = []
-    for i, item in enumerate(_items(raw, "news")):
-        date = item.get("date", "")
-        news.append(NewsItem(check.markdown(_s(item, "text"), ("news", i, "text")),
-                             date.isoformat() if isinstance(date, dt.date) else str(date)))
-    base_url = _s(raw, "base_url")
-    if base_url and not re.match(r"^https?://", base_url):
-        diags.error("profile-value", file, finder.find(("base_url",)),
-                    f"base_url '{base_url}' must start with http:// or https://",
-                    'write the address the site is served from, e.g. "https://example.org/~me"')
-        base_url = ""
-    return Profile(
-        name=name,
-        owner=owner,
-        positions=tuple(Position(_s(p, "title"), _s(p, "organization"),
-                                 check.check(_s(p, "url"), ("positions", i, "url")))
-                        for i, p in enumerate(_items(raw, "positions"))),
-        email=_s(raw, "email"),
-        email_display=_s(raw, "email_display"),
-        email_mailto=raw.get("email_mailto") is True,
-        photo=photo,
-        photo_alt=_s(raw, "photo_alt") or (f"Photo of {name}" if name else "Photo"),
-        about=check.markdown(_s(raw, "about"), ("about",)),
-        news_heading=_s(raw, "news_heading"),
-        news=tuple(news),
-        sections=tuple(Section(_s(s, "title"),
-                               check.markdown(_s(s, "body"), ("sections", i, "body")))
-                       for i, s in enumerate(_items(raw, "sections"))),
-        links=tuple(ProfileLink(_s(x, "label"), url) for i, x in enumerate(_items(raw, "links"))
-                    if (url := check.check(_s(x, "url"), ("links", i, "url")))),
-        coauthors=coauthors,
-        marks=tuple(marks.values()),
-        publications=settings,
-        title=_s(raw, "title") or name,
-        description=_s(raw, "description"),
-        lang=_s(raw, "lang", "en") or "en",
-        base_url=base_url,
-        source_file=file,
-    )
-
-
-def _choice(d: dict[str, Any], key: str, default: str) -> str:
-    v = d.get(key, default)
-    return v if isinstance(v, str) and v in CHOICES[("publications", key)] else default
-
-
-def _check_path(value: str, path: tuple[str, ...], file: str, root: Path, finder: _LineFinder,
-                diags: Diagnostics) -> None:
+def _check_path(value: str, path: tuple[str | int, ...], reader: _Reader) -> None:
+    file, root, finder, diags = reader.file, reader.root, reader.finder, reader.diags
     if re.match(r"^[a-z][a-z0-9+.-]*:", value, re.I):
         return  # a URL: the URL rule checks it where it is rendered
     p = PurePosixPath(value.replace("\\", "/"))
     if p.is_absolute() or ".." in p.parts:
         diags.error("profile-path", file, finder.find(path),
-                    f"'{'.'.join(path)}' = '{value}' leaves the project folder",
+                    f"'{_dotted(path)}' = '{value}' leaves the project folder",
                     "use a path inside the folder of profile.toml, e.g. images/photo.jpg")
     elif not (root / p).is_file():
         diags.warning("profile-path", file, finder.find(path),
-                      f"'{'.'.join(path)}' = '{value}' does not exist",
+                      f"'{_dotted(path)}' = '{value}' does not exist",
                       "put the file there or fix the path")
