@@ -155,7 +155,7 @@ def export(bib_path: Path, profile_path: Path, fmt: str, output: Path, selected:
     formats (json, csl-json, bibtex, jsonresume, rendercv)."""
     from pubsite import pipeline
     from pubsite.export import Selection
-    from pubsite.render import Layout
+    from pubsite.render.registry import Layout
 
     if since is not None and until is not None and since > until:
         raise click.BadParameter(f"--since {since} is after --until {until}; nothing could "

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
+
+# What a renderer gives the write stage for one file: text, bytes, or text in pieces.
+Content = str | bytes | Iterable[str] | Iterable[bytes]
 
 _FOUR_DIGITS = re.compile(r"\d{4}")
 

@@ -16,10 +16,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pubsite import __version__, bib, profile, render, report, rules, write
+from pubsite import __version__, bib, profile, report, rules, write
 from pubsite.errors import EXIT_USAGE, Diagnostic, Diagnostics, PubsiteError, Severity
 from pubsite.model import Site
 from pubsite.normalise import Normaliser
+from pubsite.render import registry as render
 from pubsite.templating import as_pubsite_error, builtin_templates
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pubsite.templating import builtin_templates
+
 STARTER_BIB = """\
 % Your publications. Newest first is the usual order; pubsite sorts by year anyway.
 % A "*" after a name marks equal contribution; links: arxiv, code, slides, project, video,
@@ -74,8 +76,6 @@ def init(directory: Path, name: str) -> list[str]:
 
 def copy_templates(directory: Path) -> list[str]:
     """Copy the built-in theme into DIR/templates/ for editing; existing files stay."""
-    from pubsite.templating import builtin_templates
-
     source = builtin_templates()
     target = directory / "templates"
     out = []

@@ -33,14 +33,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pubsite.errors import EXIT_USAGE, PubsiteError
+from pubsite.model import Content
 
 MANIFEST = ".pubsite-manifest.json"
 JOURNAL = ".pubsite-journal"
 _OWN = (MANIFEST, JOURNAL)
 _TMP = ".pubsite-tmp"
-
-Content = str | bytes | Iterable[str] | Iterable[bytes]
-
 
 def check_target(out: Path, inputs: list[Path]) -> None:
     out_abs = out.resolve()

@@ -13,7 +13,16 @@ from typing import Any
 
 import markupsafe
 
-from pubsite.model import Mark, Profile, Publication, Site
+from pubsite.model import Profile, Publication, Site
+from pubsite.render.formats import (
+    CvHtmlFormat,
+    LatexFormat,
+    MarkdownFormat,
+    Md,
+    escape,
+    md_links,
+    safe_href,
+)
 from pubsite.render.texescape import tex_escape, tex_url
 from pubsite.templating import environment
 from pubsite.view import Format, Plain, group, legend_marks, legend_text, marks_in
@@ -99,8 +108,6 @@ def generate(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path |
 
 def markdown_item(site: Site, user_templates: Path | None) -> Callable[[Item], str]:
     """One Markdown list item, without the blank line that separates items."""
-    from pubsite.render.markdown import Md
-
     env, helpers = _environment(site, "markdown", user_templates)
     template = env.get_template("cv/markdown-item.md")
     return lambda item: Md(template.render(profile=site.profile, item=item,
@@ -119,51 +126,18 @@ def _environment(site: Site, fmt: str,
         "per_entry_legend": site.profile.publications.legend == "entry",
     }
     if fmt == "html":
-        from pubsite.render.html import safe_href
-
         env = environment("html", user_templates)
         env.filters["href"] = safe_href
     elif fmt == "markdown":
-        from pubsite.render import markdown as md
-
-        env = environment("markdown", user_templates, md.escape, md.Md)
-        helpers.update(links=md.links, md_break=md.Md("\\"))
+        env = environment("markdown", user_templates, escape, Md)
+        helpers.update(links=md_links, md_break=Md("\\"))
     else:
         env = environment(fmt, user_templates, _ESCAPERS[fmt], Raw)
         helpers["url"] = (lambda u: Raw(tex_url(u))) if fmt == "latex" else (lambda u: u)
     return env, helpers
 
 
-class LatexFormat(Format):
-    def esc(self, text: str) -> str:
-        return tex_escape(text)
-
-    def strong(self, text: str) -> str:
-        return "\\textbf{" + text + "}"
-
-    def marks(self, marks: list[Mark]) -> str:
-        symbols = "".join(m.symbol for m in marks)
-        return "\\textsuperscript{" + tex_escape(symbols) + "}" if symbols else ""
-
-
-class CvHtmlFormat(Format):
-    def esc(self, text: str) -> str:
-        return str(markupsafe.escape(text))
-
-    def strong(self, text: str) -> str:
-        return f"<strong>{text}</strong>"
-
-    def award(self, text: str) -> str:
-        return f'<strong class="award">{text}</strong>'
-
-    def marks(self, marks: list[Mark]) -> str:
-        symbols = "".join(m.symbol for m in marks)
-        return f"<sup>{markupsafe.escape(symbols)}</sup>" if symbols else ""
-
-
 def _formats() -> dict[str, tuple[Callable[[Profile], Format], Callable[[str], str]]]:
-    from pubsite.render.markdown import MarkdownFormat, Md
-
     return {"latex": (LatexFormat, Raw), "text": (Plain, Raw),
             "html": (CvHtmlFormat, markupsafe.Markup), "markdown": (MarkdownFormat, Md)}
 

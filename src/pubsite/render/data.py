@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from pubsite.model import Author, Publication, Site
+from pubsite.render.formats import RenderCVFormat
 from pubsite.view import Plain
 
 
@@ -162,11 +163,6 @@ def to_jsonresume(site: Site) -> str:
 
 
 # --- RenderCV ---------------------------------------------------------------------------
-
-class RenderCVFormat(Plain):
-    def strong(self, text: str) -> str:
-        return f"**{text}**"
-
 
 def to_rendercv(site: Site) -> str:
     """The publications section of a RenderCV YAML file; JSON strings are valid YAML."""

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup, escape
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from pubsite import urls
-from pubsite.model import Author, Publication, Site, Venue
+from pubsite.model import Content, Publication, Site
+from pubsite.render.formats import HtmlFormat, safe_href
 from pubsite.templating import builtin_templates, environment
 from pubsite.view import (
     KIND_LABELS,
-    Format,
     Plain,
     group,
     legend_marks,
@@ -23,15 +26,12 @@ from pubsite.view import (
     marks_in,
     obfuscate_email,
 )
-from pubsite.write import Content
 
 ASSETS = ("style.css", "site.js", "favicon.svg")
 
 
 @lru_cache(maxsize=1)
 def _markdown() -> Any:
-    from markdown_it import MarkdownIt
-
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     # The same allow-list as every other URL; markdown-it's own list misses entity forms.
     md.validateLink = _markdown_link_ok  # type: ignore[method-assign]
@@ -47,63 +47,11 @@ def markdown_to_html(text: str) -> Markup:
     return Markup(_markdown().render(text))
 
 
-def safe_href(url: str) -> str:
-    """Last guard before an attribute: a refused URL becomes a harmless fragment."""
-    return urls.safe_url(url, urls.WEB_AND_MAIL) or "#"
-
-
 def json_ld(data: object) -> Markup:
     text = json.dumps(data, ensure_ascii=False, sort_keys=True)
     # Inside <script>, only "</" and "<!--" can end or confuse the element.
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
-
-
-class HtmlFormat(Format):
-    """The site's HTML: every text passes markupsafe.escape (as Jinja's autoescape would);
-    authors and venues carry the classes the theme styles."""
-
-    ellipsis = '<span class="ellipsis">…</span>'
-
-    def esc(self, text: str) -> str:
-        return str(escape(text))
-
-    def strong(self, text: str) -> str:
-        return f"<strong>{text}</strong>"
-
-    def author(self, a: Author) -> str:
-        found = self._authors.get(a)
-        if found is not None:
-            return found
-        if a.others:
-            found = '<span class="author">et al.</span>'
-        else:
-            text = self.name(a)
-            if a.is_owner:
-                text = self.strong(text)
-            if a.url:
-                text = f'<a href="{escape(safe_href(a.url))}">{text}</a>'
-            text += "".join(f'<sup class="mark" title="{escape(m.legend)}">{escape(m.symbol)}'
-                            "</sup>" for m in legend_marks(self.profile, a.marks))
-            found = f'<span class="author{" owner" if a.is_owner else ""}">{text}</span>'
-        self._authors[a] = found
-        return found
-
-    def authors(self, pub: Publication, limit: int = 0) -> str:
-        full = super().authors(pub)
-        if limit <= 0 or len(pub.authors) <= limit:
-            return full
-        return (f'<span class="authors-short">{super().authors(pub, limit)}</span> '
-                f'<details class="authors-all"><summary>all {len(pub.authors)} authors'
-                f"</summary>{full}</details>")
-
-    def venue(self, v: Venue) -> str:
-        year = f" {escape(v.year)}" if v.year else ""
-        notes = "; ".join(f'<span class="{"award" if n.award else "note"}">{escape(n.text)}'
-                          "</span>" for n in v.notes)
-        notes = f' <span class="venue-notes">({notes})</span>' if notes else ""
-        return (f'<span class="venue"><span class="venue-name">{escape(v.name)}</span>'
-                f"{year}{notes}</span>")
 
 
 class HtmlSite:
@@ -209,9 +157,6 @@ def date_of(p: Publication) -> str:
 
 def build_date() -> str:
     """A date shown in output comes from the data or SOURCE_DATE_EPOCH, never the clock."""
-    import datetime as dt
-    import os
-
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     if not epoch.isdigit():
         return ""

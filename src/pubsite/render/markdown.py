@@ -6,52 +6,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
-from urllib.parse import quote
 
-from pubsite import urls
-from pubsite.model import Publication, Site
+from pubsite.model import Content, Site
+from pubsite.render import cv
+from pubsite.render.formats import Md, escape, link
 from pubsite.templating import environment
-from pubsite.view import Format, obfuscate_email
-
-if TYPE_CHECKING:
-    from pubsite.write import Content
-
-
-class Md(str):
-    """Text that is already Markdown and must not be escaped again."""
-
-
-_SPECIAL = re.compile(r"([\\`*_\[\]{}<>|~])")
-
-
-def escape(text: str) -> str:
-    # Names and venues repeat thousands of times; long text is unique.
-    return _escape_short(text) if len(text) <= 48 else _escape(text)
-
-
-@lru_cache(maxsize=65536)
-def _escape_short(text: str) -> str:
-    return _escape(text)
-
-
-def _escape(text: str) -> str:
-    text = text.replace("&", "&amp;")
-    text = _SPECIAL.sub(r"\\\1", text)
-    # A line must not start a list, quote or heading by accident.
-    text = re.sub(r"(?m)^(\s*)([+\-=]|\d+[.)])(\s)", r"\1\\\2\3", text)
-    return text.replace("\n", " ")
-
-
-def link(label: str, url: str) -> Md:
-    safe = urls.safe_url(url, urls.WEB_AND_MAIL)
-    if safe is None:
-        return Md(escape(label))
-    # Percent-encode what could end the <...> target or read as template syntax.
-    target = quote(safe, safe=":/?#[]@!$&'()*+,;=%~")
-    return Md(f"[{escape(label)}](<{target}>)")
+from pubsite.view import obfuscate_email
 
 
 def profile_markdown(text: str) -> Md:
@@ -66,18 +27,6 @@ def profile_markdown(text: str) -> Md:
     return Md(text.strip())
 
 
-class MarkdownFormat(Format):
-    def esc(self, text: str) -> str:
-        return escape(text)
-
-    def strong(self, text: str) -> str:
-        return f"**{text}**"
-
-
-def links(pub: Publication) -> Md:
-    return Md(" · ".join(link(x.label, x.url) for x in pub.links))
-
-
 class MarkdownSite:
     """index.md: the profile and the publication list (the CV's Markdown list)."""
 
@@ -89,8 +38,6 @@ class MarkdownSite:
         yield "index.md", self.page()
 
     def page(self) -> str:
-        from pubsite.render import cv
-
         site, user_templates = self.site, self.user_templates
         env = environment("markdown", user_templates, escape, Md)
         settings = site.profile.publications

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 _SPECIALS = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
@@ -64,7 +65,5 @@ _URL_TABLE = {ord("\\"): "%5C", ord("{"): "%7B", ord("}"): "%7D", ord(" "): "%20
 
 def tex_url(url: str) -> str:
     """A URL for \\href: characters TeX would act on are percent-encoded or escaped."""
-    from urllib.parse import quote
-
     url = quote(_CONTROLS.sub("", url), safe="".join(chr(c) for c in range(33, 127)))
     return url.translate(_URL_TABLE)

@@ -1,0 +1,66 @@
+"""One registry of output formats by name.
+
+Site formats (`html`, `markdown`) yield `(relative path, content)` pairs and never write;
+export formats return one text. A new format is one entry in `EXPORTS` or `SITES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pubsite.model import Content, Profile, Site
+from pubsite.render import cv, data
+from pubsite.render.html import HtmlSite
+from pubsite.render.markdown import MarkdownSite
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    group_by: str = "none"
+    sort: str = "newest"
+    numbering: str = "none"
+    standalone: bool = False
+
+
+def _data(name: str) -> Callable[[Site, Layout, Path | None], str]:
+    def run(site: Site, layout: Layout, templates: Path | None) -> str:
+        return data.EXPORTS[name](site)
+    return run
+
+
+def _cv(name: str) -> Callable[[Site, Layout, Path | None], str]:
+    def run(site: Site, layout: Layout, templates: Path | None) -> str:
+        groups = cv.build_groups(list(site.publications), layout.group_by, layout.numbering)
+        return cv.render(site, name, groups, templates, standalone=layout.standalone)
+    return run
+
+
+EXPORTS: dict[str, Callable[[Site, Layout, Path | None], str]] = {
+    **{name: _data(name) for name in ("json", "csl-json", "bibtex", "jsonresume", "rendercv")},
+    **{name: _cv(name) for name in ("markdown", "html", "text", "latex")},
+}
+EXPORT_FORMATS = ("json", "markdown", "html", "text", "latex", "csl-json", "bibtex",
+                  "jsonresume", "rendercv")
+SITE_FORMATS = ("html", "markdown")
+
+
+def export(site: Site, fmt: str, layout: Layout, templates: Path | None) -> str:
+    return EXPORTS[fmt](site, layout, templates)
+
+
+def site_files(site: Site, formats: tuple[str, ...],
+               templates: Path | None) -> Iterator[tuple[str, Content]]:
+    for fmt in formats:
+        if fmt == "html":
+            yield from HtmlSite(site, templates).files()
+        elif fmt == "markdown":
+            yield from MarkdownSite(site, templates).files()
+        else:
+            raise KeyError(fmt)
+
+
+def copied_files(profile: Profile) -> list[str]:
+    """Files beside profile.toml that a build copies into the site (the photo)."""
+    return [profile.photo] if profile.photo and "://" not in profile.photo else []
