@@ -21,7 +21,8 @@ from pubsite.errors import Diagnostics
 from pubsite.identifiers import MONTH_MACROS
 
 # A value past this size that came from macro expansion is a "billion laughs" chain.
-MAX_EXPANSION = 1_000_000
+MAX_EXPANSION = 1_000_000  # one value
+MAX_FILE_EXPANSION = 16_000_000  # all macro text of a file, plus 4x its size
 
 
 @dataclass(slots=True)
@@ -124,7 +125,7 @@ def parse(text: str, file: str, diags: Diagnostics,
     # bibtexparser logs each failed block; they all become diagnostics here instead.
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     line_at = line_of or _LineIndex(text).line
-    macros: dict[str, str] = dict(MONTH_MACROS)
+    macros = Macros(len(text))
     strings: dict[str, str] = {}
     entries: list[RawEntry] = []
     comments: list[tuple[int, str]] = []
@@ -211,7 +212,7 @@ def _failed_block(block: object, file: str, line: int, raw: str, diags: Diagnost
     diags.error(rule, file, line, message, hint, key=key)
 
 
-def _entry(block: object, file: str, line: int, raw: str, macros: dict[str, str],
+def _entry(block: object, file: str, line: int, raw: str, macros: Macros,
            diags: Diagnostics, seen_keys: dict[str, RawEntry]) -> RawEntry:
     key: str = getattr(block, "key", "")
     entry_type: str = getattr(block, "entry_type", "").lower()
@@ -258,7 +259,18 @@ def _entry(block: object, file: str, line: int, raw: str, macros: dict[str, str]
 _TOKEN = re.compile(r'\s*(?:(\{)|(")|(\d+)|([^\s#{}"]+)|(#))')
 
 
-def _resolve(value: str, macros: dict[str, str], file: str, line: int, diags: Diagnostics,
+class Macros(dict[str, str]):
+    """The @string macros of one file, and what is left of the file's expansion budget:
+    macro text is counted for the whole file, so a chain that doubles itself is cut once,
+    however many values use it ("billion laughs")."""
+
+    def __init__(self, text_size: int) -> None:
+        super().__init__(MONTH_MACROS)
+        self.left = MAX_FILE_EXPANSION + 4 * text_size
+        self.cut = False
+
+
+def _resolve(value: str, macros: Macros, file: str, line: int, diags: Diagnostics,
              key: str | None) -> str:
     """Resolve a raw BibTeX value: braces, quotes, numbers, macros and `#`."""
     v = value.strip()
@@ -272,53 +284,57 @@ def _resolve(value: str, macros: dict[str, str], file: str, line: int, diags: Di
         if v.isdigit():
             return v
     pieces: list[str] = []
-    i = 0
-    n = len(v)
-    expect_value = True
     total = 0
+    for text, from_macro in _parts(v, macros, file, line, diags, key):
+        total += len(text)
+        if from_macro:
+            macros.left -= len(text)
+        if total > MAX_EXPANSION or macros.left < 0:
+            if not macros.cut:
+                diags.error("expansion-too-large", file, line,
+                            "values grow past their limit through @string macros; the rest "
+                            "was cut", "check the @string definitions for a chain that "
+                            "doubles itself", key=key)
+            macros.cut = macros.left < 0
+            break
+        pieces.append(text)
+    return "".join(pieces)
+
+
+def _parts(v: str, macros: Macros, file: str, line: int, diags: Diagnostics,
+           key: str | None) -> Iterator[tuple[str, bool]]:
+    """The parts of a value joined by `#`, each with whether a macro gave it."""
+    i, n = 0, len(v)
+    expect_value = True
     while i < n:
         m = _TOKEN.match(v, i)
         if not m:
-            break
+            return
+        i = m.end()
         if m.group(5):
             expect_value = True
-            i = m.end()
             continue
         if not expect_value:
             diags.warning("concatenation", file, line,
                           f"missing '#' between parts of a value: {v[:60]}",
                           "join the parts with # or put them in one pair of braces", key=key)
         expect_value = False
-        if m.group(1):
-            end = braces.closing(v, m.end() - 1)
-            pieces.append(v[m.end():end])
-            i = end + 1
-        elif m.group(2):
-            end = braces.closing(v, m.end(), quote=True)
-            pieces.append(v[m.end():end])
+        if m.group(1) or m.group(2):
+            end = braces.closing(v, m.end() - 1) if m.group(1) else \
+                braces.closing(v, m.end(), quote=True)
+            yield v[m.end():end], False
             i = end + 1
         elif m.group(3):
-            pieces.append(m.group(3))
-            i = m.end()
+            yield m.group(3), False
         else:
-            name = m.group(4)
-            found = macros.get(name.lower())
+            found = macros.get(m.group(4).lower())
             if found is None:
+                name = m.group(4)
                 diags.warning("undefined-string", file, line,
                               f"@string macro '{name}' is not defined; its name is shown as text",
                               f"define it with @string{{{name} = {{...}}}} or put the value "
                               "in braces", key=key)
-                found = name
-            pieces.append(found)
-            i = m.end()
-        total += len(pieces[-1])
-        if total > MAX_EXPANSION:
-            diags.error("expansion-too-large", file, line,
-                        f"value grows past {MAX_EXPANSION:,} characters through @string "
-                        "macros; it was cut", "check the @string definitions for a chain "
-                        "that doubles itself", key=key)
-            break
-    return "".join(pieces)[:MAX_EXPANSION] if total > MAX_EXPANSION else "".join(pieces)
+            yield (m.group(4), False) if found is None else (found, True)
 
 
 def _resolve_crossrefs(entries: list[RawEntry], diags: Diagnostics) -> None:
