@@ -70,12 +70,12 @@ def require_tool(name: str, reason: str) -> str:
 
 def check_golden(name: str, text: str, update: bool) -> None:
     path = GOLDEN / name
-    if update or not path.exists():
-        if not update and os.environ.get("CI"):
-            pytest.fail(f"golden file {name} is missing; run pytest --update-golden")
+    if update:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         return
+    if not path.exists():
+        pytest.fail(f"golden file {name} is missing; run pytest --update-golden and review it")
     expected = path.read_text(encoding="utf-8")
     assert text == expected, f"{name} differs from the golden file; review and run " \
                              "pytest --update-golden if the change is intended"
@@ -124,4 +124,6 @@ class StaticServer:
         self.httpd.server_close()
 
 
-ARTIFACTS = ROOT / "test-artifacts"
+# Screenshots and other things a person looks at: outside the repository.
+ARTIFACTS = Path(os.environ.get("PUBSITE_ARTIFACTS")
+                 or Path(tempfile.gettempdir()) / "pubsite-test-artifacts")

@@ -66,7 +66,8 @@ def test_every_entry_line_points_at_its_key(path: Path) -> None:
         assert "@" + e.entry_type in line.lower().replace(" ", ""), (e.key, e.line, line)
         assert e.key in "\n".join(lines[e.line - 1:e.line + 2]), (e.key, e.line, line)
     for diag in d.items:
-        assert diag.line is None or 1 <= diag.line <= len(lines) + 1
+        assert diag.line is not None, diag
+        assert 1 <= diag.line <= len(lines) + 1
 
 
 @pytest.mark.skipif(SHARED is None, reason="shared corpus not found")
@@ -88,7 +89,8 @@ def test_gotchas_from_the_corpus() -> None:
     acks = [e.fields.get("acknowledgement", "") for e in tug.entries]
     assert not any("#" in a or a == "ack-nhfb" for a in acks)
     dup = [x for x in d.items if x.rule == "duplicate-field"]
-    assert {x.key for x in dup} == {"Anonymous:TB10-3-445"} or len(dup) == 4
+    assert sorted(x.key for x in dup) == ["Anonymous:TB10-3-445"] * 2 + \
+        ["Anonymous:TB10-3-461"] * 2
     text = (real / "texlive-beebe_tugboat.bib").read_text().splitlines()
     for x in dup:
         assert x.line is not None

@@ -145,17 +145,18 @@ class TestOwner:
     @pytest.mark.parametrize(("raw", "why"), [
         ("Zhang Hao", "reversed"),
         ("H. Zhang", "initial"),
-        ("Hao Zhnag", None),
-        ("Hoa Zhang", None),
+        ("Hao Zhnag", "swapped"),
+        ("Hoa Zhang", "swapped"),
         ("Hao Zhan", "one letter"),
     ])
-    def test_near_misses(self, raw: str, why: str | None) -> None:
+    def test_near_misses(self, raw: str, why: str) -> None:
         found = self.matcher.near_miss(_n(raw))
-        if why is None:
-            # two-letter swaps are not one edit; they are reported as "owner missing"
-            assert found is None or "one letter" in found
-        else:
-            assert found is not None and why in found
+        assert found is not None
+        assert why in found
+
+    @pytest.mark.parametrize("raw", ["Hao Wang", "Jia Zhang", "Oah Zhang", "Zhang Zhang"])
+    def test_other_people_are_no_near_miss(self, raw: str) -> None:
+        assert self.matcher.near_miss(_n(raw)) is None
 
 
 def test_owner_from_annotations_and_coauthor_links(tmp_path: Path) -> None:

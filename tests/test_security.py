@@ -209,8 +209,6 @@ def test_markdown_output_is_inert(tmp_path: Path) -> None:
     assert "{{" not in md and "{%" not in md
     html = MarkdownIt("commonmark").render(md)  # html on: the way GitHub or Jekyll read it
     assert "<script" not in html and "<img" not in html and "<svg" not in html
-    assert "javascript:" not in html.lower().replace("javascript:window", "") or \
-        'href="javascript' not in html.lower()
     assert 'href="javascript' not in html.lower() and "href=\"data:" not in html.lower()
 
 

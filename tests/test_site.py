@@ -195,8 +195,17 @@ def test_long_author_lists_keep_the_owner_visible(project: Path) -> None:
 # --- in a real browser ---------------------------------------------------------------
 
 def _shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    """A screenshot for a person to look at (outside the repository), checked to show a
+    page: as wide as the viewport and far from one flat colour."""
+    import struct
+    import zlib
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    data = page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    width, height = struct.unpack(">II", data[16:24])
+    assert width == page.viewport_size["width"] and height >= 300, (name, width, height)
+    # A flat page compresses to almost nothing; text and rules do not.
+    assert len(zlib.compress(data)) > 8_000, name
 
 
 @pytest.fixture

@@ -307,6 +307,8 @@ class OwnerMatcher:
         for kf, kl in self.keys:
             if _one_edit(first + " " + family, kf + " " + kl) and len(kf + kl) > 4:
                 return "one letter away from the owner's name"
+            if _swapped(first + " " + family, kf + " " + kl) and len(kf + kl) > 4:
+                return "two letters of the owner's name swapped"
         return None
 
 
@@ -323,6 +325,15 @@ def _initial_key(name: Name) -> tuple[str, str]:
 def _is_initials(first: str) -> bool:
     words = [w for w in _SEP.split(first.replace(".", " ")) if w]
     return bool(words) and all(len(w) == 1 for w in words)
+
+
+def _swapped(a: str, b: str) -> bool:
+    """`a` is `b` with two neighbouring letters exchanged (a typing slip)."""
+    if len(a) != len(b) or a == b:
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] \
+        and a[diff[1]] == b[diff[0]]
 
 
 def _one_edit(a: str, b: str) -> bool:

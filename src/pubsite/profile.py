@@ -56,6 +56,13 @@ def load(path: Path, diags: Diagnostics, display: str | None = None) -> Profile 
                     "check quotes, brackets and `key = value` syntax on that line")
         return None
     finder = _LineFinder(text)
+    if _depth(raw) > MAX_NESTING:
+        line = next((i for i, x in enumerate(finder.lines, 1) if x.count(".") > MAX_NESTING),
+                    None)
+        diags.error("profile-too-deep", name, line,
+                    f"profile nests more than {MAX_NESTING} levels (a dotted key of many "
+                    "parts)", "flatten the tables: pubsite's keys nest two levels at most")
+        return None
     _check_strings(raw, (), name, finder, diags)
     reader = _Reader(name, path.parent, finder, diags)
     profile = _defaults(reader.table(Profile, raw, ()), name)
@@ -63,6 +70,20 @@ def load(path: Path, diags: Diagnostics, display: str | None = None) -> Profile 
         diags.error("profile-missing", name, None, "profile has no 'name'",
                     'add a line: name = "Your Name"')
     return profile
+
+
+def _depth(value: Any) -> int:
+    """How deep tables and arrays nest, without recursion."""
+    best = 0
+    todo = [(value, 0)]
+    while todo:
+        v, depth = todo.pop()
+        best = max(best, depth)
+        if isinstance(v, dict):
+            todo.extend((x, depth + 1) for x in v.values())
+        elif isinstance(v, list):
+            todo.extend((x, depth + 1) for x in v)
+    return best
 
 
 def _nesting(text: str) -> int:

@@ -137,7 +137,7 @@ def make_handler(state: State) -> type[http.server.BaseHTTPRequestHandler]:
                 self._send(b"pubsite serve answers only localhost\n", "text/plain", 403)
                 return
             if urlsplit(self.path).path == EVENTS:
-                self._events()
+                stream_events(self, state)
                 return
             with state.changed:
                 ok, problems, version = state.ok, state.problems, state.version
@@ -156,27 +156,29 @@ def make_handler(state: State) -> type[http.server.BaseHTTPRequestHandler]:
                 ctype += "; charset=utf-8"
             self._send(body, ctype)
 
-        def _events(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            seen = -1
-            try:
-                while not getattr(self.server, "stopping", False):
-                    with state.changed:
-                        if state.version == seen:
-                            state.changed.wait(timeout=15)
-                        version = state.version
-                    # A comment line when nothing changed keeps the connection checked.
-                    message = f"data: {version}\n\n" if version != seen else ": ping\n\n"
-                    self.wfile.write(message.encode())
-                    self.wfile.flush()
-                    seen = version
-            except OSError:
-                return  # the page went away
-
     return Handler
+
+
+def stream_events(handler: http.server.BaseHTTPRequestHandler, state: State) -> None:
+    """Server-sent events: the build's version now, then each time it changes."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/event-stream")
+    handler.send_header("Cache-Control", "no-store")
+    handler.end_headers()
+    seen = -1
+    try:
+        while not getattr(handler.server, "stopping", False):
+            with state.changed:
+                if state.version == seen:
+                    state.changed.wait(timeout=15)
+                version = state.version
+            # A comment line when nothing changed keeps the connection checked.
+            message = f"data: {version}\n\n" if version != seen else ": ping\n\n"
+            handler.wfile.write(message.encode())
+            handler.wfile.flush()
+            seen = version
+    except OSError:
+        return  # the page went away
 
 
 def watch(state: State, stop: threading.Event) -> None:
