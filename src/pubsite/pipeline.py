@@ -137,10 +137,13 @@ class BuildResult:
 
 def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = False,
           keep_going: bool = False, quiet: bool = False,
-          say: Callable[[str], None] = lambda _t: None) -> BuildResult:
+          say: Callable[[str], None] = lambda _t: None,
+          memo: render.Memo | None = None) -> BuildResult:
     write.check_target(out, inputs.paths)
     with write.locked(out, say=None if quiet else report.note):
-        digest = inputs_digest(inputs, formats, strict, keep_going)
+        context = context_digest(inputs, formats, strict, keep_going)
+        digest = hashlib.sha256((context + hashlib.sha256(inputs.bib.read_bytes())
+                                 .hexdigest()).encode()).hexdigest()
         before = write.previous(out)
         if before.meta.get("inputs") == digest and before.intact(out):
             # Nothing changed since the last build: its output stands as it is.
@@ -157,24 +160,23 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
                 "diagnostics": [d.as_dict() for d in found]}
         try:
             with few_collections():
-                counts = write.write_site(
-                    out, render.site_files(site, formats, inputs.templates), inputs.paths,
-                    meta)
+                files = render.site_files(site, formats, inputs.templates,
+                                          memo.valid_for(context) if memo else None)
+                counts = write.write_site(out, files, inputs.paths, meta)
         except Exception as exc:
             raise as_pubsite_error(exc) from exc
     return BuildResult(len(site.publications), counts["written"], counts["unchanged"],
                        len(found))
 
 
-def inputs_digest(inputs: Inputs, formats: tuple[str, ...], strict: bool,
-                  keep_going: bool) -> str:
-    """Everything a build's output depends on: the inputs, the templates, the photo, the
-    options and pubsite itself. Contents, not absolute paths."""
+def context_digest(inputs: Inputs, formats: tuple[str, ...], strict: bool,
+                   keep_going: bool) -> str:
+    """Everything but the .bib file that a build's output depends on: the profile, the
+    templates, the photo, the options and pubsite itself. Contents, not absolute paths."""
     h = hashlib.sha256()
     h.update(f"{__version__}|{sorted(formats)}|{strict}|{keep_going}|".encode())
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode() + b"\0")
-    for p in inputs.paths:
-        h.update(hashlib.sha256(p.read_bytes()).digest())
+    h.update(hashlib.sha256(inputs.profile.read_bytes()).digest())
     for folder in filter(None, (builtin_templates(), inputs.templates)):
         for p in sorted(folder.rglob("*")):
             if p.is_file():

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from pubsite import pipeline, templating, write
 from pubsite.errors import EXIT_USAGE, PubsiteError
+from pubsite.render.registry import Memo
 
 EVENTS = "/__pubsite__/events"
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
@@ -44,11 +45,14 @@ class State:
     problems: str = ""
     served: frozenset[str] = frozenset()
     changed: threading.Condition = field(default_factory=threading.Condition)
+    memo: Memo = field(default_factory=Memo)
 
-    def rebuild(self) -> None:
-        templating.environment.cache_clear()
+    def rebuild(self, templates_changed: bool = True) -> None:
+        if templates_changed:
+            templating.environment.cache_clear()
         try:
-            pipeline.build(self.inputs, self.out, ("html", "markdown"), quiet=True)
+            pipeline.build(self.inputs, self.out, ("html", "markdown"), quiet=True,
+                           memo=self.memo)
             ok, problems = True, ""
         except PubsiteError as exc:
             ok = False
@@ -193,9 +197,10 @@ def watch(state: State, stop: threading.Event) -> None:
         return p in watched or templates in p.parents
 
     paths = {str(p.parent) for p in watched}
-    for _changes in watchfiles.watch(*paths, watch_filter=relevant, stop_event=stop,
-                                     debounce=50, step=20, rust_timeout=500):
-        state.rebuild()
+    for changes in watchfiles.watch(*paths, watch_filter=relevant, stop_event=stop,
+                                    debounce=50, step=20, rust_timeout=500):
+        state.rebuild(templates_changed=any(templates in Path(p).parents
+                                            for _c, p in changes))
 
 
 def serve(inputs: pipeline.Inputs, out: Path, port: int,

@@ -39,6 +39,7 @@ MANIFEST = ".pubsite-manifest.json"
 JOURNAL = ".pubsite-journal"
 _OWN = (MANIFEST, JOURNAL)
 _TMP = ".pubsite-tmp"
+_BEGIN = "pubsite-journal: a build began"
 
 def check_target(out: Path, inputs: list[Path]) -> None:
     out_abs = out.resolve()
@@ -135,11 +136,12 @@ class Previous:
     files: dict[str, Record]
     journal: dict[str, set[str]]
     meta: dict[str, Any]
+    interrupted: bool = False  # a journal was left behind
 
     def intact(self, out: Path) -> bool:
         """Every file the last build wrote is there as it was written (size and mtime, as
         git checks its index), and no build was interrupted since."""
-        if self.journal or not self.files:
+        if self.interrupted or not self.files:
             return False
         base = os.path.join(out, "")
         for rel, rec in self.files.items():
@@ -172,12 +174,13 @@ def previous(out: Path) -> Previous:
         found = data.get("meta", {})
         meta = found if isinstance(found, dict) else {}
     journal: dict[str, set[str]] = {}
+    interrupted = (out / JOURNAL).exists()
     with contextlib.suppress(OSError):
         for line in (out / JOURNAL).read_text("utf-8", "replace").splitlines():
             digest, _, rel = line.partition(" ")
             if len(digest) == 64 and rel:
                 journal.setdefault(rel, set()).add(digest)
-    return Previous(files, journal, meta)
+    return Previous(files, journal, meta, interrupted)
 
 
 def _digest(data: bytes) -> str:
@@ -256,11 +259,15 @@ def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Conte
     before = previous(out)
     out_s = os.fspath(out)
     folders = _Folders(out_s)
-    _clear_temporaries(out_s, before, folders)
+    _clear_temporaries(out_s, before)
     staged: list[str] = []
     records: dict[str, Record] = {}
     with open(f"{out_s}/{JOURNAL}", "a", encoding="utf-8") as journal:
         journaled = journal.tell()
+        # Flushed before any temporary file exists: a build killed from here on is seen,
+        # and the next one looks for its temporary files.
+        journal.write(f"{_BEGIN}\n")
+        journal.flush()
         try:
             for rel_raw, content in files.items() if isinstance(files, dict) else files:
                 rel = clean_relpath(rel_raw)
@@ -278,6 +285,8 @@ def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Conte
             if not journaled:
                 os.unlink(f"{out_s}/{JOURNAL}")
             raise
+        # Every path about to be replaced is on disk before the first replace.
+        journal.flush()
     for rel in staged:
         os.replace(_tmp_of(f"{out_s}/{rel}"), f"{out_s}/{rel}")
     records = {rel: _stat_record(out_s, rel, rec) for rel, rec in records.items()}
@@ -296,18 +305,17 @@ def _stage(out_s: str, rel: str, content: Content, before: Previous, folders: _F
     data = _as_bytes(content)
     digest = _digest(data)
     old = before.files.get(rel)
-    if old is not None and old.digest == digest and not before.journal:
+    if old is not None and old.digest == digest and not before.interrupted:
         with contextlib.suppress(OSError):
             st = os.lstat(target)
             if st.st_size == old.size and st.st_mtime_ns == old.mtime_ns and \
                     stat.S_ISREG(st.st_mode):
                 return old
-    if _file_digest(target) == digest:
+    if (old is not None or rel in before.journal) and _file_digest(target) == digest:
         return Record(digest)
-    # The journal names the path before anything is written there: a build killed after
-    # this line still knows the file is pubsite's.
+    # Written to disk with the others before any file is replaced: a build killed after
+    # that still knows the file is pubsite's.
     journal.write(f"{digest} {rel}\n")
-    journal.flush()
     tmp = _tmp_of(target)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
     with os.fdopen(fd, "wb") as f:
@@ -331,12 +339,16 @@ def _stat_record(out_s: str, rel: str, rec: Record) -> Record:
     return Record(rec.digest, st.st_size, st.st_mtime_ns)
 
 
-def _clear_temporaries(out_s: str, before: Previous, folders: _Folders) -> None:
-    """Temporary files a killed build left beside the files it was writing."""
-    for rel in before.journal:
-        if folders.ensure(rel, make=False):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(_tmp_of(f"{out_s}/{rel}"))
+def _clear_temporaries(out_s: str, before: Previous) -> None:
+    """Temporary files a killed build left beside the files it was writing (its journal
+    may not name them all: they are found by their name)."""
+    if not before.interrupted:
+        return
+    for top, dirs, names in os.walk(out_s):  # never into a symlinked folder
+        dirs[:] = [d for d in dirs if d != ".git"]
+        for name in names:
+            if name.startswith(".") and name.endswith(_TMP):
+                os.unlink(os.path.join(top, name))
 
 
 def _delete_stale(out_s: str, before: Previous, now: set[str], folders: _Folders) -> int:

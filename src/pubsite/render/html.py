@@ -57,8 +57,10 @@ def json_ld(data: object) -> Markup:
 class HtmlSite:
     """The site's pages: index.html, a page and a .bib per paper, assets, feed, sitemap."""
 
-    def __init__(self, site: Site, user_templates: Path | None = None) -> None:
+    def __init__(self, site: Site, user_templates: Path | None = None,
+                 memo: dict[Publication, list[tuple[str, str]]] | None = None) -> None:
         self.site = site
+        self.memo = memo
         self.user_templates = user_templates
         env = environment("html", user_templates)
         fmt = HtmlFormat(site.profile)
@@ -97,7 +99,17 @@ class HtmlSite:
             **self.common, base=self.base, pub=pub))
 
     def paper(self, pub: Publication) -> list[tuple[str, str]]:
-        """A paper's own page and its BibTeX file."""
+        """A paper's own page and its BibTeX file; from the memo when `pubsite serve`
+        rendered this very publication before (the page depends on it and on the profile
+        and templates, which key the memo)."""
+        found = self.memo.get(pub) if self.memo is not None else None
+        if found is None:
+            found = self._paper_files(pub)
+            if self.memo is not None:
+                self.memo[pub] = found
+        return found
+
+    def _paper_files(self, pub: Publication) -> list[tuple[str, str]]:
         if not self.site.profile.publications.per_paper_pages:
             return []
         folder = f"publications/{pub.slug}/"
