@@ -13,6 +13,7 @@ import html
 import http.server
 import mimetypes
 import os
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +26,6 @@ from pubsite.errors import EXIT_USAGE, PubsiteError
 from pubsite.render.registry import Memo
 
 EVENTS = "/__pubsite__/events"
-_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
 
 
 def reload_script(version: int) -> str:
@@ -83,15 +83,12 @@ def error_page(problems: str, version: int) -> bytes:
         f"{html.escape(problems)}</pre>{reload_script(version)}</body></html>").encode()
 
 
+_LOCAL_HOST = re.compile(r"(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?", re.I)
+
+
 def local_host(header: str | None) -> bool:
-    if not header:
-        return False
-    host = header.strip().lower()
-    if host.startswith("["):
-        host = host.partition("]")[0] + "]"
-    elif host.count(":") == 1:
-        host = host.partition(":")[0]
-    return host in _LOCAL_HOSTS
+    """A Host header naming this machine (the defence against DNS rebinding)."""
+    return header is not None and bool(_LOCAL_HOST.fullmatch(header.strip()))
 
 
 def resolve(state: State, raw_path: str) -> str | None:
