@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -212,7 +213,7 @@ def test_markdown_output_is_inert(tmp_path: Path) -> None:
     assert 'href="javascript' not in html.lower() and "href=\"data:" not in html.lower()
 
 
-HOSTILE_KEYS = ["../../x", "/abs/x", "DBLP:conf/a/B", "CON", "x" * 300, "nul\x00byte",
+HOSTILE_KEYS = ["../../x", "/abs/x", "DBLP:conf/a/B", "CON", "x" * 300,
                 "Müller", "Mu\u0308ller", "aux", "a b", "..", ".hidden", "AUX.txt"]
 
 
@@ -237,6 +238,39 @@ def test_hostile_keys_give_safe_unique_slugs(tmp_path: Path) -> None:
     for path in site.rglob("*"):
         assert path.resolve().is_relative_to(site.resolve())
     assert not (tmp_path / "x").exists() and not Path("/abs/x").exists()
+
+
+def test_a_nul_byte_is_an_error_with_its_line_and_never_reaches_a_page(tmp_path: Path) -> None:
+    (tmp_path / "publications.bib").write_bytes(
+        b"@misc{ok, title = {T}, author = {Ada}}\n\n@misc{nul\x00key, title = {T\x00x},"
+        b" author = {Ada}}\n")
+    (tmp_path / "profile.toml").write_text('name = "Ada"\n')
+    result = CliRunner().invoke(main, ["validate", "--format", "json", "--bib",
+                                       str(tmp_path / "publications.bib"), "--profile",
+                                       str(tmp_path / "profile.toml")])
+    found = [d for d in json.loads(result.output) if d["rule"] == "control-character"]
+    assert result.exit_code == 1
+    assert [(d["line"], "NUL" in d["message"]) for d in found] == [(3, True)]
+    built = CliRunner().invoke(main, ["build", "--keep-going", "--bib",
+                                      str(tmp_path / "publications.bib"), "--profile",
+                                      str(tmp_path / "profile.toml"), "--out",
+                                      str(tmp_path / "_site")])
+    assert built.exit_code == 0
+    for page in (tmp_path / "_site").rglob("*"):
+        if page.is_file():
+            assert b"\x00" not in page.read_bytes(), page
+
+
+def test_utf16_with_a_byte_order_mark_is_named_with_the_right_advice(tmp_path: Path) -> None:
+    (tmp_path / "publications.bib").write_bytes(
+        "@misc{k, title = {Über}, author = {Ada}}\n".encode("utf-16"))
+    (tmp_path / "profile.toml").write_text('name = "Ada"\n')
+    result = CliRunner().invoke(main, ["validate", "--bib", str(tmp_path / "publications.bib"),
+                                       "--profile", str(tmp_path / "profile.toml")])
+    assert result.exit_code == 1
+    assert "file is UTF-16, not UTF-8" in result.output
+    assert "iconv -f UTF-16 -t UTF-8 publications.bib" in result.output
+    assert "CP1252" not in result.output
 
 
 def test_same_inputs_give_byte_identical_output(tmp_path: Path) -> None:
@@ -407,3 +441,89 @@ def test_bibtex_export_keeps_every_key_and_field(tmp_path: Path,
     assert again.keys() == original.keys()
     for key, fields in original.items():
         assert {k: " ".join(v.split()) for k, v in fields.items()} == again[key]
+
+
+# --- nothing from a checkout runs -----------------------------------------------------
+
+@pytest.mark.parametrize("expression", [
+    "{{ cycler.__init__.__globals__.os.system('touch PWNED') }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ lipsum.__globals__['os'].popen('touch PWNED').read() }}",
+])
+def test_user_templates_are_sandboxed(tmp_path: Path, expression: str) -> None:
+    for name in ("publications.bib", "profile.toml"):
+        (tmp_path / name).write_bytes((ROOT / name).read_bytes())
+    folder = tmp_path / "templates" / "html"
+    folder.mkdir(parents=True)
+    (folder / "index.html").write_text("<p>ok</p>\n\n" + expression + "\n")
+    result = CliRunner().invoke(main, ["build", "--bib", str(tmp_path / "publications.bib"),
+                                       "--profile", str(tmp_path / "profile.toml"),
+                                       "--out", str(tmp_path / "_site")])
+    assert result.exit_code == 1
+    assert re.search(r"templates/html/index\.html:3: refused: access to attribute '__\w+__' "
+                     r"of '\w+' object is unsafe\. Templates run sandboxed", result.output), \
+        result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert not (tmp_path / "PWNED").exists() and not Path("PWNED").exists()
+
+
+@pytest.mark.parametrize("about", [
+    "[x][r]\n\n[r]: javascript:alert(1)",
+    "[x][r]\n\n[r]: data:text/html;base64,PHNjcmlwdD4=",
+    "[a [b]](javascript:alert(1))",
+    "![](javascript:alert(1))",
+    "[ok](data:text/html,x)",
+])
+def test_profile_markdown_links_pass_one_allow_list(tmp_path: Path, about: str) -> None:
+    (tmp_path / "publications.bib").write_text("@misc{k, title={T}, author={Ada}}\n")
+    (tmp_path / "profile.toml").write_text(f'name = "Ada"\nabout = """{about}"""\n')
+    args = ["--bib", str(tmp_path / "publications.bib"), "--profile",
+            str(tmp_path / "profile.toml")]
+    checked = CliRunner().invoke(main, ["validate", *args])
+    assert checked.exit_code == 1 and "url-scheme" in checked.output
+    built = CliRunner().invoke(main, ["build", *args, "--out", str(tmp_path / "s"),
+                                      "--keep-going"])
+    assert built.exit_code == 0
+    from markdown_it import MarkdownIt
+
+    for page in ("index.md", "index.html"):
+        text = (tmp_path / "s" / page).read_text()
+        html = MarkdownIt("commonmark").render(text) if page == "index.md" else text
+        assert 'href="javascript' not in html.lower() and 'href="data:' not in html.lower()
+        assert 'src="javascript' not in html.lower()
+
+
+def test_a_photo_outside_the_project_is_never_copied(tmp_path: Path) -> None:
+    (tmp_path / "publications.bib").write_text("@misc{k, title={T}, author={Ada}}\n")
+    (tmp_path / "profile.toml").write_text('name = "Ada"\nphoto = "/etc/passwd"\n')
+    result = CliRunner().invoke(main, ["build", "--keep-going", "--bib",
+                                       str(tmp_path / "publications.bib"), "--profile",
+                                       str(tmp_path / "profile.toml"), "--out",
+                                       str(tmp_path / "s")])
+    assert result.exit_code == 0
+    assert "leaves the project folder" in result.output
+    assert not (tmp_path / "s" / "assets" / "passwd").exists()
+    assert "passwd" not in (tmp_path / "s" / "index.html").read_text()
+
+
+def test_ctrl_c_prints_one_line_exits_130_and_leaves_nothing(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    import synth_helper
+
+    synth_helper.write(tmp_path / "publications.bib", 3000)
+    (tmp_path / "profile.toml").write_text('name = "Ada Lovelace"\n')
+    proc = subprocess.Popen([sys.executable, "-m", "pubsite", "build", "-q", "--keep-going"],
+                            cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    import time
+
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip().count("\n") == 0 and "interrupted" in err
+    leftovers = [p.name for p in tmp_path.rglob("*") if "pubsite-tmp" in p.name
+                 or p.name == ".pubsite-journal" or "pubsite-old" in p.name]
+    assert leftovers == []

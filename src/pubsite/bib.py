@@ -71,6 +71,12 @@ def decode_text(data: bytes, path: Path, diags: Diagnostics,
     name = display or str(path)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        # Windows tools save "Unicode" as UTF-16 with a byte order mark.
+        diags.error("encoding", name, 1, "file is UTF-16, not UTF-8",
+                    f"convert it once: iconv -f UTF-16 -t UTF-8 {path.name} > fixed.bib "
+                    "and replace the file")
+        return _no_nul(data.decode("utf-16", "replace"), name, diags), "UTF-16"
     try:
         text = data.decode("utf-8")
         encoding = "utf-8"
@@ -85,7 +91,19 @@ def decode_text(data: bytes, path: Path, diags: Diagnostics,
         )
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text, encoding
+    return _no_nul(text, name, diags), encoding
+
+
+def _no_nul(text: str, name: str, diags: Diagnostics) -> str:
+    """A NUL byte ends strings in C tools and makes keys and paths unsafe: reported with
+    its line and dropped."""
+    if "\x00" not in text:
+        return text
+    at = text.index("\x00")
+    diags.error("control-character", name, text.count("\n", 0, at) + 1,
+                f"the file holds {text.count(chr(0))} NUL byte(s) (U+0000), the first here",
+                "delete them; a NUL byte is never part of BibTeX text")
+    return text.replace("\x00", "")
 
 
 def _guess_encoding(data: bytes) -> tuple[str, str]:

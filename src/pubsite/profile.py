@@ -4,6 +4,7 @@ Diagnostic naming the key and its line."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import re
@@ -13,7 +14,7 @@ from difflib import get_close_matches
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pubsite import urls
+from pubsite import mdlinks, urls
 from pubsite.cleantext import strip_invisible
 from pubsite.errors import Diagnostics
 from pubsite.model import DEFAULT_MARKS, Mark, Profile
@@ -257,8 +258,9 @@ class _Reader:
         if check == "markdown":
             return self.urls.markdown(value, path)
         if check == "photo" and value:
-            _check_path(value, path, self)
-            return self.urls.check(value, path, urls.WEB)
+            # A path that leaves the project is never read, even with --keep-going.
+            return self.urls.check(value, path, urls.WEB) if _check_path(value, path, self) \
+                else ""
         if check == "base_url" and value and not re.match(r"^https?://", value):
             return self.error("profile-value", path,
                               f"base_url '{value}' must start with http:// or https://",
@@ -321,24 +323,30 @@ class _Urls:
         return safe
 
     def markdown(self, text: str, path: tuple[str | int, ...]) -> str:
-        for m in _MD_LINK.finditer(text):
-            self.check(m.group(1) or m.group(2), path)
+        for url in mdlinks.unsafe(text):
+            self.check(url, path)
         return text
 
 
-_MD_LINK = re.compile(r"\]\(\s*<?([^)\s>]*)>?[^)]*\)|<([a-zA-Z][\w+.\-]*:[^>\s]*)>")
 
 
-def _check_path(value: str, path: tuple[str | int, ...], reader: _Reader) -> None:
+def _check_path(value: str, path: tuple[str | int, ...], reader: _Reader) -> bool:
+    """Whether a path in the profile stays inside the project (a URL is checked as one)."""
     file, root, finder, diags = reader.file, reader.root, reader.finder, reader.diags
     if re.match(r"^[a-z][a-z0-9+.-]*:", value, re.I):
-        return  # a URL: the URL rule checks it where it is rendered
+        return True  # a URL: the URL rule checks it
     p = PurePosixPath(value.replace("\\", "/"))
-    if p.is_absolute() or ".." in p.parts:
+    inside = not p.is_absolute() and ".." not in p.parts
+    if inside:
+        with contextlib.suppress(OSError, ValueError):
+            inside = (root / p).resolve().is_relative_to(root.resolve())
+    if not inside:
         diags.error("profile-path", file, finder.find(path),
                     f"'{_dotted(path)}' = '{value}' leaves the project folder",
                     "use a path inside the folder of profile.toml, e.g. images/photo.jpg")
-    elif not (root / p).is_file():
+        return False
+    if not (root / p).is_file():
         diags.warning("profile-path", file, finder.find(path),
                       f"'{_dotted(path)}' = '{value}' does not exist",
                       "put the file there or fix the path")
+    return True

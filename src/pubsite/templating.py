@@ -45,6 +45,7 @@ class _Finalize:
 def environment(kind: str, user_dir: Path | None, escape: Callable[[str], str] | None = None,
                 safe_type: type = str) -> jinja2.Environment:
     import jinja2
+    import jinja2.sandbox
 
     builtin = jinja2.FileSystemLoader(str(builtin_templates()))
     loaders: list[jinja2.BaseLoader] = []
@@ -55,19 +56,21 @@ def environment(kind: str, user_dir: Path | None, escape: Callable[[str], str] |
         jinja2.PrefixLoader({"default": builtin}, delimiter=":"),
         *loaders,
     ])
+    # A user's templates come with a checkout someone else may have prepared (a pull
+    # request preview in CI): they run sandboxed, unable to reach Python's internals.
+    cls = jinja2.sandbox.SandboxedEnvironment if len(loaders) > 1 else jinja2.Environment
     if kind == "html":
-        env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                                 trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        env = cls(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                  trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     else:
         assert escape is not None
-        env = jinja2.Environment(loader=loader, autoescape=False,
-                                 undefined=jinja2.StrictUndefined,
-                                 finalize=_Finalize(escape, safe_type), trim_blocks=True,
-                                 keep_trailing_newline=True)
+        env = cls(loader=loader, autoescape=False, undefined=jinja2.StrictUndefined,
+                  finalize=_Finalize(escape, safe_type), trim_blocks=True,
+                  keep_trailing_newline=True)
     # Compiled code depends on these settings as well as on the source.
     env.bytecode_cache = _bytecode_cache(
-        f"{env.autoescape!r}|{env.finalize is not None}|{env.trim_blocks}|{env.lstrip_blocks}|"
-        f"{env.keep_trailing_newline}|{env.newline_sequence!r}")
+        f"{cls.__name__}|{env.autoescape!r}|{env.finalize is not None}|{env.trim_blocks}|"
+        f"{env.lstrip_blocks}|{env.keep_trailing_newline}|{env.newline_sequence!r}")
     return env
 
 
@@ -108,6 +111,18 @@ def _bytecode_cache(settings: str = "") -> jinja2.BytecodeCache | None:
     return Quiet(str(folder))
 
 
+def _template_line(exc: BaseException) -> str:
+    """The template file and line the error arose in (Jinja puts them in the traceback)."""
+    where = "a template"
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith((".html", ".md", ".tex", ".txt", ".xml")):
+            where = f"{name}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
+
+
 def as_pubsite_error(exc: Exception) -> Exception:
     """A broken or mistaken template becomes a message naming the template and line."""
     import jinja2
@@ -118,6 +133,11 @@ def as_pubsite_error(exc: Exception) -> Exception:
         where = f"{exc.filename or exc.name}:{exc.lineno}"
         return PubsiteError(f"{where}: template syntax error: {exc.message}; fix the template "
                             "or delete it to use the built-in one", EXIT_INPUT)
+    if isinstance(exc, jinja2.exceptions.SecurityError):
+        why = str(exc).rstrip(".")
+        return PubsiteError(f"{_template_line(exc)}: refused: {why}. Templates run sandboxed "
+                            "and may not reach Python's internals; remove that expression",
+                            EXIT_INPUT)
     if isinstance(exc, jinja2.TemplateError):
         return PubsiteError(f"template error: {exc}; check your templates/ folder (delete a "
                             "file to use the built-in one)", EXIT_INPUT)

@@ -25,7 +25,9 @@ import hashlib
 import json
 import os
 import re
+import signal
 import stat
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -287,14 +289,33 @@ def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Conte
             raise
         # Every path about to be replaced is on disk before the first replace.
         journal.flush()
-    for rel in staged:
-        os.replace(_tmp_of(f"{out_s}/{rel}"), f"{out_s}/{rel}")
-    records = {rel: _stat_record(out_s, rel, rec) for rel, rec in records.items()}
-    _replace_text(f"{out_s}/{MANIFEST}", _manifest_json(records, meta or {}))
-    deleted = _delete_stale(out_s, before, set(records), folders)
-    os.unlink(f"{out_s}/{JOURNAL}")
+    with _ctrl_c_after():
+        for rel in staged:
+            os.replace(_tmp_of(f"{out_s}/{rel}"), f"{out_s}/{rel}")
+        records = {rel: _stat_record(out_s, rel, rec) for rel, rec in records.items()}
+        _replace_text(f"{out_s}/{MANIFEST}", _manifest_json(records, meta or {}))
+        deleted = _delete_stale(out_s, before, set(records), folders)
+        os.unlink(f"{out_s}/{JOURNAL}")
     return {"written": len(staged), "unchanged": len(records) - len(staged),
             "deleted": deleted}
+
+
+@contextlib.contextmanager
+def _ctrl_c_after() -> Iterator[None]:
+    """Ctrl-C during the renames (a fraction of a second) takes effect once they are done,
+    so an interrupted build leaves the old site or the new one, not a journal to repair.
+    A kill -9 cannot be deferred: the journal covers it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+    previous_handler = signal.signal(signal.SIGINT, lambda signum, _frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 def _stage(out_s: str, rel: str, content: Content, before: Previous, folders: _Folders,

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from pubsite import mdlinks
 from pubsite.model import Content, Site
 from pubsite.render import cv
 from pubsite.render.formats import Md, escape, link
@@ -24,7 +25,8 @@ def profile_markdown(text: str) -> Md:
         return str(link(m.group(1), m.group(2)))
 
     text = re.sub(r"(?<!!)\[([^\]]*)\]\(\s*<?([^)\s>]*)>?\s*\)", fix, text)
-    return Md(text.strip())
+    # What the simple form above misses (references, nesting, images) is caught here.
+    return Md(mdlinks.inert(text).strip())
 
 
 class MarkdownSite:
