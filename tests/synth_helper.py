@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import sys
+import importlib.util
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+_spec = importlib.util.spec_from_file_location(
+    "pubsite_bench_synth", Path(__file__).resolve().parent.parent / "bench" / "synth.py")
+assert _spec is not None and _spec.loader is not None
+_synth = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_synth)
 
-from synth import write
-
-__all__ = ["write"]
+write = _synth.write
+PROFILE: str = _synth.PROFILE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -213,3 +214,25 @@ def test_a_build_after_an_edit_is_byte_identical_to_a_cold_build(
                 if p.is_file() and p.name != ".pubsite-manifest.json"}
 
     assert tree(project / "_site") == tree(project / "cold")
+
+
+def test_build_summarises_many_findings_and_validate_prints_all(runner: CliRunner,
+                                                                tmp_path: Path) -> None:
+    import synth_helper
+
+    synth_helper.write(tmp_path / "publications.bib", 300)
+    bib = tmp_path / "publications.bib"
+    bib.write_text(bib.read_text().replace("title = {", "titel = {x}, title = {", 250)
+                   .replace("year = {", "year = {20x", 90))
+    (tmp_path / "profile.toml").write_text(synth_helper.PROFILE)
+    args = ["--bib", str(bib), "--profile", str(tmp_path / "profile.toml")]
+    built = runner.invoke(main, ["build", *args, "--out", str(tmp_path / "s")])
+    lines = built.output.splitlines()
+    assert built.exit_code == 0
+    assert len(lines) <= 41  # 40 of findings and the build's own line
+    assert re.search(r"warning\[unknown-field\] x250, e\.g\. .*publications\.bib:\d+", built.output)
+    assert re.search(r"warning\[year-format\] x90, e\.g\.", built.output)
+    assert "0 error(s), 340 warning(s); run `pubsite validate` to see every one" in built.output
+    checked = runner.invoke(main, ["validate", *args])
+    assert checked.output.count("warning[unknown-field]") == 250
+    assert checked.output.count("warning[year-format]") == 90

@@ -32,7 +32,7 @@ def _handle_errors(fn: F) -> F:
             if exc.diagnostics:
                 from pubsite import report
 
-                report.text(exc.diagnostics)
+                report.text(exc.diagnostics, brief=exc.brief)
             exc.show()
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:

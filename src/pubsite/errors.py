@@ -98,8 +98,9 @@ class PubsiteError(click.ClickException):
     never a traceback. click prints it and exits with `exit_code`."""
 
     def __init__(self, message: str, exit_code: int = EXIT_INPUT,
-                 diagnostics: Iterable[Diagnostic] = ()) -> None:
+                 diagnostics: Iterable[Diagnostic] = (), brief: bool = False) -> None:
         super().__init__(message)
+        self.brief = brief  # print the diagnostics summarised (build), not all (validate)
         self.exit_code = exit_code  # type: ignore[misc]  # click's is per class; ours varies
         self.diagnostics = list(diagnostics)
 

@@ -106,13 +106,16 @@ def _drain(items: list[bib.RawEntry]) -> Iterator[bib.RawEntry]:
 def gate(found: list[Diagnostic], what: str, strict: bool = False,
          keep_going: bool = False, quiet: bool = False) -> None:
     """Collect all, then fail: errors (or warnings with --strict) stop the command before
-    anything is written, unless --keep-going."""
+    anything is written, unless --keep-going. A build prints a summary of at most 40
+    lines; `pubsite validate` prints every finding."""
     failed = any(d.severity is Severity.ERROR for d in found) or (strict and bool(found))
+    brief = what == "build"
     if failed and not keep_going:
         raise PubsiteError(f"{what} stopped: fix the problems above (the previous output, "
-                           "if any, is untouched), or pass --keep-going", diagnostics=found)
+                           "if any, is untouched), or pass --keep-going", diagnostics=found,
+                           brief=brief)
     if found and not quiet:
-        report.text(found)
+        report.text(found, brief=brief)
 
 
 def export(inputs: Inputs, fmt: str, choose: Callable[[Site], Site],

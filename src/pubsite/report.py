@@ -11,28 +11,79 @@ from typing import TextIO
 
 from pubsite.errors import Diagnostic
 
+BRIEF_LINES = 40
 
-def text(diags: Sequence[Diagnostic], stream: TextIO | None = None) -> None:
+
+def text(diags: Sequence[Diagnostic], stream: TextIO | None = None,
+         brief: bool = False) -> None:
+    """Findings for people, grouped by file. `brief` (build and serve): at most
+    BRIEF_LINES lines, errors first, then a count per rule with one example, and where to
+    see them all; validate prints every one."""
     from rich.console import Console
-    from rich.markup import escape
 
     stream = stream or sys.stderr
     console = Console(file=stream, no_color="NO_COLOR" in os.environ, highlight=False,
                       soft_wrap=True)
+    ordered = sorted(diags, key=lambda d: (not d.is_error, d.file, d.line or 0, d.rule)) \
+        if brief else sorted(diags, key=lambda d: (d.file, d.line or 0, d.rule))
+    lines = _full_lines(ordered) if not brief else _brief_lines(ordered)
+    errors = sum(d.is_error for d in diags)
+    if diags:
+        tail = "; run `pubsite validate` to see every one" if brief and \
+            len(lines) < len(_full_lines(ordered)) else ""
+        lines.append(f"{errors} error(s), {len(diags) - errors} warning(s){tail}")
+    console.print("\n".join(lines))
+
+
+def _one(d: Diagnostic) -> list[str]:
+    from rich.markup import escape
+
+    colour = "red" if d.is_error else "yellow"
+    found = [f"  {escape(d.location())}: [{colour}]{d.severity.value}[/{colour}]"
+             f"[dim]\\[{escape(d.rule)}][/dim] {escape(d.message)}"]
+    if d.hint:
+        found.append(f"      [dim]hint:[/dim] {escape(d.hint)}")
+    return found
+
+
+def _full_lines(diags: Sequence[Diagnostic]) -> list[str]:
+    from rich.markup import escape
+
+    out: list[str] = []
     current = None
-    for d in sorted(diags, key=lambda d: (d.file, d.line or 0, d.rule)):
+    for d in diags:
         if d.file != current:
             current = d.file
-            console.print(f"[bold]{escape(d.file)}[/bold]")
-        colour = "red" if d.is_error else "yellow"
-        console.print(f"  {escape(d.location())}: [{colour}]{d.severity.value}[/{colour}]"
-                      f"[dim]\\[{escape(d.rule)}][/dim] {escape(d.message)}")
-        if d.hint:
-            console.print(f"      [dim]hint:[/dim] {escape(d.hint)}")
-    errors = sum(d.is_error for d in diags)
-    warnings = len(diags) - errors
-    if diags:
-        console.print(f"{errors} error(s), {warnings} warning(s)")
+            out.append(f"[bold]{escape(d.file)}[/bold]")
+        out.extend(_one(d))
+    return out
+
+
+def _brief_lines(diags: Sequence[Diagnostic]) -> list[str]:
+    """Every error while they fit, then each warning rule once with its count."""
+    from rich.markup import escape
+
+    out: list[str] = []
+    budget = BRIEF_LINES - 1
+    errors = [d for d in diags if d.is_error]
+    for d in errors:
+        lines = _one(d)
+        if len(out) + len(lines) > budget - 2:
+            out.append(f"  ... and {len(errors) - errors.index(d)} more error(s)")
+            break
+        out.extend(lines)
+    by_rule: dict[str, list[Diagnostic]] = {}
+    for d in diags:
+        if not d.is_error:
+            by_rule.setdefault(d.rule, []).append(d)
+    for rule, found in sorted(by_rule.items(), key=lambda kv: -len(kv[1])):
+        if len(out) >= budget:
+            out.append(f"  ... and {len(by_rule)} kinds of warning in all")
+            break
+        first = found[0]
+        out.append(f"  [yellow]warning[/yellow][dim]\\[{escape(rule)}][/dim] x{len(found)}, "
+                   f"e.g. {escape(first.location())}: {escape(first.message)}")
+    return out if len(out) < len(_full_lines(diags)) else _full_lines(diags)
 
 
 @contextmanager
