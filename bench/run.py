@@ -137,6 +137,31 @@ def stages(name: str, bib: Path, work: Path, bare_s: float) -> dict[str, object]
             "output_bytes": int(run["output_bytes"]), "lines": lines}
 
 
+def hostile(work: Path) -> None:
+    """Each hostile file against the bare parse, and at four times its size: a build
+    whose time grows more than 5x for 4x the input is not linear."""
+    print()
+    print("| hostile file | MB | bare parse s | build s | ratio | build s at 4x size | growth |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    small, large = pathological(1), pathological(4)
+    folder = work / "patho"
+    folder.mkdir(exist_ok=True)
+    bib, profile, out = folder / "publications.bib", folder / "profile.toml", folder / "_site"
+    profile.write_text(synth.PROFILE, encoding="utf-8")
+    for name, text in small.items():
+        timings = []
+        for content in (text, large[name]):
+            bib.write_text(content, encoding="utf-8")
+            shutil.rmtree(out, ignore_errors=True)
+            timings.append(probe("build", bib, profile, out)["seconds"])
+        bib.write_text(text, encoding="utf-8")
+        bare = probe("bare", bib, profile, out)["seconds"]
+        growth = timings[1] / max(timings[0], 1e-3)
+        print(f"| {name} | {len(text) / 1e6:.1f} | {bare:.3f} | {timings[0]:.3f} | "
+              f"{timings[0] / max(bare, 1e-3):.1f}x | {timings[1]:.3f} | {growth:.1f}x "
+              f"{'linear' if growth <= 5 else 'NOT LINEAR'} |", flush=True)
+
+
 def compare(rev: str, sizes: list[int], work: Path) -> list[str]:
     """Cold builds and builds after one edit of this checkout and of commit `rev`, side by
     side on the same files in the same run (each the best of two), as ratios to the bare
@@ -272,21 +297,7 @@ def main() -> None:
         latency["growth_50k_over_10k"] = float(sizes[50000]["cold_s"]) / \
             float(sizes[10000]["cold_s"])
     if args.pathological:
-        print()
-        print("| hostile file | MB | bare parse s | build s | ratio |")
-        print("|---|---:|---:|---:|---:|")
-        for name, text in pathological().items():
-            folder = work / "patho"
-            folder.mkdir(exist_ok=True)
-            bib = folder / "publications.bib"
-            bib.write_text(text, encoding="utf-8")
-            (folder / "profile.toml").write_text(synth.PROFILE, encoding="utf-8")
-            shutil.rmtree(folder / "_site", ignore_errors=True)
-            bare = probe("bare", bib, folder / "profile.toml", folder / "_site")
-            built = probe("build", bib, folder / "profile.toml", folder / "_site")
-            ratio = built["seconds"] / max(bare["seconds"], 1e-3)
-            print(f"| {name} | {len(text) / 1e6:.1f} | {bare['seconds']:.3f} | "
-                  f"{built['seconds']:.3f} | {ratio:.1f}x |", flush=True)
+        hostile(work)
     print()
     for k, v in latency.items():
         print(f"{k}: {v:.3f}")
@@ -330,17 +341,22 @@ def verdicts(sizes: dict[int, dict[str, object]], latency: dict[str, float]) -> 
     return list(dict.fromkeys(lines))
 
 
-def pathological() -> dict[str, str]:
+def pathological(scale: int = 1) -> dict[str, str]:
+    """Hostile files; `scale` multiplies their size, to see that time grows with it."""
     return {
-        "deep braces": "@misc{a, title = {" + "{" * 20000 + "x" + "}" * 20000 + "}}\n",
+        "deep braces": "@misc{a, title = {" + "{" * 20000 * scale + "x" + "}" * 20000 * scale
+                       + "}}\n",
         "5 MB field": "@misc{a, author={Ada}, title={T}, abstract = {"
-                      + "w \\\"u " * 1_000_000 + "}}\n",
-        "3,000 unterminated": "".join(f"@misc{{k{i}, title = {{x\n" for i in range(3000)),
+                      + "w \\\"u " * 1_000_000 * scale + "}}\n",
+        "3,000 unterminated": "".join(f"@misc{{k{i}, title = {{x\n"
+                                      for i in range(3000 * scale)),
         "billion laughs": '@string{s0 = "ha"}\n' + "".join(
             f"@string{{s{i + 1} = s{i} # s{i}}}\n" for i in range(64))
-            + "@misc{k, title = s64, author = {Ada}}\n",
+            + "@misc{k, title = s64, author = {Ada}}\n" * scale,
         "100k concatenations": '@string{a = "x"}\n@misc{k, author = {Ada}, title = '
-                               + " # ".join(["a"] * 100_000) + "}\n",
+                               + " # ".join(["a"] * 100_000 * scale) + "}\n",
+        "4,000 duplicate keys": "".join(f"@misc{{x, title = {{T{i}}}, author = {{Ada}}}}\n"
+                                        for i in range(4000 * scale)),
     }
 
 

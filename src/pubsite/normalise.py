@@ -57,6 +57,7 @@ class Normaliser:
                                     key=lambda x: -len(x[0])))
         self.coauthors = {_name_key(k): v for k, v in profile.coauthors}
         self.slugs: set[str] = set()
+        self._next_suffix: dict[str, int] = {}
         self._authors: dict[tuple[str, tuple[str, ...]], tuple[Author, tuple[str, ...]]] = {}
 
     def publications(self, entries: Iterable[RawEntry]) -> list[Publication]:
@@ -228,10 +229,13 @@ class Normaliser:
         if base in _RESERVED:
             base += "-paper"
         slug = base
-        n = 2
+        # Where the last search for this base ended: thousands of copies of one key stay
+        # linear instead of trying -2, -3, ... again for each.
+        n = self._next_suffix.get(base, 2)
         while slug in self.slugs:
             slug = f"{base}-{n}"
             n += 1
+        self._next_suffix[base] = n
         self.slugs.add(slug)
         return slug
 
