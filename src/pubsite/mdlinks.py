@@ -7,13 +7,14 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from markdown_it import MarkdownIt
-
 from pubsite import urls
 
 
 @lru_cache(maxsize=1)
-def _reader() -> MarkdownIt:
+def _reader() -> Any:
+    # Imported here: a build with nothing to do reads the profile without rendering it.
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": True})
     md.validateLink = _every_link  # type: ignore[method-assign]
     return md

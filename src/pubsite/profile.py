@@ -8,7 +8,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import re
-import tomllib
 import typing
 from difflib import get_close_matches
 from pathlib import Path, PurePosixPath
@@ -19,43 +18,15 @@ from pubsite.cleantext import strip_invisible
 from pubsite.errors import Diagnostics
 from pubsite.model import DEFAULT_MARKS, Mark, Profile
 from pubsite.text_checks import mojibake_fix
-
-# tomllib has no depth or size limits; a profile is a page of text, so anything past this
-# is refused before parsing.
-MAX_PROFILE_BYTES = 512 * 1024
-MAX_NESTING = 32
+from pubsite.tomlread import MAX_NESTING, read_toml
 
 
 def load(path: Path, diags: Diagnostics, display: str | None = None) -> Profile | None:
     name = display or str(path)
-    data = path.read_bytes()
-    if len(data) > MAX_PROFILE_BYTES:
-        diags.error("profile-too-large", name, None,
-                    f"profile is {len(data):,} bytes; the limit is {MAX_PROFILE_BYTES:,}",
-                    "a profile is a page of text: move long content out of it")
+    found = read_toml(path, diags, name)
+    if found is None:
         return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        diags.error("encoding", name, data.count(b"\n", 0, exc.start) + 1,
-                    "profile is not UTF-8", "save the file as UTF-8")
-        return None
-    if _nesting(text) > MAX_NESTING:
-        diags.error("profile-too-deep", name, None,
-                    f"profile nests more than {MAX_NESTING} levels", "flatten the tables")
-        return None
-    try:
-        raw = tomllib.loads(text)
-    except RecursionError:
-        diags.error("toml-syntax", name, None, "a key nests too deeply (a dotted name of "
-                    "hundreds of parts)", "write tables with a few levels at most")
-        return None
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        diags.error("toml-syntax", name, int(m.group(1)) if m else None,
-                    f"not valid TOML: {exc}",
-                    "check quotes, brackets and `key = value` syntax on that line")
-        return None
+    raw, text = found
     finder = _LineFinder(text)
     if _depth(raw) > MAX_NESTING:
         line = next((i for i, x in enumerate(finder.lines, 1) if x.count(".") > MAX_NESTING),
@@ -84,24 +55,6 @@ def _depth(value: Any) -> int:
             todo.extend((x, depth + 1) for x in v.values())
         elif isinstance(v, list):
             todo.extend((x, depth + 1) for x in v)
-    return best
-
-
-def _nesting(text: str) -> int:
-    depth = best = 0
-    in_str: str | None = None
-    for c in text:
-        if in_str:
-            if c == in_str:
-                in_str = None
-            continue
-        if c in "\"'":
-            in_str = c
-        elif c in "[{":
-            depth += 1
-            best = max(best, depth)
-        elif c in "]}":
-            depth = max(depth - 1, 0)
     return best
 
 

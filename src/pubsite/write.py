@@ -32,10 +32,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pubsite.errors import EXIT_USAGE, PubsiteError
-from pubsite.model import Content
+
+if TYPE_CHECKING:
+    from pubsite.model import Content
 
 MANIFEST = ".pubsite-manifest.json"
 JOURNAL = ".pubsite-journal"

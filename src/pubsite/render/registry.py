@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pubsite.model import Content, Profile, Site
+from pubsite.model import Content, Site
 from pubsite.render import cv, data
 from pubsite.render.html import HtmlSite
 from pubsite.render.markdown import MarkdownSite
@@ -76,8 +76,3 @@ def site_files(site: Site, formats: tuple[str, ...], templates: Path | None,
             yield from MarkdownSite(site, templates).files()
         else:
             raise KeyError(fmt)
-
-
-def copied_files(profile: Profile) -> list[str]:
-    """Files beside profile.toml that a build copies into the site (the photo)."""
-    return [profile.photo] if profile.photo and "://" not in profile.photo else []
