@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 from pubsite import bib, pipeline
 from pubsite.cli import main
 from pubsite.errors import Diagnostics
+from pubsite.render.texescape import tex_escape
 from test_default_site import SEED_AUTHORS
 
 from conftest import ROOT, SHARED, require_tool
@@ -242,3 +244,44 @@ def test_bibtex_export_round_trips(tmp_path: Path, path: Path) -> None:
     data = bib.parse(result.stdout, "again.bib", d)
     assert not [x for x in d.items if x.rule in ("parse-error", "unbalanced-braces")]
     assert len(data.entries) == len(before)
+
+
+SCRIPTS = ("Теория чисел Ёж", "Ελληνικά λόγια", "ə ʃ ɛ ŋ", "中文 日本語", "😀 ✓",
+           "ℝ ∞ ≤ → ∑", "Łódź Ærø ß ő ĳ", "— – … € ™ ° ½")
+
+
+@pytest.mark.tex
+def test_every_character_compiles_or_is_reported(tmp_path: Path) -> None:
+    """Every distinct character of the corpus files, and of other scripts, either compiles
+    under pdflatex in the standalone export or is named on stderr with its remedy."""
+    from pubsite import pipeline
+    from pubsite.errors import Diagnostics, PubsiteError
+
+    chars: set[str] = set("".join(SCRIPTS))
+    for path in [*REAL, *sorted((SHARED / "corpus" / "real2").glob("*.bib"))] if SHARED else []:
+        try:
+            site = pipeline.load(pipeline.Inputs(path, ROOT / "profile.toml"), Diagnostics())
+        except PubsiteError:
+            continue
+        for p in site.publications:
+            for text in (p.title, *(a.display() for a in p.authors),
+                         *(v.name for v in p.venues)):
+                chars |= {c for c in text if not c.isascii() and c.isprintable()}
+    ordered = sorted(chars)
+    titles = ["".join(ordered[i:i + 40]) for i in range(0, len(ordered), 40)]
+    bib = "".join(f"@misc{{k{i}, title = {{{t.replace('{', '').replace('}', '')}}},"
+                  f" author = {{Ada Lovelace}}, year = {{2020}}}}\n"
+                  for i, t in enumerate(titles))
+    (tmp_path / "publications.bib").write_text(bib, encoding="utf-8")
+    (tmp_path / "profile.toml").write_text('name = "Ada Lovelace"\n')
+    result = subprocess.run([sys.executable, "-m", "pubsite", "export", "--format", "latex",
+                             "--standalone"], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    text = _pdflatex(tmp_path, result.stdout)
+    unprintable = {c for c in chars if tex_escape(c) == "?"}
+    reported = re.search(r"(\d+) character\(s\) \(.*\) have no pdflatex form", result.stderr)
+    assert reported is not None and int(reported.group(1)) == len(unprintable)
+    assert {"中", "😀"} <= unprintable
+    assert "Cyrillic character(s)" in result.stderr and "texlive-lang-cyrillic" in result.stderr
+    assert "Lovelace" in text
+    assert all(c in text for c in "ŁóźÆß€½Σα")

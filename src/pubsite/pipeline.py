@@ -134,8 +134,11 @@ def export(inputs: Inputs, fmt: str, choose: Callable[[Site], Site],
     diags = Diagnostics()
     site = load(inputs, diags)
     gate(diags.sorted(), "export")
+    chosen = choose(site)
+    for note in render.notes(chosen, fmt):
+        report.note(note)
     try:
-        return render.export(choose(site), fmt, layout, inputs.templates)
+        return render.export(chosen, fmt, layout, inputs.templates)
     except Exception as exc:
         raise as_pubsite_error(exc) from exc
 

@@ -9,6 +9,7 @@ the same `authors`, `venues` and `legend` here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pubsite.model import Author, Mark, Note, Profile, Publication, Venue
@@ -74,6 +75,22 @@ def marks_in(pubs: tuple[Publication, ...] | list[Publication]) -> tuple[str, ..
         for m in p.marks_used:
             seen.setdefault(m)
     return tuple(seen)
+
+
+def shown_text(profile: Profile, pubs: tuple[Publication, ...] | list[Publication]
+               ) -> Iterator[str]:
+    """Every text an entry list shows (for what an output format must be able to print)."""
+    yield profile.name
+    for m in profile.marks:
+        yield m.symbol + m.legend
+    for p in pubs:
+        yield p.title
+        for a in p.authors:
+            yield a.display()
+        for v in p.venues:
+            yield v.name + v.year + "".join(n.text for n in v.notes)
+        for link in p.links:
+            yield link.label
 
 
 def obfuscate_email(email: str) -> str:

@@ -23,9 +23,17 @@ from pubsite.render.formats import (
     md_links,
     safe_href,
 )
-from pubsite.render.texescape import tex_escape, tex_url
+from pubsite.render.texescape import Need, needs, tex_escape, tex_url
 from pubsite.templating import environment
-from pubsite.view import Format, Plain, group, legend_marks, legend_text, marks_in
+from pubsite.view import (
+    Format,
+    Plain,
+    group,
+    legend_marks,
+    legend_text,
+    marks_in,
+    shown_text,
+)
 
 
 class Raw(str):
@@ -97,6 +105,8 @@ def generate(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path |
     """The list as text, in pieces (not yet stripped)."""
     env, helpers = _environment(site, fmt, user_templates)
     helpers["standalone"] = standalone
+    if fmt == "latex":
+        helpers["extra_preamble"] = [Raw(n.preamble) for n in latex_needs(site)[0]]
     helpers["list_legend"] = legend_text(legend_marks(
         site.profile, marks_in([i.pub for g in groups for i in g.items])))
     if fmt == "markdown":
@@ -104,6 +114,12 @@ def generate(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path |
     pieces: Iterator[str] = env.get_template(f"cv/{fmt}.{_EXT[fmt]}").generate(
         profile=site.profile, groups=groups, **helpers)
     return pieces
+
+
+def latex_needs(site: Site) -> tuple[list[Need], str]:
+    """The packages pdflatex needs for the characters of this list, and the characters it
+    cannot print."""
+    return needs({c for text in shown_text(site.profile, site.publications) for c in text})
 
 
 def markdown_item(site: Site, user_templates: Path | None) -> Callable[[Item], str]:

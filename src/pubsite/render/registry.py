@@ -15,6 +15,7 @@ from pubsite.model import Content, Site
 from pubsite.render import cv, data
 from pubsite.render.html import HtmlSite
 from pubsite.render.markdown import MarkdownSite
+from pubsite.render.texescape import needs_notes
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,11 @@ SITE_FORMATS = ("html", "markdown")
 
 def export(site: Site, fmt: str, layout: Layout, templates: Path | None) -> str:
     return EXPORTS[fmt](site, layout, templates)
+
+
+def notes(site: Site, fmt: str) -> list[str]:
+    """What the reader of an export must know to use it (packages a LaTeX preamble needs)."""
+    return needs_notes(*cv.latex_needs(site)) if fmt == "latex" else []
 
 
 class Memo:
