@@ -1,6 +1,8 @@
 """One measurement in a fresh interpreter: prints JSON with seconds and peak RSS (KiB).
 
-    probe.py bare|build|stages BIB PROFILE OUT
+    probe.py bare|build|build-loud|validate|stages BIB PROFILE OUT
+
+`build-loud` prints its findings as a user's build does.
 
 `stages` is a cold build timed stage by stage (by wrapping the stage functions), followed
 by the floor for writing: the same files, same bytes, written straight into an empty
@@ -79,6 +81,11 @@ def main() -> None:
 
         lib = bibtexparser.parse_file(str(bib))
         count = len(lib.entries)
+    elif what == "validate":
+        from pubsite import pipeline
+
+        found = pipeline.validate(pipeline.Inputs(bib, profile))
+        count = len(found)
     else:
         from pubsite import pipeline
 
@@ -87,7 +94,7 @@ def main() -> None:
             stages["start-up"] = time.perf_counter() - start
             instrument(stages)
         result = pipeline.build(pipeline.Inputs(bib, profile), out, ("html", "markdown"),
-                                keep_going=True, quiet=True)
+                                keep_going=True, quiet=what != "build-loud")
         count = result.publications
         rebuilt = result.written
         if what == "stages":

@@ -106,3 +106,11 @@ def test_imports_inside_functions_only_where_they_keep_things_fast() -> None:
                     if top not in LAZY.get(rel, set()) and mod not in LAZY.get(rel, set()):
                         found.add(f"{rel}: {mod}")
     assert found == set()
+
+
+def test_no_pickle_or_eval_reads_anything() -> None:
+    """A checkout someone else prepared must not run code: no pickle, marshal or eval."""
+    found = [f"{p.relative_to(ROOT)}: {word}" for p in SRC.rglob("*.py")
+             for word in ("pickle", "marshal", "eval(", "exec(")
+             if word in p.read_text()]
+    assert found == []

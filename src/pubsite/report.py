@@ -47,15 +47,26 @@ def _one(d: Diagnostic) -> list[str]:
 
 
 def _full_lines(diags: Sequence[Diagnostic]) -> list[str]:
+    """Every finding, grouped by file; identical findings (same rule, message and hint on
+    several lines) are one entry listing their lines."""
     from rich.markup import escape
 
+    groups: dict[tuple[str, str, str, str], list[Diagnostic]] = {}
+    for d in diags:
+        groups.setdefault((d.file, d.rule, d.message, d.hint), []).append(d)
     out: list[str] = []
     current = None
-    for d in diags:
+    for same in groups.values():
+        d = same[0]
         if d.file != current:
             current = d.file
             out.append(f"[bold]{escape(d.file)}[/bold]")
-        out.extend(_one(d))
+        lines = _one(d)
+        if len(same) > 1:
+            where = ", ".join(str(x.line) for x in same if x.line is not None)
+            lines[0] = lines[0].replace(escape(d.location()),
+                                        escape(f"{d.file}:{where}"), 1)
+        out.extend(lines)
     return out
 
 

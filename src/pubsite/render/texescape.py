@@ -78,7 +78,7 @@ def _char(c: str) -> str:
 
 # Cyrillic letters exist only in the T2A font encoding: each run of them switches to it
 # (the preamble loads it: see _NEEDS).
-_CYRILLIC_RUN = re.compile("[\u0400-\u04ff]+(?:[ ,.\-]+[\u0400-\u04ff]+)*")
+_CYRILLIC_RUN = re.compile("[\u0400-\u04ff]+(?:[ ,.-]+[\u0400-\u04ff]+)*")
 
 
 def _cyrillic(m: re.Match[str]) -> str:
