@@ -221,12 +221,22 @@ def _model(path: Path, profile: Path) -> list[tuple[object, ...]]:
              p.abstract, p.doi, p.arxiv, p.selected, p.tags, p.fields) for p in site.publications]
 
 
+def _cited(path: Path, profile: Path) -> list[tuple[object, ...]]:
+    diags = Diagnostics()
+    site = pipeline.load(pipeline.Inputs(path, profile), diags)
+    return [(p.key, p.entry_type, p.title, tuple(a.name for a in p.authors), p.year, p.month,
+             p.doi, p.arxiv) for p in site.publications]
+
+
 REAL = sorted((SHARED / "corpus" / "real").glob("*.bib")) if SHARED else []
 
 
 @pytest.mark.parametrize("path", [ROOT / "publications.bib", *REAL],
                          ids=["default", *(p.name for p in REAL)])
 def test_bibtex_export_round_trips(tmp_path: Path, path: Path) -> None:
+    """The BibTeX for citing reads back as the same publication: key, type, title, the
+    authors' names (their marks are the homepage's, not the citation's), date, DOI and
+    arXiv id."""
     profile = tmp_path / "profile.toml"
     profile.write_text('name = "Hao Zhang"\n')
     result = CliRunner().invoke(main, ["export", "--format", "bibtex", "--bib", str(path),
@@ -237,8 +247,8 @@ def test_bibtex_export_round_trips(tmp_path: Path, path: Path) -> None:
     assert result.exit_code == 0, result.output
     again = tmp_path / "again.bib"
     again.write_text(result.stdout, encoding="utf-8")
-    before = sorted(_model(path, profile), key=lambda t: str(t[0]))
-    after = sorted(_model(again, profile), key=lambda t: str(t[0]))
+    before = sorted(_cited(path, profile), key=lambda t: str(t[0]))
+    after = sorted(_cited(again, profile), key=lambda t: str(t[0]))
     assert after == before
     d = Diagnostics()
     data = bib.parse(result.stdout, "again.bib", d)
@@ -285,3 +295,40 @@ def test_every_character_compiles_or_is_reported(tmp_path: Path) -> None:
     assert "Cyrillic character(s)" in result.stderr and "texlive-lang-cyrillic" in result.stderr
     assert "Lovelace" in text
     assert all(c in text for c in "ŁóźÆß€½Σα")
+
+
+@pytest.mark.tex
+@pytest.mark.parametrize("style", ["plain", "alpha"])
+def test_cited_bibtex_compiles_with_bibtex_and_prints_clean_names(tmp_path: Path,
+                                                                   style: str) -> None:
+    """The BibTeX a visitor copies from a paper page is `export --format bibtex`'s entry,
+    and bibtex prints its authors without the homepage's stars."""
+    require_tool("bibtex", "the cited BibTeX is compiled with real bibtex")
+    site = tmp_path / "site"
+    result = CliRunner().invoke(main, ["build", "--bib", str(ROOT / "publications.bib"),
+                                       "--profile", str(ROOT / "profile.toml"),
+                                       "--out", str(site)])
+    assert result.exit_code == 0
+    exported = export("--format", "bibtex")
+    page = (site / "publications" / "zheng2022alpa" / "index.html").read_text()
+    shown = re.search(r'<pre><code>(@inproceedings\{zheng2022alpa,.*?)</code></pre>', page,
+                      re.S)
+    assert shown is not None
+    download = (site / "publications" / "zheng2022alpa" / "zheng2022alpa.bib").read_text()
+    entry = exported[exported.index("@inproceedings{zheng2022alpa,"):]
+    entry = entry[:entry.index("\n}\n") + 3]
+    assert download == entry
+    assert shown.group(1).replace("&amp;", "&") + "\n" == entry
+    (tmp_path / "refs.bib").write_text(exported, encoding="utf-8")
+    (tmp_path / "paper.tex").write_text(
+        "\\documentclass{article}\\begin{document}\\nocite{*}"
+        f"\\bibliographystyle{{{style}}}\\bibliography{{refs}}\\end{{document}}\n")
+    for cmd in (["pdflatex", "-interaction=nonstopmode", "paper.tex"], ["bibtex", "paper"]):
+        run = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stdout[-2000:]
+        if cmd[0] == "bibtex":
+            assert "Warning" not in run.stdout, run.stdout
+    bbl = (tmp_path / "paper.bbl").read_text()
+    assert "*" not in bbl and "†" not in bbl
+    assert "Lianmin Zheng, Zhuohan Li, Hao Zhang" in " ".join(bbl.split())
+    assert "eprint        = {2211.05322}," in exported  # the preprint keeps its identifier

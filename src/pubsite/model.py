@@ -111,7 +111,8 @@ class Publication:
     source_line: int = 0
     bibtex: str = ""
     fields: tuple[tuple[str, str], ...] = ()  # decoded extra fields (journal, volume, pages...)
-    raw_fields: tuple[tuple[str, str], ...] = ()  # resolved BibTeX values, for BibTeX export
+    raw_fields: tuple[tuple[str, str], ...] = ()  # resolved BibTeX values, as in the file
+    cite_fields: tuple[tuple[str, str], ...] = ()  # the BibTeX a reader cites (see normalise)
 
     @property
     def year_number(self) -> int | None:
@@ -205,6 +206,8 @@ class PublicationSettings:
     group_by: str = key("none", "headings in the list", choices=("none", "year", "type"))
     legend: str = key("entry", "where the legend of marks goes", choices=("entry", "list"))
     per_paper_pages: bool = key(True, "a page per paper")
+    bibtex_keep: tuple[str, ...] = key(
+        (), "fields kept in the BibTeX visitors copy, beyond the standard ones")
 
 
 DEFAULT_MARKS = (

@@ -28,6 +28,13 @@ LINK_FIELDS = {
     "poster": "poster", "blog": "blog", "website": "website", "proceedings": "proceedings",
     "supp": "supplement", "url": "link",
 }
+# What the BibTeX a visitor copies keeps: the fields BibTeX and biblatex styles print.
+CITE_FIELDS = frozenset("""
+author editor title subtitle booktitle journal journaltitle year month date volume number
+issue pages publisher address location organization institution school series edition
+chapter howpublished type note doi url isbn issn eprint archiveprefix primaryclass
+eprinttype eprintclass pubstate language eventtitle
+""".split())
 URL_FIELDS = frozenset({*LINK_FIELDS, "doi", "links", "eprint", "urldate", "file"})
 
 # Decoded and kept for the renderers and exports.
@@ -99,7 +106,29 @@ class Normaliser:
             bibtex=strip_invisible(e.raw.strip()),
             fields=extra,
             raw_fields=tuple(f.items()),
+            cite_fields=self.cite_fields(f, arxiv),
         )
+
+    def cite_fields(self, f: dict[str, str], arxiv: str) -> tuple[tuple[str, str], ...]:
+        """The fields of the BibTeX a reader cites from: the standard ones (and those the
+        profile keeps), names without marks, the month as its macro, arXiv as eprint."""
+        keep = CITE_FIELDS | set(self.profile.publications.bibtex_keep)
+        out: list[tuple[str, str]] = []
+        for name, value in f.items():
+            if name not in keep:
+                continue
+            if name in ("author", "editor"):
+                value = " and ".join(names.extract_marks(raw, self.symbols)[0]
+                                     for raw in names.split_authors(value))
+            elif name == "month":
+                month = identifiers.month(value)
+                value = identifiers.MONTHS[month - 1][:3].lower() if month else value
+            out.append((name, strip_invisible(value)))
+        if arxiv and "eprint" not in f:
+            out += [("eprint", arxiv), ("archiveprefix", "arXiv")]
+            if f.get("primaryclass"):
+                out.append(("primaryclass", f["primaryclass"]))
+        return tuple(out)
 
     # -- authors --------------------------------------------------------------------
     def authors(self, e: RawEntry) -> tuple[Author, ...]:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from pubsite.model import Author, Publication, Site
-from pubsite.render.formats import RenderCVFormat
+from pubsite.render.formats import RenderCVFormat, bibtex_entry
 from pubsite.view import Plain
 
 
@@ -124,19 +124,9 @@ def to_csl_json(site: Site) -> str:
 # --- BibTeX ---------------------------------------------------------------------------
 
 def to_bibtex(site: Site) -> str:
-    """Normalised BibTeX: macros and crossrefs resolved, one braced value per field."""
-    pubs = site.publications
-    out = []
-    for p in pubs:
-        lines = [f"@{p.entry_type}{{{p.key},"]
-        for name, value in p.raw_fields:
-            if name == "crossref":
-                continue
-            value = " ".join(value.split())
-            lines.append(f"  {name} = {{{value}}},")
-        lines.append("}")
-        out.append("\n".join(lines))
-    return "\n\n".join(out) + "\n"
+    """BibTeX for citing: macros and crossrefs resolved, names without marks, homepage
+    fields left out (formats.bibtex_entry)."""
+    return "\n\n".join(bibtex_entry(p) for p in site.publications) + "\n"
 
 
 # --- JSON Resume ------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from urllib.parse import quote
 from markupsafe import escape as html_escape
 
 from pubsite import urls
+from pubsite.cleantext import strip_invisible
 from pubsite.model import Author, Mark, Publication, Venue
 from pubsite.render.texescape import tex_escape
 from pubsite.view import Format, Plain, legend_marks
@@ -153,6 +154,27 @@ class LatexFormat(Format):
         symbols = "".join(m.symbol for m in marks)
         return "\\textsuperscript{" + tex_escape(symbols) + "}" if symbols else ""
 
+
+
+# --- BibTeX for citing --------------------------------------------------------------
+
+_FIELD_CASE = {"archiveprefix": "archivePrefix", "primaryclass": "primaryClass"}
+_MONTH_MACROS = frozenset(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
+                           "oct", "nov", "dec"))
+
+
+def bibtex_entry(pub: Publication) -> str:
+    """The entry a reader cites: the same on the page, in the copy button, in the .bib
+    download and in `export --format bibtex`."""
+    lines = [f"@{strip_invisible(pub.entry_type)}{{{strip_invisible(pub.key)},"]
+    width = max((len(_FIELD_CASE.get(n, n)) for n, _ in pub.cite_fields), default=0)
+    for name, value in pub.cite_fields:
+        shown = _FIELD_CASE.get(name, name).ljust(width)
+        value = " ".join(value.split())
+        text = value if name == "month" and value in _MONTH_MACROS else f"{{{value}}}"
+        lines.append(f"  {shown} = {text},")
+    lines.append("}")
+    return "\n".join(lines)
 
 
 # --- RenderCV ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from pubsite import urls
 from pubsite.model import Content, Publication, Site
-from pubsite.render.formats import HtmlFormat, safe_href
+from pubsite.render.formats import HtmlFormat, bibtex_entry, safe_href
 from pubsite.templating import builtin_templates, environment
 from pubsite.view import (
     KIND_LABELS,
@@ -75,6 +75,7 @@ class HtmlSite:
             kind_labels=KIND_LABELS,
             obfuscate_email=obfuscate_email,
             date_of=date_of,
+            cite_bibtex=bibtex_entry,
             # One call per page: a method call per author inside a template costs Jinja
             # several times the work of the call itself.
             citation_names=lambda pub: [a.name.last_first() for a in pub.authors
@@ -116,7 +117,7 @@ class HtmlSite:
         return [(folder + "index.html", self._paper.render(
                     **self.common, root="../../", page_url=folder, pub=pub,
                     json_ld=json_ld(scholarly_article(pub, self.site.profile.base_url)))),
-                (f"{folder}{pub.slug}.bib", pub.bibtex + "\n")]
+                (f"{folder}{pub.slug}.bib", bibtex_entry(pub) + "\n")]
 
     def files(self) -> Iterator[tuple[str, Content]]:
         """Yield the site's files one by one, so that a large site is never all in memory."""
