@@ -332,3 +332,41 @@ def test_cited_bibtex_compiles_with_bibtex_and_prints_clean_names(tmp_path: Path
     assert "*" not in bbl and "†" not in bbl
     assert "Lianmin Zheng, Zhuohan Li, Hao Zhang" in " ".join(bbl.split())
     assert "eprint        = {2211.05322}," in exported  # the preprint keeps its identifier
+
+
+@pytest.mark.tex
+def test_an_empty_selection_is_a_valid_document_and_says_so(tmp_path: Path) -> None:
+    args = ["export", "--bib", str(ROOT / "publications.bib"), "--profile",
+            str(ROOT / "profile.toml"), "--type", "journal"]
+    latex = subprocess.run([sys.executable, "-m", "pubsite", *args, "--format", "latex"],
+                           capture_output=True, text=True)
+    assert latex.returncode == 0
+    assert "no publication matched the selection" in latex.stderr
+    assert "itemize" not in latex.stdout
+    doc = ("\\documentclass{article}\\usepackage[T1]{fontenc}\\usepackage{hyperref}"
+           "\\begin{document}x\n" + latex.stdout + "\\end{document}\n")
+    assert "x" in _pdflatex(tmp_path, doc)
+    rendercv = subprocess.run([sys.executable, "-m", "pubsite", *args, "--format",
+                               "rendercv"], capture_output=True, text=True)
+    assert rendercv.returncode == 0
+    assert "publications" not in rendercv.stdout.split("\n", 1)[1]
+    assert "[]" not in rendercv.stdout
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--type", "bogus"], "'bogus' is not one of 'journal', 'conference'"),
+    (["--since", "2022", "--until", "2019"], "--since 2022 is after --until 2019"),
+])
+def test_a_selection_that_cannot_match_is_a_usage_error(args: list[str], says: str) -> None:
+    result = CliRunner().invoke(main, ["export", "--format", "text", "--bib",
+                                       str(ROOT / "publications.bib"), "--profile",
+                                       str(ROOT / "profile.toml"), *args])
+    assert result.exit_code == 2
+    assert says in result.output
+
+
+def test_markdown_entries_never_end_in_a_line_break() -> None:
+    text = export("--format", "markdown")
+    items = [block for block in text.split("\n\n") if block.startswith("- ")]
+    assert len(items) == 15
+    assert not [i for i in items if i.rstrip().endswith("\\")]

@@ -135,6 +135,9 @@ def export(inputs: Inputs, fmt: str, choose: Callable[[Site], Site],
     site = load(inputs, diags)
     gate(diags.sorted(), "export")
     chosen = choose(site)
+    if not chosen.publications:
+        report.note(f"no publication matched the selection; the {fmt} output is a valid "
+                    "document without any")
     for note in render.notes(chosen, fmt):
         report.note(note)
     try:

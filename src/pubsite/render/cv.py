@@ -126,8 +126,14 @@ def markdown_item(site: Site, user_templates: Path | None) -> Callable[[Item], s
     """One Markdown list item, without the blank line that separates items."""
     env, helpers = _environment(site, "markdown", user_templates)
     template = env.get_template("cv/markdown-item.md")
-    return lambda item: Md(template.render(profile=site.profile, item=item,
-                                           **helpers).strip("\n"))
+    def item_text(item: Item) -> str:
+        text = template.render(profile=site.profile, item=item, **helpers).strip("\n")
+        # An entry never ends in a line break (Python-Markdown would print the "\\").
+        if text.endswith("\\") and not text.endswith("\\\\"):
+            text = text[:-1].rstrip()
+        return Md(text)
+
+    return item_text
 
 
 def _environment(site: Site, fmt: str,
