@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -127,3 +131,25 @@ class StaticServer:
 # Screenshots and other things a person looks at: outside the repository.
 ARTIFACTS = Path(os.environ.get("PUBSITE_ARTIFACTS")
                  or Path(tempfile.gettempdir()) / "pubsite-test-artifacts")
+
+
+@contextmanager
+def serving(project: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`pubsite serve --port 0` in `project`: its URL once it serves, and the process; it
+    is stopped afterwards and must not have printed a traceback."""
+    proc = subprocess.Popen([sys.executable, "-m", "pubsite", "serve", "--port", "0"],
+                            cwd=project, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "NO_COLOR": "1"})
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        while "serving" not in line:
+            assert line, "serve ended before serving"
+            line = proc.stderr.readline()
+        found = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert found is not None
+        yield found.group(0), proc
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+        assert "Traceback" not in err

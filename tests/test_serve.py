@@ -4,33 +4,19 @@ files pubsite wrote, no listings, dotfiles or symlinks out, never a traceback.""
 from __future__ import annotations
 
 import http.client
-import os
-import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from conftest import serving
+
 
 @pytest.fixture
 def served(project: Path) -> Iterator[tuple[int, Path, subprocess.Popen[str]]]:
-    proc = subprocess.Popen([sys.executable, "-m", "pubsite", "serve", "--port", "0"],
-                            cwd=project, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "NO_COLOR": "1"})
-    try:
-        assert proc.stderr is not None
-        line = proc.stderr.readline()
-        while "serving" not in line:
-            assert line, "serve ended before serving"
-            line = proc.stderr.readline()
-        port = int(re.search(r"127\.0\.0\.1:(\d+)/", line).group(1))  # type: ignore[union-attr]
-        yield port, project / "_site", proc
-    finally:
-        proc.terminate()
-        _, err = proc.communicate(timeout=10)
-        assert "Traceback" not in err
+    with serving(project) as (url, proc):
+        yield int(url.rstrip("/").rsplit(":", 1)[1]), project / "_site", proc
 
 
 def _get(port: int, path: str, host: str = "127.0.0.1") -> tuple[int, bytes]:

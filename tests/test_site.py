@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import shutil
 import subprocess
@@ -20,7 +19,7 @@ from click.testing import CliRunner
 
 from pubsite.cli import main
 
-from conftest import ARTIFACTS, StaticServer, require_tool
+from conftest import ARTIFACTS, StaticServer, require_tool, serving
 
 
 def build(project: Path, *args: str) -> Path:
@@ -326,15 +325,7 @@ def _wait(predicate: Any, seconds: float = 15) -> None:
 
 
 def test_serve_rebuilds_and_survives_a_broken_edit(project: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "pubsite", "serve", "--port", "0"],
-                            cwd=project, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "NO_COLOR": "1"})
-    try:
-        assert proc.stderr is not None
-        line = proc.stderr.readline()
-        while "serving" not in line:
-            line = proc.stderr.readline()
-        url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)  # type: ignore[union-attr]
+    with serving(project) as (url, proc):
         assert "Cavs" in _get(url)
         assert "__pubsite__/events" in _get(url), "the page reloads itself"
         bib = project / "publications.bib"
@@ -349,32 +340,20 @@ def test_serve_rebuilds_and_survives_a_broken_edit(project: Path) -> None:
         bib.write_text(good)
         _wait(lambda: "Cavs: An Efficient" in _get(url))
         assert proc.poll() is None
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.mark.browser
 def test_serve_reloads_the_open_page(browser: Any, project: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "pubsite", "serve", "--port", "0"],
-                            cwd=project, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "NO_COLOR": "1"})
-    try:
-        assert proc.stderr is not None
-        url = re.search(r"http://127\.0\.0\.1:\d+/",  # type: ignore[union-attr]
-                        proc.stderr.readline()).group(0)
+    with serving(project) as (url, _proc):
         page = browser.new_page()
         page.goto(url)
-        page.wait_for_timeout(800)  # the page has polled the server once
+        page.wait_for_timeout(800)  # the page has opened its event stream
         bib = project / "publications.bib"
         bib.write_text(bib.read_text().replace("Structured Generative Adversarial Networks",
                                                "Structured GANs, Live"))
         page.wait_for_function(
             "document.body.innerText.includes('Structured GANs, Live')", timeout=15000)
         page.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.mark.parametrize(("template", "expected"), [
