@@ -195,17 +195,22 @@ def _blocks(text: str, parse_string: Any) -> Iterator[Any]:
     than the file, and each piece's blocks are freed once read."""
     start = 0
     pos = PIECE
+    balance, counted = 0, 0  # braces open in text[start:counted], counted once each
     while pos < len(text):
         m = _BLOCK_START.search(text, pos)
         if m is None:
             break
         cut = m.start() + 1
-        piece = text[start:cut]
-        if piece.count("{") != piece.count("}"):
-            pos = m.end()  # the cut would fall inside a value: look further on
+        balance += text.count("{", counted, cut) - text.count("}", counted, cut)
+        counted = cut
+        # A cut must not fall inside a value; where braces never balance (an entry left
+        # open), cut anyway once the piece is large: BibTeX recovers at an @ too.
+        if balance != 0 and cut - start < 4 * PIECE:
+            pos = m.end()
             continue
+        balance = 0
         # An empty parse stack keeps values raw (braces, quotes, `#`): resolved by us.
-        yield from parse_string(piece, parse_stack=[]).blocks
+        yield from parse_string(text[start:cut], parse_stack=[]).blocks
         start, pos = cut, cut + PIECE
     yield from parse_string(text[start:], parse_stack=[]).blocks
 
