@@ -9,6 +9,7 @@ served, never a folder listing, a dotfile or a file through a symlink.
 
 from __future__ import annotations
 
+import gc
 import html
 import http.server
 import mimetypes
@@ -64,6 +65,10 @@ class State:
             self.ok, self.problems, self.served = ok, problems, served or self.served
             self.version += 1
             self.changed.notify_all()
+        # What stays between rebuilds (the memo, the model's caches) leaves the cyclic
+        # collector's passes, which would walk it again during every rebuild.
+        gc.collect()
+        gc.freeze()
         if not ok:
             self.announce(f"build failed; the page shows why:\n{problems}")
         elif self.version > 1:
@@ -195,7 +200,7 @@ def watch(state: State, stop: threading.Event) -> None:
 
     paths = {str(p.parent) for p in watched}
     for changes in watchfiles.watch(*paths, watch_filter=relevant, stop_event=stop,
-                                    debounce=50, step=20, rust_timeout=500):
+                                    debounce=20, step=10, rust_timeout=500):
         state.rebuild(templates_changed=any(templates in Path(p).parents
                                             for _c, p in changes))
 

@@ -295,6 +295,7 @@ def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Conte
         for rel in staged:
             os.replace(_tmp_of(f"{out_s}/{rel}"), f"{out_s}/{rel}")
         records = {rel: _stat_record(out_s, rel, rec) for rel, rec in records.items()}
+        _journal_stale(out_s, before, set(records))
         _replace_text(f"{out_s}/{MANIFEST}", _manifest_json(records, meta or {}))
         deleted = _delete_stale(out_s, before, set(records), folders)
         os.unlink(f"{out_s}/{JOURNAL}")
@@ -382,6 +383,16 @@ def _clear_temporaries(out_s: str, before: Previous) -> None:
         for name in names:
             if name.startswith(".") and name.endswith(_TMP):
                 os.unlink(os.path.join(top, name))
+
+
+def _journal_stale(out_s: str, before: Previous, now: set[str]) -> None:
+    """The files this build will delete, noted before the manifest forgets them: a build
+    killed between the manifest and the deletes still knows they are pubsite's."""
+    stale = (set(before.files) | set(before.journal)) - now
+    if stale:
+        with open(f"{out_s}/{JOURNAL}", "a", encoding="utf-8") as journal:
+            journal.writelines(f"{digest} {rel}\n" for rel in sorted(stale)
+                               for digest in sorted(before.wrote(rel)))
 
 
 def _delete_stale(out_s: str, before: Previous, now: set[str], folders: _Folders) -> int:

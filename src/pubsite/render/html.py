@@ -58,7 +58,7 @@ class HtmlSite:
     """The site's pages: index.html, a page and a .bib per paper, assets, feed, sitemap."""
 
     def __init__(self, site: Site, user_templates: Path | None = None,
-                 memo: dict[Publication, list[tuple[str, str]]] | None = None) -> None:
+                 memo: dict[Any, Any] | None = None) -> None:
         self.site = site
         self.memo = memo
         self.user_templates = user_templates
@@ -93,7 +93,14 @@ class HtmlSite:
         self._paper = env.get_template("html/publication.html")
 
     def entry(self, pub: Publication) -> Markup:
-        return Markup(self._entry.render(**self.common, root="", page_url="", pub=pub))
+        """One entry of the list; from the memo when `pubsite serve` rendered it before."""
+        key = ("entry", pub)
+        found = self.memo.get(key) if self.memo is not None else None
+        if found is None:
+            found = Markup(self._entry.render(**self.common, root="", page_url="", pub=pub))
+            if self.memo is not None:
+                self.memo[key] = found
+        return Markup(found)
 
     def feed_entry(self, pub: Publication) -> Markup:
         return Markup(self.env.get_template("html/feed-entry.xml").render(
