@@ -61,6 +61,7 @@ class HtmlSite:
                  memo: dict[Any, Any] | None = None) -> None:
         self.site = site
         self.memo = memo
+        self._cited: dict[str, str] = {}
         self.user_templates = user_templates
         env = environment("html", user_templates)
         fmt = HtmlFormat(site.profile)
@@ -75,7 +76,7 @@ class HtmlSite:
             kind_labels=KIND_LABELS,
             obfuscate_email=obfuscate_email,
             date_of=date_of,
-            cite_bibtex=bibtex_entry,
+            cite_bibtex=self.cited,
             # One call per page: a method call per author inside a template costs Jinja
             # several times the work of the call itself.
             citation_names=lambda pub: [a.name.last_first() for a in pub.authors
@@ -91,6 +92,14 @@ class HtmlSite:
                                        "photo": photo, "has_feed": bool(profile.base_url)}
         self._entry = env.get_template("html/entry.html")
         self._paper = env.get_template("html/publication.html")
+
+    def cited(self, pub: Publication) -> str:
+        """The BibTeX to cite, made once per paper: the list, the paper page and the .bib
+        download all show it."""
+        found = self._cited.get(pub.slug)
+        if found is None:
+            found = self._cited[pub.slug] = bibtex_entry(pub)
+        return found
 
     def entry(self, pub: Publication) -> Markup:
         """One entry of the list; from the memo when `pubsite serve` rendered it before."""
@@ -124,7 +133,7 @@ class HtmlSite:
         return [(folder + "index.html", self._paper.render(
                     **self.common, root="../../", page_url=folder, pub=pub,
                     json_ld=json_ld(scholarly_article(pub, self.site.profile.base_url)))),
-                (f"{folder}{pub.slug}.bib", bibtex_entry(pub) + "\n")]
+                (f"{folder}{pub.slug}.bib", self.cited(pub) + "\n")]
 
     def files(self) -> Iterator[tuple[str, Content]]:
         """Yield the site's files one by one, so that a large site is never all in memory."""
