@@ -180,7 +180,6 @@ _PHRASES = [
 
 
 @lru_cache(maxsize=65536)
-@lru_cache(maxsize=65536)
 def extract_marks(raw: str, symbols: tuple[tuple[str, str], ...]) -> tuple[str, tuple[str, ...]]:
     """Take contribution marks off the ends of a raw name and of each of its comma parts.
 
