@@ -370,3 +370,24 @@ def test_markdown_entries_never_end_in_a_line_break() -> None:
     items = [block for block in text.split("\n\n") if block.startswith("- ")]
     assert len(items) == 15
     assert not [i for i in items if i.rstrip().endswith("\\")]
+
+
+@pytest.mark.parametrize("numbering", ["plain", "reverse", "type"])
+def test_html_fragment_reads_well_without_css(numbering: str) -> None:
+    import html5lib
+
+    fragment = export("--format", "html", "--numbering", numbering)
+    tree = html5lib.parse(fragment, namespaceHTMLElements=False)
+    items = tree.findall(".//li")
+    assert len(items) == 15
+    text = ["".join(li.itertext()) for li in items]
+    alpa = " ".join(next(t for t in text if "Alpa" in t).split())  # as a browser shows it
+    assert "(* indicates equal contributions) OSDI 2022." in alpa
+    if numbering == "type":
+        assert tree.find(".//ul") is not None and tree.find(".//ol") is None
+        assert all(re.match(r"\[[A-Z]+\d+\] ", t) for t in text)
+    else:
+        numbers = [int(li.get("value")) for li in items]
+        assert numbers == (list(range(1, 16)) if numbering == "plain" else
+                           list(range(15, 0, -1)))
+        assert not any(re.match(r"\[\d+\]", t) for t in text), "the number shows once"
