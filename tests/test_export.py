@@ -391,3 +391,23 @@ def test_html_fragment_reads_well_without_css(numbering: str) -> None:
         assert numbers == (list(range(1, 16)) if numbering == "plain" else
                            list(range(15, 0, -1)))
         assert not any(re.match(r"\[\d+\]", t) for t in text), "the number shows once"
+
+
+@pytest.mark.pandoc
+def test_markdown_renders_the_same_in_commonmark_python_markdown_and_pandoc() -> None:
+    """Line breaks and links that CommonMark (markdown-it), Python-Markdown (MkDocs,
+    Pelican) and pandoc all read: every entry is its title, its lines and its links."""
+    import markdown
+    from markdown_it import MarkdownIt
+
+    require_tool("pandoc", "the Markdown export is read by real pandoc")
+    text = export("--format", "markdown")
+    pandoc = subprocess.run(["pandoc", "-f", "markdown", "-t", "html"], input=text,
+                            capture_output=True, text=True, check=True).stdout
+    for html in (MarkdownIt("commonmark").render(text), markdown.markdown(text), pandoc):
+        alpa = html[html.index("Alpa: Automating"):]
+        alpa = alpa[:alpa.index("</li>")]
+        assert "\\" not in alpa
+        assert len(re.findall(r"<br\s*/?>", alpa)) == 4, alpa  # after title, authors, legend, venue
+        assert '<a href="https://arxiv.org/abs/2201.12023">arXiv</a>' in alpa
+        assert html.count("<li>") == 15

@@ -127,11 +127,9 @@ def markdown_item(site: Site, user_templates: Path | None) -> Callable[[Item], s
     env, helpers = _environment(site, "markdown", user_templates)
     template = env.get_template("cv/markdown-item.md")
     def item_text(item: Item) -> str:
+        # An entry never ends in a line break.
         text = template.render(profile=site.profile, item=item, **helpers).strip("\n")
-        # An entry never ends in a line break (Python-Markdown would print the "\\").
-        if text.endswith("\\") and not text.endswith("\\\\"):
-            text = text[:-1].rstrip()
-        return Md(text)
+        return Md(text.rstrip(" "))
 
     return item_text
 
@@ -152,7 +150,9 @@ def _environment(site: Site, fmt: str,
         env.filters["href"] = safe_href
     elif fmt == "markdown":
         env = environment("markdown", user_templates, escape, Md)
-        helpers.update(links=md_links, md_break=Md("\\"))
+        # Two trailing spaces: the line break CommonMark, GFM, kramdown and Python-Markdown
+        # all honour (a backslash is CommonMark's alone).
+        helpers.update(links=md_links, md_break=Md("  "))
     else:
         env = environment(fmt, user_templates, _ESCAPERS[fmt], Raw)
         helpers["url"] = (lambda u: Raw(tex_url(u))) if fmt == "latex" else (lambda u: u)

@@ -47,7 +47,8 @@ class MarkdownSite:
             list(site.publications), settings.group_by, "none"), user_templates)
         text = env.get_template("markdown/index.md").render(
             profile=site.profile, settings=settings, publication_list=Md(listing),
-            link=link, md=profile_markdown, obfuscate_email=obfuscate_email)
+            link=link, md=profile_markdown, obfuscate_email=obfuscate_email,
+            md_break=Md("  "))
         return _RUNS.sub("\n\n", text).strip() + "\n"
 
 
