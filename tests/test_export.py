@@ -411,3 +411,29 @@ def test_markdown_renders_the_same_in_commonmark_python_markdown_and_pandoc() ->
         assert len(re.findall(r"<br\s*/?>", alpa)) == 4, alpa  # after title, authors, legend, venue
         assert '<a href="https://arxiv.org/abs/2201.12023">arXiv</a>' in alpa
         assert html.count("<li>") == 15
+
+
+REAL2 = sorted((SHARED / "corpus" / "real2").glob("*.bib")) if SHARED else []
+
+
+@pytest.mark.parametrize("path", [*REAL2, *REAL], ids=[p.name for p in [*REAL2, *REAL]])
+def test_jsonresume_on_the_corpus(shared: Path, tmp_path: Path, path: Path) -> None:
+    """Valid against the schema, one absolute URI per publication, a year-only date kept
+    year-only, and a real publisher or none."""
+    import jsonschema
+
+    profile = tmp_path / "profile.toml"
+    profile.write_text('name = "A B"\n')
+    result = CliRunner().invoke(main, ["export", "--format", "jsonresume", "--bib", str(path),
+                                       "--profile", str(profile)])
+    if result.exit_code == 1:
+        assert "export stopped" in result.output  # the input has errors: refused
+        return
+    data = json.loads(result.stdout)
+    schema = json.loads((shared / "schemas" / "jsonresume-schema.json").read_text())
+    jsonschema.validate(data, schema)
+    for item in data["publications"]:
+        url = item.get("url", "https://x.org/")
+        assert re.fullmatch(r"https?://[^\s<>\"]+", url) and url.count("://") == 1, url
+        assert item.get("publisher") != "Preprint"
+        assert re.fullmatch(r"\d{4}(-\d{2})?", item.get("releaseDate", "2020"))

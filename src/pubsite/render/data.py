@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+from urllib.parse import quote
 
+from pubsite import urls
 from pubsite.model import Author, Publication, Site
 from pubsite.render.formats import RenderCVFormat, bibtex_entry
 from pubsite.view import Plain
@@ -137,11 +140,14 @@ def to_jsonresume(site: Site) -> str:
     items = []
     for p in pubs:
         item: dict[str, Any] = {"name": p.title}
-        if p.venues:
-            item["publisher"] = plain.venues(p.venues)
-        if p.iso_date():
+        publisher = _publisher(p)
+        if publisher:
+            item["publisher"] = publisher
+        if re.fullmatch(r"[12]\d{3}(-\d{2})?", p.iso_date()):
+            # "2023" stays a year, "2023-05" a month; a year such as 9019 (a typo) is left
+            # out rather than made invalid.
             item["releaseDate"] = p.iso_date()
-        url = f"https://doi.org/{p.doi}" if p.doi else (p.links[0].url if p.links else "")
+        url = _one_uri(p)
         if url:
             item["url"] = url
         summary = plain.authors(p)
@@ -150,6 +156,32 @@ def to_jsonresume(site: Site) -> str:
             f"{summary}. {p.abstract}"
         items.append(item)
     return json.dumps({"publications": items}, ensure_ascii=False, indent=2) + "\n"
+
+
+def _publisher(p: Publication) -> str:
+    """Who published it: the journal, proceedings or publisher; never "Preprint"."""
+    for name in ("journal", "journaltitle", "booktitle", "publisher", "school",
+                 "institution"):
+        if p.field(name):
+            return p.field(name)
+    if p.kind == "preprint" or not p.venues or p.venues[0].name == "Preprint":
+        return ""
+    return p.venues[0].name
+
+
+_URI_SPLIT = re.compile(r"[\s;,]+")
+
+
+def _one_uri(p: Publication) -> str:
+    """One absolute http(s) URI: the DOI's, or the first of the links (a field may hold
+    several, separated by ";" or spaces)."""
+    if p.doi:
+        return f"https://doi.org/{quote(p.doi, safe='/:;()._-')}"
+    for link in p.links:
+        for part in _URI_SPLIT.split(link.url):
+            if part.startswith(("https://", "http://")) and urls.safe_url(part) == part:
+                return part
+    return ""
 
 
 # --- RenderCV ---------------------------------------------------------------------------
