@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import shutil
 import subprocess
@@ -413,3 +414,40 @@ def test_serve_on_a_busy_port_says_so(project: Path) -> None:
     assert result.returncode == 2
     assert f"cannot serve on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_scholar_tags_and_json_ld_carry_the_reference(tmp_path: Path) -> None:
+    (tmp_path / "publications.bib").write_text(
+        "@article{j, title={Waves}, author={Ada Lovelace and Alan Turing}, journal={Nature},"
+        " volume={12}, number={3}, pages={101--110}, year={2020}, month=mar,"
+        " doi={10.1000/x1}, arxiv={2001.00001}}\n"
+        "@misc{p, title={Draft}, author={Ada Lovelace}, year={2021}, arxiv={2101.00002}}\n"
+        "@phdthesis{t, title={Thesis}, author={Ada Lovelace}, school={Cambridge},"
+        " year={2019}}\n", encoding="utf-8")
+    (tmp_path / "profile.toml").write_text('name = "Ada Lovelace"\n')
+    site = build(tmp_path)
+
+    def meta(slug: str) -> dict[str, list[str]]:
+        page = (site / "publications" / slug / "index.html").read_text()
+        found: dict[str, list[str]] = {}
+        for name, content in re.findall(r'<meta name="(citation_\w+)" content="([^"]*)">',
+                                         page):
+            found.setdefault(name, []).append(content)
+        data = json.loads(re.search(r'ld\+json">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
+        found["ld"] = [json.dumps(data, sort_keys=True)]
+        return found
+
+    j = meta("j")
+    assert (j["citation_volume"], j["citation_issue"]) == (["12"], ["3"])
+    assert (j["citation_firstpage"], j["citation_lastpage"]) == (["101"], ["110"])
+    assert j["citation_journal_title"] == ["Nature"]
+    assert j["citation_publication_date"] == ["2020/03"]
+    assert j["citation_author"] == ["Lovelace, Ada", "Turing, Alan"]
+    ld = json.loads(j["ld"][0])
+    assert ld["datePublished"] == "2020-03"
+    assert ld["isPartOf"] == {"@type": "Periodical", "name": "Nature"}
+    assert ld["sameAs"] == ["https://doi.org/10.1000/x1", "https://arxiv.org/abs/2001.00001"]
+    p = meta("p")
+    assert "citation_publisher" not in p and "citation_journal_title" not in p
+    assert p["citation_pdf_url"] == ["https://arxiv.org/pdf/2101.00002"]
+    assert meta("t")["citation_dissertation_institution"] == ["Cambridge"]

@@ -9,6 +9,7 @@ the same `authors`, `venues` and `legend` here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -91,6 +92,50 @@ def shown_text(profile: Profile, pubs: tuple[Publication, ...] | list[Publicatio
             yield v.name + v.year + "".join(n.text for n in v.notes)
         for link in p.links:
             yield link.label
+
+
+_PAGE_RANGE = re.compile(r"^\s*([^\s\-–—]+)\s*(?:-+|–|—)\s*([^\s\-–—]+)\s*$")
+
+
+def scholar_meta(p: Publication) -> list[tuple[str, str]]:
+    """Google Scholar's citation_* tags for a paper page, from what the data holds: never a
+    made-up publisher, never an editor as an author."""
+    out = [("citation_title", p.title)]
+    out += [("citation_author", a.name.last_first()) for a in p.authors if not a.others]
+    if p.year_number:
+        month = f"/{p.month:02d}" if p.month else ""
+        out.append(("citation_publication_date", f"{p.year_number}{month}"))
+    venue = p.venues[0].name if p.venues and p.venues[0].name != "Preprint" else ""
+    where = {"journal": ("citation_journal_title", p.field("journal") or venue),
+             "conference": ("citation_conference_title", p.field("booktitle") or venue),
+             "thesis": ("citation_dissertation_institution", p.field("school") or venue),
+             "report": ("citation_technical_report_institution",
+                        p.field("institution") or venue)}.get(p.kind)
+    if where and where[1]:
+        out.append(where)
+    if p.kind == "report" and p.field("number"):
+        out.append(("citation_technical_report_number", p.field("number")))
+    elif p.field("number"):
+        out.append(("citation_issue", p.field("number")))
+    if p.field("publisher") and p.kind in ("book", "chapter", "proceedings", "other"):
+        out.append(("citation_publisher", p.field("publisher")))
+    for field, tag in (("volume", "citation_volume"), ("isbn", "citation_isbn")):
+        if p.field(field):
+            out.append((tag, p.field(field)))
+    pages = _PAGE_RANGE.match(p.field("pages"))
+    if pages:
+        out += [("citation_firstpage", pages.group(1)), ("citation_lastpage", pages.group(2))]
+    elif p.field("pages"):
+        out.append(("citation_firstpage", p.field("pages").strip()))
+    if p.doi:
+        out.append(("citation_doi", p.doi))
+    if p.arxiv:
+        out.append(("citation_arxiv_id", p.arxiv))
+    pdf = next((link.url for link in p.links if link.label == "PDF"), "") or \
+        (f"https://arxiv.org/pdf/{p.arxiv}" if p.arxiv else "")
+    if pdf:
+        out.append(("citation_pdf_url", pdf))
+    return out
 
 
 def obfuscate_email(email: str) -> str:

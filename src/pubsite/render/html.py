@@ -25,6 +25,7 @@ from pubsite.view import (
     legend_text,
     marks_in,
     obfuscate_email,
+    scholar_meta,
 )
 
 ASSETS = ("style.css", "site.js", "favicon.svg")
@@ -77,6 +78,7 @@ class HtmlSite:
             obfuscate_email=obfuscate_email,
             date_of=date_of,
             cite_bibtex=self.cited,
+            scholar_meta=scholar_meta,
             # One call per page: a method call per author inside a template costs Jinja
             # several times the work of the call itself.
             citation_names=lambda pub: [a.name.last_first() for a in pub.authors
@@ -200,14 +202,19 @@ def scholarly_article(p: Publication, base_url: str) -> dict[str, object]:
         "author": [{"@type": "Person", "name": a.name.first_last()}
                    for a in p.authors if not a.others],
     }
-    if p.year:
-        data["datePublished"] = p.year
-    if p.venues:
-        data["isPartOf"] = {"@type": "PublicationIssue", "name": p.venues[0].name}
+    if p.iso_date():
+        data["datePublished"] = p.iso_date()  # with the month where the data has one
+    container = {"journal": ("Periodical", p.field("journal")),
+                 "conference": ("Book", p.field("booktitle")),
+                 "chapter": ("Book", p.field("booktitle"))}.get(p.kind)
+    if container and container[1]:
+        data["isPartOf"] = {"@type": container[0], "name": container[1]}
     if p.abstract:
         data["abstract"] = p.abstract
-    if p.doi:
-        data["sameAs"] = f"https://doi.org/{p.doi}"
+    same = ([f"https://doi.org/{p.doi}"] if p.doi else []) + \
+        ([f"https://arxiv.org/abs/{p.arxiv}"] if p.arxiv else [])
+    if same:
+        data["sameAs"] = same
     if base_url:
         data["url"] = base_url.rstrip("/") + f"/publications/{p.slug}/"
     return data
