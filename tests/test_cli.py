@@ -236,3 +236,12 @@ def test_build_summarises_many_findings_and_validate_prints_all(runner: CliRunne
     checked = runner.invoke(main, ["validate", *args])
     assert checked.output.count("warning[unknown-field]") == 250
     assert checked.output.count("warning[year-format]") == 90
+
+
+def test_the_cli_lists_formats_and_kinds_as_the_renderers_know_them() -> None:
+    """The CLI keeps its own copies so that --help imports no renderer; they must agree."""
+    from pubsite import cli, view
+    from pubsite.render import registry
+
+    assert sorted(cli.EXPORT_FORMATS) == sorted(registry.EXPORTS)
+    assert tuple(view.KIND_LABELS) == cli.KINDS

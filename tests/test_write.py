@@ -136,10 +136,11 @@ def test_paths_never_leave_the_output(bad: str) -> None:
 def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
     out = tmp_path / "site"
     first = write.write_site(out, {"a.html": "A", "b.html": "B"}, [])
-    assert first["written"] == 2
+    assert first.written == 2
     a_inode = (out / "a.html").stat().st_ino
     second = write.write_site(out, {"a.html": "A", "b.html": "B2"}, [])
-    assert second == {"written": 1, "unchanged": 1, "deleted": 0}
+    assert (second.written, second.unchanged, second.deleted) == (1, 1, 0)
+    assert second.files == {"a.html", "b.html"}
     assert (out / "b.html").read_text() == "B2"
     assert (out / "a.html").stat().st_ino == a_inode
 

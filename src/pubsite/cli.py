@@ -18,9 +18,9 @@ from pubsite.errors import EXIT_INPUT, EXIT_USAGE, PubsiteError
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INTERRUPTED = 130
 EXPORT_FORMATS = ("json", "markdown", "html", "text", "latex", "csl-json", "bibtex",
-                  "jsonresume", "rendercv")  # render.EXPORT_FORMATS, without importing it
+                  "jsonresume", "rendercv")  # registry.EXPORTS' names; --help imports no renderer
 KINDS = ("journal", "conference", "preprint", "thesis", "book", "chapter", "report",
-         "proceedings", "patent", "other")
+         "proceedings", "patent", "other")  # view.KIND_LABELS' keys (test_cli checks both)
 
 
 def _handle_errors(fn: F) -> F:

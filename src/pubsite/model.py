@@ -109,7 +109,6 @@ class Publication:
     status: str = "published"
     source_file: str = ""
     source_line: int = 0
-    bibtex: str = ""
     fields: tuple[tuple[str, str], ...] = ()  # decoded extra fields (journal, volume, pages...)
     raw_fields: tuple[tuple[str, str], ...] = ()  # resolved BibTeX values, as in the file
     cite_fields: tuple[tuple[str, str], ...] = ()  # the BibTeX a reader cites (see normalise)

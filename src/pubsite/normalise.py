@@ -103,7 +103,6 @@ class Normaliser:
             ("preprint" if kind == "preprint" else "published"),
             source_file=e.file,
             source_line=e.line,
-            bibtex=strip_invisible(e.raw.strip()),
             fields=extra,
             raw_fields=tuple(f.items()),
             cite_fields=self.cite_fields(f, arxiv),

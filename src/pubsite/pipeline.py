@@ -153,6 +153,7 @@ class BuildResult:
     unchanged: int
     diagnostics: int
     up_to_date: bool = False
+    files: frozenset[str] = frozenset()  # what the output folder now holds of pubsite's
 
 
 def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = False,
@@ -170,7 +171,7 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
             found = [Diagnostic.from_dict(d) for d in before.meta.get("diagnostics", [])]
             gate(found, "build", strict, keep_going, quiet)
             return BuildResult(int(before.meta.get("publications", 0)), 0, 0, len(found),
-                               up_to_date=True)
+                               up_to_date=True, files=frozenset(before.files))
         # Imported here: a build with nothing to do never loads Jinja or the renderers.
         from pubsite.render import registry as render
 
@@ -185,11 +186,11 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
             with few_collections():
                 files = render.site_files(site, formats, inputs.templates,
                                           memo.valid_for(context) if memo else None)
-                counts = write.write_site(out, files, inputs.paths, meta)
+                done = write.write_site(out, files, inputs.paths, meta, before)
         except Exception as exc:
             raise as_pubsite_error(exc) from exc
-    return BuildResult(len(site.publications), counts["written"], counts["unchanged"],
-                       len(found))
+    return BuildResult(len(site.publications), done.written, done.unchanged, len(found),
+                       files=done.files)
 
 
 def context_digest(inputs: Inputs, formats: tuple[str, ...], strict: bool,

@@ -26,11 +26,11 @@ def text(diags: Sequence[Diagnostic], stream: TextIO | None = None,
                       soft_wrap=True)
     ordered = sorted(diags, key=lambda d: (not d.is_error, d.file, d.line or 0, d.rule)) \
         if brief else sorted(diags, key=lambda d: (d.file, d.line or 0, d.rule))
-    lines = _full_lines(ordered) if not brief else _brief_lines(ordered)
+    summarised = brief and _full_size(ordered) > BRIEF_LINES - 1
+    lines = _brief_lines(ordered) if summarised else _full_lines(ordered)
     errors = sum(d.is_error for d in diags)
     if diags:
-        tail = "; run `pubsite validate` to see every one" if brief and \
-            len(lines) < len(_full_lines(ordered)) else ""
+        tail = "; run `pubsite validate` to see every one" if summarised else ""
         lines.append(f"{errors} error(s), {len(diags) - errors} warning(s){tail}")
     console.print("\n".join(lines))
 
@@ -70,6 +70,11 @@ def _full_lines(diags: Sequence[Diagnostic]) -> list[str]:
     return out
 
 
+def _full_size(diags: Sequence[Diagnostic]) -> int:
+    """How many lines printing every finding takes, without formatting them."""
+    return len({d.file for d in diags}) + len(diags) + sum(bool(d.hint) for d in diags)
+
+
 def _brief_lines(diags: Sequence[Diagnostic]) -> list[str]:
     """Every error while they fit, then each warning rule once with its count."""
     from rich.markup import escape
@@ -94,7 +99,7 @@ def _brief_lines(diags: Sequence[Diagnostic]) -> list[str]:
         first = found[0]
         out.append(f"  [yellow]warning[/yellow][dim]\\[{escape(rule)}][/dim] x{len(found)}, "
                    f"e.g. {escape(first.location())}: {escape(first.message)}")
-    return out if len(out) < len(_full_lines(diags)) else _full_lines(diags)
+    return out
 
 
 @contextmanager

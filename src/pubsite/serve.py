@@ -51,18 +51,18 @@ class State:
     def rebuild(self, templates_changed: bool = True) -> None:
         if templates_changed:
             templating.environment.cache_clear()
+        served = self.served  # a failed build leaves the last site in place
         try:
-            pipeline.build(self.inputs, self.out, ("html", "markdown"), quiet=True,
-                           memo=self.memo)
+            served = pipeline.build(self.inputs, self.out, ("html", "markdown"), quiet=True,
+                                    memo=self.memo).files
             ok, problems = True, ""
         except PubsiteError as exc:
             ok = False
             problems = "\n".join(d.as_text() for d in exc.diagnostics) or exc.message
         except Exception as exc:  # a broken template must not stop the server
             ok, problems = False, f"{type(exc).__name__}: {exc}"
-        served = frozenset(write.previous(self.out).files)
         with self.changed:
-            self.ok, self.problems, self.served = ok, problems, served or self.served
+            self.ok, self.problems, self.served = ok, problems, served
             self.version += 1
             self.changed.notify_all()
         # What stays between rebuilds (the memo, the model's caches) leaves the cyclic

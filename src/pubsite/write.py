@@ -254,13 +254,23 @@ class _Folders:
         return True
 
 
+@dataclass(frozen=True, slots=True)
+class Written:
+    written: int
+    unchanged: int
+    deleted: int
+    files: frozenset[str]  # what pubsite now owns in the folder
+
+
 def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Content],
-               inputs: list[Path], meta: dict[str, object] | None = None) -> dict[str, int]:
+               inputs: list[Path], meta: dict[str, object] | None = None,
+               before: Previous | None = None) -> Written:
     """Make `files` the content pubsite owns in `out`; call it holding `locked(out)`.
-    Return counts of written, unchanged and deleted files."""
-    check_target(out, inputs)
+    `before` is `previous(out)` when the caller has read it already (checked then too)."""
+    if before is None:
+        check_target(out, inputs)
+        before = previous(out)
     out.mkdir(parents=True, exist_ok=True)
-    before = previous(out)
     out_s = os.fspath(out)
     folders = _Folders(out_s)
     _clear_temporaries(out_s, before)
@@ -299,8 +309,7 @@ def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Conte
         _replace_text(f"{out_s}/{MANIFEST}", _manifest_json(records, meta or {}))
         deleted = _delete_stale(out_s, before, set(records), folders)
         os.unlink(f"{out_s}/{JOURNAL}")
-    return {"written": len(staged), "unchanged": len(records) - len(staged),
-            "deleted": deleted}
+    return Written(len(staged), len(records) - len(staged), deleted, frozenset(records))
 
 
 @contextlib.contextmanager

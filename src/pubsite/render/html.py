@@ -79,10 +79,6 @@ class HtmlSite:
             date_of=date_of,
             cite_bibtex=self.cited,
             scholar_meta=scholar_meta,
-            # One call per page: a method call per author inside a template costs Jinja
-            # several times the work of the call itself.
-            citation_names=lambda pub: [a.name.last_first() for a in pub.authors
-                                        if not a.others],
         )
         self.env = env
         profile = site.profile

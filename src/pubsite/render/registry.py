@@ -1,7 +1,8 @@
 """One registry of output formats by name.
 
 Site formats (`html`, `markdown`) yield `(relative path, content)` pairs and never write;
-export formats return one text. A new format is one entry in `EXPORTS` or `SITES`.
+export formats return one text. A new export format is one entry in `EXPORTS`; a site
+format one branch of `site_files`.
 """
 
 from __future__ import annotations
@@ -43,9 +44,6 @@ EXPORTS: dict[str, Callable[[Site, Layout, Path | None], str]] = {
     **{name: _data(name) for name in ("json", "csl-json", "bibtex", "jsonresume", "rendercv")},
     **{name: _cv(name) for name in ("markdown", "html", "text", "latex")},
 }
-EXPORT_FORMATS = ("json", "markdown", "html", "text", "latex", "csl-json", "bibtex",
-                  "jsonresume", "rendercv")
-SITE_FORMATS = ("html", "markdown")
 
 
 def export(site: Site, fmt: str, layout: Layout, templates: Path | None) -> str:
