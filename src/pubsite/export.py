@@ -33,4 +33,4 @@ class Selection:
 def sort_pubs(pubs: list[Publication], order: str) -> list[Publication]:
     """Newest (or oldest) first, then by month, ties broken by key; stable."""
     sign = -1 if order == "newest" else 1
-    return sorted(pubs, key=lambda p: (sign * (p.year_number or 0), sign * (p.month or 0), p.key))
+    return sorted(pubs, key=lambda p: (sign * p.sort_year, sign * (p.month or 0), p.key))

@@ -12,6 +12,8 @@ from typing import Any
 Content = str | bytes | Iterable[str] | Iterable[bytes]
 
 _FOUR_DIGITS = re.compile(r"\d{4}")
+_FORTHCOMING = re.compile(r"appear|forthcoming|press|accepted|submitted|review|preparation|"
+                          r"print", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,7 @@ class Venue:
 class Link:
     label: str
     url: str
+    local: bool = False  # a file of the project copied into the site; url relative to its root
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +121,22 @@ class Publication:
         """The four-digit year in `year` ("2021", "{\\noopsort{a}}1973"), if any."""
         m = _FOUR_DIGITS.search(self.year)
         return int(m.group(0)) if m else None
+
+    @property
+    def forthcoming(self) -> bool:
+        """"to appear", "in press", "forthcoming": newer than every dated work."""
+        return self.year_number is None and bool(_FORTHCOMING.search(self.year))
+
+    @property
+    def sort_year(self) -> int:
+        return self.year_number or (10_000 if self.forthcoming else 0)
+
+    @property
+    def year_label(self) -> str:
+        """The year a list groups and filters by: digits, "Forthcoming" or ""."""
+        if self.year_number:
+            return str(self.year_number)
+        return "Forthcoming" if self.forthcoming else ""
 
     def iso_date(self) -> str:
         """"2021-05", "2021", or "" when there is no year."""
@@ -186,7 +205,9 @@ class ProfileLink:
 class OwnerSpec:
     name: str = key("", "your name as BibTeX writes it (default: name)")
     aliases: tuple[str, ...] = key((), "other spellings of your name in author lists")
-    match_initials: bool = key(False, "also match your initials with your family name")
+    match_initials: bool = key(
+        True, "match initials and a given name more or fewer (false: only the name and "
+        "aliases as written)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +228,8 @@ class PublicationSettings:
     per_paper_pages: bool = key(True, "a page per paper")
     bibtex_keep: tuple[str, ...] = key(
         (), "fields kept in the BibTeX visitors copy, beyond the standard ones")
+    files: str = key("assets/pdf", "the folder where relative links of the .bib "
+                     "(pdf = {paper.pdf}) are looked up, besides the project folder")
 
 
 DEFAULT_MARKS = (
@@ -254,3 +277,6 @@ class Profile:
 class Site:
     profile: Profile
     publications: tuple[Publication, ...]
+    # Project files the links name, with (size, mtime_ns), or (-1, -1) where a looked-up
+    # file is missing: a build is up to date only while these stay as they were.
+    files: tuple[tuple[str, int, int], ...] = ()

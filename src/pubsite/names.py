@@ -162,6 +162,27 @@ def decode_name(raw: str) -> tuple[Name, tuple[str, ...]]:
     return name, parts.warnings
 
 
+# --- names someone emphasised by hand --------------------------------------------------
+
+_EMPHASIS = re.compile(r"\\(?:textbf|underline|uline|textit|emph)\s*\{|\{\\(?:bf|bfseries)\s+")
+_BOLD_HINTS = ("\\textbf", "\\underline", "\\uline", "{\\bf")
+
+
+@lru_cache(maxsize=65536)
+def unwrap_emphasis(raw: str) -> tuple[str, bool]:
+    """`\\textbf{Zhu, W.}`, `{\\bf Zhu}`, `\\underline{...}` inside a name give their text;
+    True when the name was bolded or underlined by hand (people do that to their own)."""
+    if "\\" not in raw:
+        return raw, False
+    bold = False
+    while m := _EMPHASIS.search(raw):
+        bold = bold or m.group(0).startswith(_BOLD_HINTS)
+        open_at = m.end() - 1 if m.group(0).endswith("{") else m.start()
+        end = braces.closing(raw, open_at)
+        raw = raw[:m.start()] + raw[m.end():end] + raw[end + 1:]
+    return raw, bold
+
+
 # --- contribution marks -------------------------------------------------------------
 
 _MARK_FORMS = [
@@ -250,9 +271,19 @@ def parse_annotations(value: str) -> dict[int, tuple[str, ...]]:
 
 
 # --- owner matching -------------------------------------------------------------------
+#
+# The owner is found the way people write their own name: in each entry, the authors whose
+# family name is the owner's (accents, case, hyphens and spaces aside) and whose given names
+# do not conflict with the owner's (initials with or without periods, one name more or
+# fewer) are candidates; the best fitting one is the owner. See `Normaliser._owner`.
 
 _STRIP_PUNCT = re.compile(r"[.\u2019'`]")
 _SEP = re.compile(r"[\s\-\u2010\u2011\u2013]+")
+# Letters NFKD does not take apart, and the dotless i a PDF gives before a combining accent.
+_FOLD = str.maketrans({"ı": "i", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D",
+                       "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th"})
+_UPPER_INITIALS = re.compile(r"^[A-Z]{2,3}$")
+EXACT = 1000  # the score of the owner's name or an alias as written
 
 
 def _norm(text: str) -> str:
@@ -261,39 +292,112 @@ def _norm(text: str) -> str:
     return _SEP.sub(" ", text).strip()
 
 
+def fold(text: str) -> str:
+    """Lowercase letters without accents: what matching compares."""
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+
+
+def _given_tokens(text: str) -> tuple[str, ...]:
+    """"W.A." and "WA" give (w, a); "Jean-Luc" gives (jean, luc)."""
+    out: list[str] = []
+    for word in re.split(r"[\s.\-\u2010\u2011\u2013~]+", text):
+        if not word:
+            continue
+        if _UPPER_INITIALS.match(word):
+            out.extend(word.lower())
+        else:
+            out.append(fold(word))
+    return tuple(w for w in (re.sub(r"[^\w]", "", t) for t in out) if w)
+
+
+def _family_key(text: str) -> str:
+    return re.sub(r"[^\w]", "", fold(text))
+
+
+def _token_fit(a: str, b: str) -> int:
+    """0: conflict; 1: an initial agrees; 2: the same name."""
+    if a == b:
+        return 2 if len(a) > 1 else 1
+    if (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b)):
+        return 1
+    return 0
+
+
+def _given_fit(mine: tuple[str, ...], theirs: tuple[str, ...]) -> int:
+    """How many letters of agreement, or -1 where the given names conflict.
+
+    The first names must agree; after them either list may hold names the other leaves out
+    (a middle name or initial more or fewer), but those both write must agree, in order.
+    """
+    if not mine or not theirs:
+        return 0
+    first = _token_fit(mine[0], theirs[0])
+    if not first:
+        return -1
+    short, long_ = sorted((mine[1:], theirs[1:]), key=len)
+    total, j = first, 0
+    for tok in short:
+        while j < len(long_) and not _token_fit(tok, long_[j]):
+            j += 1
+        if j == len(long_):
+            return -1
+        total += _token_fit(tok, long_[j])
+        j += 1
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    family: str
+    given: tuple[str, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class OwnerMatcher:
-    """Decides which author is the site's owner; also spots near misses for validate."""
+    """Scores how well a name fits the site's owner; also spots near misses for validate."""
 
     keys: frozenset[tuple[str, str]]
-    initial_keys: frozenset[tuple[str, str]]
-    match_initials: bool
+    forms: tuple[_Form, ...] = ()
+    match_initials: bool = True
     # The whole name in reading order, so that case changes that move BibTeX's part
     # boundaries ("hao zhang" has von "hao") still match.
     full_keys: frozenset[str] = frozenset()
 
     @classmethod
     def build(cls, name: str, aliases: tuple[str, ...] = (),
-              match_initials: bool = False) -> OwnerMatcher:
+              match_initials: bool = True) -> OwnerMatcher:
         keys: set[tuple[str, str]] = set()
-        initial_keys: set[tuple[str, str]] = set()
+        forms: list[_Form] = []
         full: set[str] = set()
         for raw in (name, *aliases):
             if not raw.strip():
                 continue
             parsed, _ = decode_name(raw)
             keys.add(_key(parsed))
-            initial_keys.add(_initial_key(parsed))
             full.add(_norm(parsed.first_last()))
-        return cls(frozenset(keys), frozenset(initial_keys), match_initials, frozenset(full))
+            forms.append(_Form(_family_key(parsed.family), _given_tokens(parsed.first)))
+        return cls(frozenset(keys), tuple(forms), match_initials, frozenset(full))
+
+    def score(self, name: Name) -> int:
+        """0 where the name cannot be the owner's; EXACT for the name or an alias as
+        written; otherwise 1 + the letters of given name that agree."""
+        if _key(name) in self.keys or (not name.jr and _norm(name.first_last())
+                                       in self.full_keys):
+            return EXACT
+        if not self.match_initials or name.jr:
+            return 0
+        best = 0
+        for family, given in _readings(name):
+            for form in self.forms:
+                if family == form.family:
+                    fit = _given_fit(form.given, given)
+                    if fit >= 0:
+                        best = max(best, 1 + fit)
+        return best
 
     def matches(self, name: Name) -> bool:
-        key = _key(name)
-        if key in self.keys or (not name.jr and _norm(name.first_last()) in self.full_keys):
-            return True
-        if self.match_initials and _is_initials(name.first):
-            return _initial_key(name) in self.initial_keys
-        return False
+        return self.score(name) > 0
 
     def near_miss(self, name: Name) -> str | None:
         """Why this name looks like the owner without matching, or None."""
@@ -301,25 +405,48 @@ class OwnerMatcher:
         for kf, kl in self.keys:
             if (first, family) == (kl, kf):
                 return "the owner's name in reversed order without a comma"
-        if not self.match_initials and _is_initials(name.first) \
-                and _initial_key(name) in self.initial_keys:
+        if not self.match_initials and _is_initials(name.first) and any(
+                f.family == _family_key(name.family) for f in self.forms):
             return "an initial form of the owner's name (set owner.match_initials or add an alias)"
+        for family_key, given in _readings(name)[:1]:
+            for form in self.forms:
+                letters = [t[0] for t in given]
+                owners = [t[0] for t in form.given]
+                if family_key == form.family and len(given) > 1 and letters != owners \
+                        and sorted(letters) == sorted(owners):
+                    return "the owner's name with the given names in another order"
+        whole = fold(first + " " + family)
         for kf, kl in self.keys:
-            if _one_edit(first + " " + family, kf + " " + kl) and len(kf + kl) > 4:
+            mine = fold(kf + " " + kl)
+            if _one_edit(whole, mine) and len(kf + kl) > 4:
                 return "one letter away from the owner's name"
-            if _swapped(first + " " + family, kf + " " + kl) and len(kf + kl) > 4:
+            if _swapped(whole, mine) and len(kf + kl) > 4:
                 return "two letters of the owner's name swapped"
         return None
 
 
+def _readings(name: Name) -> list[tuple[str, tuple[str, ...]]]:
+    """(family, given names) as written, and with a compound or particle family name that
+    BibTeX split off into the given names ("A. Meyer Gohde", "J. De Leeuw")."""
+    out = [(_family_key(name.family), _given_tokens(name.first))]
+    words = name.first.split()
+    for k in range(1, len(words) + 1):
+        family = _family_key(" ".join([*words[-k:], name.family]))
+        out.append((family, _given_tokens(" ".join(words[:-k]))))
+    if words and not name.von and all(_is_initials_word(w) for w in [*words[1:], name.last]):
+        # "Wall W.A.", "Wall W. A.", "Wall WA": family name first, initials after, no comma.
+        out.append((_family_key(words[0]), _given_tokens(" ".join([*words[1:], name.last]))))
+    # "Am Trevail" from a tool that capitalised the initials "AM".
+    runs = [(f, tuple(c for t in g for c in (t if 1 < len(t) <= 3 else (t,)))) for f, g in out]
+    return out + runs
+
+
+def _is_initials_word(text: str) -> bool:
+    return bool(_UPPER_INITIALS.match(text)) or _is_initials(text)
+
+
 def _key(name: Name) -> tuple[str, str]:
     return _norm(name.first), _norm(name.family)
-
-
-def _initial_key(name: Name) -> tuple[str, str]:
-    first = _norm(name.first)
-    initials = "".join(w[0] for w in first.split() if w)
-    return initials, _norm(name.family)
 
 
 def _is_initials(first: str) -> bool:

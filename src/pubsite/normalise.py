@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import urllib.parse
 from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
 
 from pubsite import identifiers, latex, names, urls
 from pubsite.bib import RawEntry
@@ -45,6 +48,8 @@ TEXT_FIELDS = ("journal", "booktitle", "volume", "number", "pages", "publisher",
 _LINKS_ITEM = re.compile(r"\[([^\]]+)\]\(\s*([^)\s]+)\s*\)")
 _ARXIV_NEW = re.compile(r"^\d{4}\.\d{4,5}(v\d+)?$")
 _ARXIV_OLD = re.compile(r"^[a-z\-]+(\.[A-Z]{2})?/\d{7}(v\d+)?$")
+_HIGHLIGHT = 10 * names.EXACT  # biblatex's author+an = {n=highlight}
+_BOLDED = names.EXACT // 2
 _TRUE = frozenset({"true", "yes", "1", "y"})
 _SLUG_BAD = re.compile(r"[^a-z0-9]+")
 _RESERVED = frozenset({"con", "prn", "aux", "nul", "index", "assets", "feed", "sitemap",
@@ -65,7 +70,8 @@ class Normaliser:
         self.coauthors = {_name_key(k): v for k, v in profile.coauthors}
         self.slugs: set[str] = set()
         self._next_suffix: dict[str, int] = {}
-        self._authors: dict[tuple[str, tuple[str, ...]], tuple[Author, tuple[str, ...]]] = {}
+        self._authors: dict[tuple[str, tuple[str, ...]], tuple[Author, tuple[str, ...], int]] = {}
+        self.files: dict[str, tuple[int, int]] = {}  # project files looked up, with their stat
 
     def publications(self, entries: Iterable[RawEntry]) -> list[Publication]:
         pubs = [self.publication(e) for e in entries]
@@ -75,10 +81,7 @@ class Normaliser:
         f = e.fields
         kind = _kind(e)
         authors = self.authors(e)
-        year = f.get("year", "").strip()
-        if not year and f.get("date"):
-            year = f["date"].strip()[:4]
-        year = latex.decode(year) if year else ""
+        year, month = _year_month(f)
         links, arxiv = self.links(e)
         doi = clean_doi(f.get("doi", ""))
         extra = tuple((k, latex.decode(f[k])) for k in TEXT_FIELDS if f.get(k))
@@ -90,7 +93,7 @@ class Normaliser:
             title=latex.decode(f.get("title", "")),
             authors=authors,
             year=year,
-            month=identifiers.month(f.get("month", "")),
+            month=month,
             venues=self.venues(e, kind, year, arxiv),
             links=links,
             abstract=latex.decode(f["abstract"]) if f.get("abstract") else "",
@@ -117,8 +120,9 @@ class Normaliser:
             if name not in keep:
                 continue
             if name in ("author", "editor"):
-                value = " and ".join(names.extract_marks(raw, self.symbols)[0]
-                                     for raw in names.split_authors(value))
+                value = " and ".join(
+                    names.extract_marks(names.unwrap_emphasis(raw)[0], self.symbols)[0]
+                    for raw in names.split_authors(value))
             elif name == "month":
                 month = identifiers.month(value)
                 value = identifiers.MONTHS[month - 1][:3].lower() if month else value
@@ -137,18 +141,27 @@ class Normaliser:
             return ()
         annotations = names.parse_annotations(e.fields.get(field + "+an", ""))
         out: list[Author] = []
+        fits: list[int] = []
         for i, raw in enumerate(names.split_authors(value), 1):
-            author, warnings = self.author(raw, annotations.get(i, ()))
+            ann = annotations.get(i, ())
+            author, warnings, fit = self.author(raw, ann)
             for w in warnings:
                 self.diags.warning("name-syntax", e.file, e.field_line(field),
                                    f"{w} in author '{raw}' of {e.key}",
                                    "write names as 'First Last' or 'Last, First', "
                                    "separated by ' and '", key=e.key)
             out.append(author)
+            fits.append(_HIGHLIGHT if "highlight" in ann else fit)
+        best = max(fits, default=0)
+        if best:
+            # The entry is the context: of the authors who may be the owner, the best fitting
+            # is; others who fit as well are reported (owner-multiple), conflicting ones never bold.
+            out = [replace(a, is_owner=True) if fit == best else a
+                   for a, fit in zip(out, fits, strict=True)]
         self._check_owner(e, field, out)
         return tuple(out)
 
-    def author(self, raw: str, ann: tuple[str, ...]) -> tuple[Author, tuple[str, ...]]:
+    def author(self, raw: str, ann: tuple[str, ...]) -> tuple[Author, tuple[str, ...], int]:
         # Co-authors repeat across a bibliography: each distinct name is worked out once.
         cache_key = (raw, ann)
         found = self._authors.get(cache_key)
@@ -156,10 +169,11 @@ class Normaliser:
             found = self._authors[cache_key] = self._make_author(raw, ann)
         return found
 
-    def _make_author(self, raw: str, ann: tuple[str, ...]) -> tuple[Author, tuple[str, ...]]:
+    def _make_author(self, raw: str, ann: tuple[str, ...]) -> tuple[Author, tuple[str, ...], int]:
         if raw.lower() == "others":
-            return Author(Name(), others=True), ()
-        cleaned, marks = names.extract_marks(raw, self.symbols)
+            return Author(Name(), others=True), (), 0
+        unwrapped, bolded = names.unwrap_emphasis(raw)
+        cleaned, marks = names.extract_marks(unwrapped, self.symbols)
         name, warnings = names.decode_name(cleaned)
         mark_list = list(marks)
         for label in ann:
@@ -167,10 +181,12 @@ class Normaliser:
                        "corresponding": "corresponding"}.get(label, label)
             if label != "highlight" and self.profile.mark(mark_id):
                 mark_list.append(mark_id)
-        is_owner = "highlight" in ann or self.matcher.matches(name)
-        author = Author(name, is_owner, tuple(dict.fromkeys(mark_list)),
+        fit = self.matcher.score(name)
+        if fit and bolded:
+            fit += _BOLDED  # bolded by hand: the file's owner said so
+        author = Author(name, False, tuple(dict.fromkeys(mark_list)),
                         url=self.coauthors.get(_name_key(name.first_last())))
-        return author, warnings
+        return author, warnings, fit
 
     def _check_owner(self, e: RawEntry, field: str, authors: list[Author]) -> None:
         if not self.matcher.keys or field != "author":
@@ -179,8 +195,10 @@ class Normaliser:
         line = e.field_line(field)
         if len(owners) > 1:
             self.diags.warning("owner-multiple", e.file, line,
-                               f"{len(owners)} authors of {e.key} match the owner",
-                               "make the names distinct or narrow owner.aliases", key=e.key)
+                               f"{len(owners)} authors of {e.key} fit the owner's name equally "
+                               f"well: {', '.join(a.name.first_last() for a in owners)}",
+                               "make the names distinct, or add the exact form to "
+                               "owner.aliases", key=e.key)
         if owners:
             return
         for a in authors:
@@ -188,8 +206,8 @@ class Normaliser:
             if why:
                 self.diags.warning("owner-near-miss", e.file, line,
                                    f"'{a.name.first_last()}' in {e.key} is {why}",
-                                   "fix the name, or add it to owner.aliases in profile.toml",
-                                   key=e.key)
+                                   f"write it as '{self.profile.owner.name}' in the file, or "
+                                   "add it to owner.aliases in profile.toml", key=e.key)
                 return
         self.diags.warning("owner-missing", e.file, line,
                            f"the owner ({self.profile.owner.name}) is not among the authors "
@@ -199,21 +217,13 @@ class Normaliser:
     # -- venues and links -----------------------------------------------------------
     def venues(self, e: RawEntry, kind: str, year: str, arxiv: str) -> tuple[Venue, ...]:
         f = e.fields
-        name = f.get("venue") or f.get("journal") or f.get("journaltitle") or \
-            f.get("booktitle") or ""
-        name = latex.decode(name) if name else ""
-        if not name:
-            if kind == "thesis":
-                label = "PhD thesis" if e.entry_type == "phdthesis" else "Thesis"
-                school = latex.decode(f.get("school", "") or f.get("institution", ""))
-                name = f"{label}, {school}" if school else label
-            elif kind == "preprint" or arxiv or e.entry_type in ("misc", "unpublished"):
-                name = "Preprint" if (arxiv or kind == "preprint") else ""
-            if not name:
-                name = latex.decode(f.get("publisher", "") or f.get("howpublished", ""))
+        name = _venue_name(e, kind)
+        if not name and (arxiv or kind == "preprint"):
+            name = "Preprint"  # only where no field names where the work appeared
         notes = [Note(latex.decode(n)) for n in _split_list(f.get("venue_note", ""))]
         notes += [Note(latex.decode(n), award=True) for n in _split_list(f.get("award", ""))]
-        venues = [Venue(name, year, tuple(notes))] if name or notes else []
+        # The year is shown even where nothing names the venue.
+        venues = [Venue(name, year, tuple(notes))] if name or notes or year else []
         for extra in _split_list(f.get("also", "")):
             venues.append(_parse_venue(latex.decode(extra)))
         return tuple(venues)
@@ -242,13 +252,57 @@ class Normaliser:
     def _add_link(self, e: RawEntry, field: str, label: str, url: str, out: list[Link]) -> None:
         if not url:
             return
-        safe, why = urls.check_url(url)
+        safe, why, hostile = urls.from_bib(url)
         if safe is None:
-            self.diags.error("url-scheme", e.file, e.field_line(field),
-                             f"link '{label}' of {e.key} is refused: {why}",
-                             "use an http(s) address; the link is left out", key=e.key)
+            # A script in a link is an attack and stays an error; an ftp: or mailto: is a
+            # slip whose effect (the link left out) is contained.
+            report = self.diags.error if hostile else self.diags.warning
+            report("url-scheme" if hostile else "url-not-web", e.file, e.field_line(field),
+                   f"link '{label}' of {e.key} is left out: {why}",
+                   "use an http(s) address", key=e.key)
             return
-        out.append(Link(label, safe))
+        local = False
+        if not urls.has_scheme(safe) and not safe.startswith(("/", "#", "?")):
+            found = self.project_file(safe)
+            if found is None:
+                tried = ", ".join(self._candidates(safe))
+                self.diags.warning("link-file-missing", e.file, e.field_line(field),
+                                   f"link '{label}' of {e.key} names a file that is not "
+                                   f"there (tried {tried}); the link is left out",
+                                   "put the file there, or set publications.files in "
+                                   "profile.toml to the folder that holds it", key=e.key)
+                return
+            safe, local = found, True
+        if any(link.url == safe for link in out):
+            return  # `url` and `html` the same: one link
+        out.append(Link(label, safe, local))
+
+    def _candidates(self, rel: str) -> list[str]:
+        rel = urllib.parse.unquote(rel.split("#")[0].split("?")[0]).lstrip("./")
+        folder = self.profile.publications.files.strip("/")
+        found = [f"{folder}/{rel}", rel] if folder else [rel]
+        if folder and "/" in rel:
+            found.append(f"{folder}/{rel.rsplit('/', 1)[1]}")
+        return list(dict.fromkeys(found))
+
+    def project_file(self, rel: str) -> str | None:
+        """The project file a relative link names, looked up where al-folio keeps them
+        (publications.files, then the project folder), as a path relative to both the
+        project and the site; None when there is none inside the project."""
+        base = Path(self.profile.source_file).parent
+        for cand in self._candidates(rel):
+            path = base / cand
+            known = self.files.get(cand)
+            if known is None:
+                try:
+                    inside = path.resolve().is_relative_to(base.resolve())
+                    st = path.stat() if inside and path.is_file() else None
+                except OSError:
+                    st = None
+                known = self.files[cand] = (st.st_size, st.st_mtime_ns) if st else (-1, -1)
+            if known[0] >= 0:
+                return cand
+        return None
 
     def slug(self, key: str) -> str:
         base = unicodedata.normalize("NFKD", key)
@@ -270,7 +324,25 @@ class Normaliser:
 
 def sort_publications(pubs: list[Publication]) -> list[Publication]:
     """Newest first; the file's own order within a year (the author's choice)."""
-    return sorted(pubs, key=lambda p: -(p.year_number or 0))
+    return sorted(pubs, key=lambda p: -p.sort_year)
+
+
+_DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?")
+_YEAR_SUFFIX = re.compile(r"^(\d{4})[a-z]$")
+
+
+def _year_month(f: dict[str, str]) -> tuple[str, int | None]:
+    """The year as shown ("2022a", a label for the same year, shows as 2022; "to appear" as
+    written) and the month, from year/month or biblatex's date (ranges by their start)."""
+    year = latex.decode(f["year"]).strip() if f.get("year", "").strip() else ""
+    month = identifiers.month(f.get("month", ""))
+    m = _DATE.match(f.get("date", ""))
+    if m:
+        year = year or m.group(1)
+        if month is None and m.group(2) and 1 <= int(m.group(2)) <= 12:
+            month = int(m.group(2))
+    suffix = _YEAR_SUFFIX.match(year)
+    return (suffix.group(1) if suffix else year), month
 
 
 def _kind(e: RawEntry) -> str:
@@ -284,6 +356,35 @@ def _kind(e: RawEntry) -> str:
     if kind == "journal" and "arxiv" in f.get("journal", "").lower():
         return "preprint"
     return kind
+
+
+_VENUE_FIELDS = ("venue", "journal", "journaltitle", "booktitle", "eventtitle")
+_LATER_FIELDS = ("publisher", "howpublished", "issuetitle", "organization", "organisation")
+
+
+def _venue_name(e: RawEntry, kind: str) -> str:
+    """Where the work appeared, from the first field that says: the journal or proceedings,
+    the school or institution (with the report's type and number), the publisher, ..."""
+    f = e.fields
+    for field in _VENUE_FIELDS:
+        if f.get(field, "").strip():
+            return latex.decode(f[field])
+    school = latex.decode(f.get("school", "") or f.get("institution", ""))
+    kind_label = latex.decode(f.get("type", "")) or _TYPE_LABELS.get(e.entry_type, "")
+    if kind == "thesis" and not kind_label:
+        kind_label = "Thesis"
+    if school or (kind_label and kind in ("thesis", "report")):
+        number = latex.decode(f.get("number", "")) if kind == "report" else ""
+        label = f"{kind_label} {number}".strip()
+        return ", ".join(x for x in (label, school) if x)
+    for field in _LATER_FIELDS:
+        if f.get(field, "").strip():
+            return latex.decode(f[field])
+    return ""
+
+
+_TYPE_LABELS = {"phdthesis": "PhD thesis", "mastersthesis": "Master's thesis",
+                "techreport": "Technical report", "report": "Report"}
 
 
 def _split_list(value: str) -> list[str]:

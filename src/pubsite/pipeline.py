@@ -92,7 +92,9 @@ def load(inputs: Inputs, diags: Diagnostics) -> Site:
         rules.check_bib(data, diags)
         entries = data.entries
         del data  # the parser's leftovers go; each entry goes once normalised
-        return Site(prof, tuple(Normaliser(prof, diags).publications(_drain(entries))))
+        normaliser = Normaliser(prof, diags)
+        pubs = tuple(normaliser.publications(_drain(entries)))
+        return Site(prof, pubs, tuple((k, *v) for k, v in sorted(normaliser.files.items())))
 
 
 def validate(inputs: Inputs) -> list[Diagnostic]:
@@ -166,7 +168,8 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
         digest = hashlib.sha256((context + hashlib.sha256(inputs.bib.read_bytes())
                                  .hexdigest()).encode()).hexdigest()
         before = write.previous(out)
-        if before.meta.get("inputs") == digest and before.intact(out):
+        if before.meta.get("inputs") == digest and before.intact(out) and \
+                _files_as_before(inputs.profile.parent, before.meta.get("files")):
             # Nothing changed since the last build: its output stands as it is.
             found = [Diagnostic.from_dict(d) for d in before.meta.get("diagnostics", [])]
             gate(found, "build", strict, keep_going, quiet)
@@ -181,7 +184,7 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
         gate(found, "build", strict, keep_going, quiet)
         say(f"rendering and writing {len(site.publications)} publications")
         meta = {"inputs": digest, "publications": len(site.publications),
-                "diagnostics": [d.as_dict() for d in found]}
+                "diagnostics": [d.as_dict() for d in found], "files": site.files}
         try:
             with few_collections():
                 files = render.site_files(site, formats, inputs.templates,
@@ -191,6 +194,25 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
             raise as_pubsite_error(exc) from exc
     return BuildResult(len(site.publications), done.written, done.unchanged, len(found),
                        files=done.files)
+
+
+def _files_as_before(base: Path, files: object) -> bool:
+    """The project files the last build's links named (copied, or looked for and missing)
+    are as they were then."""
+    if not isinstance(files, list):
+        return False
+    for item in files:
+        try:
+            rel, size, mtime = item
+            st = os.stat(base / rel)
+            now = (st.st_size, st.st_mtime_ns)
+        except FileNotFoundError:
+            now = (-1, -1)
+        except (OSError, TypeError, ValueError):
+            return False
+        if now != (size, mtime):
+            return False
+    return True
 
 
 def context_digest(inputs: Inputs, formats: tuple[str, ...], strict: bool,

@@ -42,6 +42,10 @@ def check_url(url: str, allowed: frozenset[str] = WEB) -> tuple[str | None, str]
     return cleaned, ""
 
 
+def has_scheme(url: str) -> bool:
+    return bool(_SCHEME.match(url))
+
+
 def safe_url(url: str, allowed: frozenset[str] = WEB) -> str | None:
     return check_url(url, allowed)[0]
 
@@ -60,3 +64,46 @@ def clean_bib_url(value: str) -> str:
     if v.startswith("{") and v.endswith("}"):
         v = v[1:-1]
     return v.strip()
+
+
+# Schemes a browser runs as code: a link with one is an attack, not a slip.
+HOSTILE = frozenset({"javascript", "vbscript", "data", "livescript", "mocha", "blob",
+                     "filesystem"})
+_HREF = re.compile(r"""<a\s[^>]*?href\s*=\s*["']?([^"'\s>]+)""", re.I)
+_BARE_DOI = re.compile(r"^(?:doi:\s*)?(10\.\d{4,9}/\S+)$", re.I)
+_ARXIV_PREFIX = re.compile(r"^arxiv:\s*(\S+)$", re.I)
+# "osf.io/abc", "www.x.org/y": a host name before the first slash (or "www." anywhere).
+_SCHEMELESS_WEB = re.compile(
+    r"^(?:www\.[^\s/]+\.[a-z]{2,}(?:[/?#]|$)|(?:[a-z0-9-]+\.)+[a-z]{2,24}/)", re.I)
+_FILE_LIKE = re.compile(r"^[^/]*\.(?:pdf|html?|png|jpe?g|gif|svg|zip|txt|md|bib|tex|ps)/", re.I)
+
+
+def from_bib(value: str) -> tuple[str | None, str, bool]:
+    """The link a URL field of a .bib gives: (url, why, hostile).
+
+    Read as its writer meant it: `\\url{}` and LaTeX escapes dropped, the href of a pasted
+    `<a href>`, the first of several addresses, `doi:` and bare DOIs on doi.org, `arXiv:` on
+    arxiv.org, a scheme-less `osf.io/x` on https. A URL that stays refused comes back as None
+    with the reason, and `hostile` when its scheme runs code in a browser.
+    """
+    v = clean_bib_url(value)
+    m = _HREF.search(v)
+    if m:
+        v = html.unescape(m.group(1))
+    parts = [p for p in re.split(r"[\s;,]+", v) if p]
+    if len(parts) > 1 and all(_SCHEME.match(p) or "/" in p for p in parts):
+        v = parts[0]  # "https://a https://b": the first is the paper's
+    m = _BARE_DOI.match(v)
+    if m:
+        v = "https://doi.org/" + m.group(1)
+    m = _ARXIV_PREFIX.match(v)
+    if m:
+        v = "https://arxiv.org/abs/" + m.group(1)
+    if not _SCHEME.match(v) and _SCHEMELESS_WEB.match(v) and not _FILE_LIKE.match(v):
+        v = "https://" + v
+    safe, why = check_url(v)
+    if safe is not None:
+        return safe, "", False
+    scheme = _SCHEME.match(_TAB_NL.sub("", _C0_EDGES.sub("", html.unescape(v))))
+    hostile = scheme is None or scheme.group(1).lower() in HOSTILE
+    return None, why, hostile

@@ -33,7 +33,8 @@ def group(pubs: tuple[Publication, ...] | list[Publication], by: str) -> list[Gr
         return [Group("", tuple(pubs))]
     groups: dict[str, list[Publication]] = {}
     for p in pubs:
-        label = (p.year or "Undated") if by == "year" else KIND_LABELS.get(p.kind, p.kind.title())
+        label = (p.year_label or "Undated") if by == "year" else \
+            KIND_LABELS.get(p.kind, p.kind.title())
         groups.setdefault(label, []).append(p)
     if by == "type":
         order = list(KIND_LABELS.values())

@@ -95,8 +95,10 @@ def csl_item(p: Publication) -> dict[str, Any]:
     container = p.field("journal") or p.field("booktitle")
     if container:
         item["container-title"] = container
+    short = p.venues[0].name if p.venues else ""
+    if container and short and short not in (container, p.field("publisher"), "Preprint"):
+        item["container-title-short"] = short
     if p.venues:
-        item["container-title-short"] = p.venues[0].name
         notes = [n.text for v in p.venues for n in v.notes]
         if notes:
             item["note"] = "; ".join(notes)
@@ -205,7 +207,7 @@ def to_rendercv(site: Site) -> str:
         lines.extend(f"          - {q(spell.author(a))}" for a in p.authors)
         if p.year:
             lines.append(f"        date: {q(p.iso_date() or p.year)}")
-        if p.venues:
+        if p.venues and p.venues[0].name:
             lines.append(f"        journal: {q(spell.venues(p.venues))}")
         if p.doi:
             lines.append(f"        doi: {q(p.doi)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -68,6 +69,8 @@ class HtmlSite:
         fmt = HtmlFormat(site.profile)
         env.filters["markdown"] = markdown_to_html
         env.filters["href"] = safe_href
+        env.filters["link_href"] = lambda link, root="": safe_href(
+            root + link.url if link.local else link.url)
         env.globals.update(
             author_list=lambda pub, limit=0: Markup(fmt.authors(pub, limit)),
             venue_line=lambda venues: Markup(fmt.venues(venues)),
@@ -142,7 +145,7 @@ class HtmlSite:
         yield "index.html", index.generate(
             **common, root="", page_url="", groups=group(pubs, settings.group_by),
             publications=pubs, list_marks=legend_marks(profile, marks_in(pubs)),
-            years=sorted({p.year for p in pubs if p.year}, reverse=True),
+            years=sorted({p.year_number for p in pubs if p.year_number}, reverse=True),
             kinds=sorted({p.kind for p in pubs}), entry=self.entry)
         for p in pubs:
             yield from self.paper(p)
@@ -158,6 +161,18 @@ class HtmlSite:
             source = Path(profile.source_file).parent / profile.photo
             if source.is_file():
                 yield f"assets/{source.name}", source.read_bytes()
+        yield from self._project_files()
+
+    def _project_files(self) -> Iterator[tuple[str, Content]]:
+        """The project's files the links name (a paper's PDF), at the same path in the site."""
+        base = Path(self.site.profile.source_file).parent
+        done: set[str] = set()
+        for p in self.site.publications:
+            for link in p.links:
+                if link.local and link.url not in done:
+                    done.add(link.url)
+                    with contextlib.suppress(OSError):
+                        yield link.url, (base / link.url).read_bytes()
 
     def _discovery(self) -> Iterator[tuple[str, Content]]:
         """robots.txt always; sitemap and Atom feed need absolute URLs, so only with
