@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from pubsite.cli import main
+from test_oracle import bibtex_reading
 
 from conftest import SHARED
 from helpers import publications
@@ -23,7 +26,9 @@ def _profile(folder: Path, name: str, extra: str = "") -> Path:
 
 
 def _expected_entries(path: Path) -> int:
-    """Entries as bibtexparser itself sees them, counting the ones it sets aside."""
+    """The most entries either reader finds: bibtexparser (counting the ones it sets aside)
+    or the real bibtex where it reads the file without error (an `@t+{x,}`, a quote inside
+    braces, an `@` inside a value)."""
     from bibtexparser import model as bm
     from bibtexparser.entrypoint import parse_string
 
@@ -33,6 +38,10 @@ def _expected_entries(path: Path) -> int:
     for block in lib.failed_blocks:
         if isinstance(getattr(block, "ignore_error_block", None), bm.Entry):
             count += 1
+    if shutil.which("bibtex"):
+        with tempfile.TemporaryDirectory() as work:
+            found = bibtex_reading(path, Path(work) / "b")  # None where it reports errors
+        return max(count, len(found[0]) if found else 0)
     return count
 
 
@@ -45,7 +54,7 @@ def test_real_file_builds_without_losing_entries(bib: Path, tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output and "internal error" not in result.output
     pubs = publications((out / "index.html").read_text())
-    assert len(pubs) == _expected_entries(bib)
+    assert len(pubs) >= _expected_entries(bib)  # no entry either reader finds is lost
 
 
 def _build(tmp_path: Path, bib: Path, name: str, extra: str = "") -> list[dict[str, object]]:

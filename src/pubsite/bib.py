@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pubsite import braces
+from pubsite import bibscan, braces
 from pubsite.errors import Diagnostics
 from pubsite.identifiers import MONTH_MACROS
 
@@ -149,14 +149,35 @@ def parse(text: str, file: str, diags: Diagnostics,
     comments: list[tuple[int, str]] = []
     seen_keys: dict[str, RawEntry] = {}
     cursor = 0
+    recovered = (0, 0)  # the stretch last read by bibscan: bibtexparser's ghosts inside go
     for block in _blocks(text, parse_string):
-        raw = block.raw or ""
-        pos = text.find(raw, cursor) if raw else -1
+        placed = _place(text, block.raw or "", cursor, recovered)
+        if placed is None:
+            continue
+        pos, raw = placed
         if pos >= 0:
             cursor = pos + len(raw)
             line = line_at(pos)
         else:
             line = (block.start_line or 0) + 1
+        if isinstance(block, (bm.ParsingFailedBlock, bm.ImplicitComment)) and pos >= 0:
+            found = _rescan(text, pos, pos + len(raw), block)
+            if found:
+                for at, entry in found:
+                    entries.append(_entry(entry, file, line_at(at), text[at:entry.end],
+                                          macros, diags, seen_keys))
+                recovered = (pos, max(pos + len(raw), found[-1][1].end))
+                cursor = recovered[1]
+                continue
+            if pos == recovered[1] and isinstance(block, bm.ImplicitComment):
+                continue
+        if isinstance(block, bm.DuplicateBlockKeyBlock | bm.DuplicateFieldKeyBlock):
+            inner = block.ignore_error_block
+            if isinstance(inner, bm.String) and isinstance(block, bm.DuplicateBlockKeyBlock):
+                diags.warning("duplicate-string", file, line,
+                              f"@string {inner.key} is defined again; the new value wins",
+                              "remove one of the definitions")
+            block = inner
         if isinstance(block, bm.Entry):
             entries.append(_entry(block, file, line, raw, macros, diags, seen_keys))
         elif isinstance(block, bm.String):
@@ -164,25 +185,47 @@ def parse(text: str, file: str, diags: Diagnostics,
             value = _resolve(block.value, macros, file, line, diags, None)
             macros[key.lower()] = value
             strings[key] = value
-        elif isinstance(block, bm.DuplicateBlockKeyBlock):
-            inner = block.ignore_error_block
-            if isinstance(inner, bm.Entry):
-                entries.append(_entry(inner, file, line, raw, macros, diags, seen_keys))
-            elif isinstance(inner, bm.String):
-                diags.warning("duplicate-string", file, line,
-                              f"@string {inner.key} is defined again; the new value wins",
-                              "remove one of the definitions")
-                macros[inner.key.lower()] = _resolve(inner.value, macros, file, line, diags, None)
-        elif isinstance(block, bm.DuplicateFieldKeyBlock):
-            inner = block.ignore_error_block
-            if isinstance(inner, bm.Entry):
-                entries.append(_entry(inner, file, line, raw, macros, diags, seen_keys))
         elif isinstance(block, bm.ParsingFailedBlock):
             _failed_block(block, file, line, raw, diags)
         elif isinstance(block, bm.ImplicitComment):
             comments.append((line, block.comment))
     _resolve_crossrefs(entries, diags)
     return BibData(file, text, entries, strings, comments)
+
+
+def _place(text: str, raw: str, cursor: int,
+           recovered: tuple[int, int]) -> tuple[int, str] | None:
+    """Where a block stands in the text (-1: not found); None for a block bibtexparser
+    found inside a value BibTeX reads whole, which is no block at all (but for what it
+    holds past that value)."""
+    pos = text.find(raw, cursor) if raw else -1
+    if pos < 0 and raw and recovered[0] <= (inside := text.find(raw, recovered[0])) \
+            < recovered[1]:
+        if inside + len(raw) <= recovered[1]:
+            return None
+        return recovered[1], text[recovered[1]:inside + len(raw)]
+    return pos, raw
+
+
+def _rescan(text: str, start: int, end: int, block: object) -> list[tuple[int, Any]]:
+    """Entries BibTeX reads where bibtexparser failed or saw a comment: read by bibscan.
+    A failed block is read from its `@` (on past its end: a value may hold an `@`)."""
+    out: list[tuple[int, Any]] = []
+    if "@" not in text[start:end]:
+        return out
+    failed = type(block).__name__ == "ParsingFailedBlock"
+    for offset in bibscan.entry_starts(text[start:end]):
+        at = start + offset
+        if out and at < out[-1][1].end:
+            continue
+        if re.match(r"@\s*(comment|string|preamble)\b", text[at:at + 40], re.I):
+            continue  # BibTeX skips the word "comment" and reads on; macros are not ours here
+        found = bibscan.scan_entry(text, at)
+        if found:
+            out.append((at, found))
+        elif failed and not out:
+            return []  # BibTeX cannot read it either: reported as bibtexparser failed
+    return out
 
 
 PIECE = 512 * 1024

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from pubsite import braces
+from pubsite import latexmacros as macros
 from pubsite.cleantext import strip_invisible
 
 _LATEX_CHARS = frozenset("\\{}$~^_&%#")
@@ -41,30 +42,116 @@ def _get_converter() -> Any:
         from pylatexenc.latexwalker import get_default_latex_context_db as walker_db
         from pylatexenc.macrospec import std_macro
 
+        class _KeepText(LatexNodes2Text):  # type: ignore[misc]
+            """An unknown command keeps its arguments' text (pylatexenc drops it)."""
+
+            def macro_node_to_text(self, node: Any) -> str:
+                if self.latex_context.get_macro_spec(node.macroname) is None:
+                    args = node.nodeargd.argnlist if node.nodeargd else []
+                    return "".join(self._groupnodecontents_to_text(n) for n in args if n)
+                return str(super().macro_node_to_text(node))
+
         db = get_default_latex_context_db()
-        # \noopsort{key} only steers sorting; BibTeX prints nothing for it.
+        table = {**macros.LOGOS, **macros.AAS_JOURNALS}
         db.add_context_category(
             "pubsite",
             prepend=True,
             macros=[
-                MacroTextSpec("noopsort", simplify_repl=""),
                 MacroTextSpec("url", simplify_repl="%s"),
-                MacroTextSpec("relax", simplify_repl=""),
-                MacroTextSpec("LaTeX", simplify_repl="LaTeX"),
-                MacroTextSpec("TeX", simplify_repl="TeX"),
-                MacroTextSpec("BibTeX", simplify_repl="BibTeX"),
+                # \href{url}{text}: the text (a link field gives its URL elsewhere).
+                MacroTextSpec("href", simplify_repl="%(2)s"),
+                *(MacroTextSpec(n, simplify_repl="") for n in macros.SILENT),
+                *(MacroTextSpec(n, discard=False) for n in macros.TEXT_OF_ARGUMENT),
+                *(MacroTextSpec(n, simplify_repl="\u201c%s\u201d") for n in macros.QUOTED),
+                *(MacroTextSpec(n, simplify_repl=v.replace("%", "%%"))
+                  for n, v in table.items()),
             ],
         )
         wdb = walker_db()
         wdb.add_context_category(
             "pubsite",
             prepend=True,
-            macros=[std_macro("noopsort", False, 1)],
+            macros=[std_macro("href", False, 2),
+                    *(std_macro(n, True, 1) for n in ("hspace", "vspace", "phantom",
+                                                     "hphantom", "vphantom", "noopsort",
+                                                     "label", "index", "nocite")),
+                    *(std_macro(n, False, 1) for n in (*macros.TEXT_OF_ARGUMENT,
+                                                      *macros.QUOTED)
+                      if n not in ("makebox",))],
         )
-        text = LatexNodes2Text(latex_context=db, math_mode="text",
-                               strict_latex_spaces=False, keep_comments=False)
+        text = _KeepText(latex_context=db, math_mode="text",
+                         strict_latex_spaces=False, keep_comments=False)
         _converter = (text, wdb)
     return _converter
+
+
+@lru_cache(maxsize=4096)
+def is_known(command: str) -> bool:
+    """Whether the decoder knows what `\\command` prints (else it keeps the text of its
+    arguments, and `validate` names it)."""
+    if command in _NAMED or command in _ACCENTS:
+        return True
+    conv, _ = _get_converter()
+    return conv.latex_context.get_macro_spec(command) is not None
+
+
+# --- before the parser: what pylatexenc reads wrongly or not at all ------------------------
+
+_SPACING = re.compile(
+    r"\\(?:kern|mkern|hskip|vskip|mskip|raise|lower|moveleft|moveright|penalty)\s*"
+    r"-?\s*(?:\d+(?:\.\d*)?|\.\d+)\s*(?:em|ex|pt|mu|mm|cm|in|bp|sp|pc|dd|cc)?"
+    r"(?:\s*(?:plus|minus)\s*-?[\d.]+\s*(?:em|ex|pt|mu|fil+)?)*")
+_SOFT = re.compile(r"\\[-/]")  # \- (a hyphenation point), \/ (italic correction)
+_TIE = re.compile(r"\\t\s*\{\s*(\S)\s*(\S)\s*\}")  # \t{oo}: a tie over two letters
+_SUP = str.maketrans("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ")
+_SUB = str.maketrans("0123456789+-=()aeox", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓ")
+_SCRIPT = re.compile(
+    r"(?<![\\])([\^_])\s*(?:\{\s*(?:\\(?:mbox|text|mathrm|textrm)\s*)?\{?([^{}\\]*)\}?\s*\}"
+    r"|([0-9+\-=()n]))")
+_TEXT_SCRIPT = re.compile(r"\\text(super|sub)script\s*\{([^{}\\]*)\}")
+_HTML_TAG = re.compile(r"</?(?:b|i|em|strong|sup|sub|span|p|br|u|tt|code|small)\b[^<>]*>", re.I)
+_HTML_SCRIPT = re.compile(r"<(sup|sub)>([^<>]*)</\1>", re.I)
+
+
+def _script(kind: str, body: str) -> str | None:
+    table = _SUP if kind in ("^", "super") else _SUB
+    body = body.strip()
+    out = body.translate(table)
+    if not body or any(a == b for a, b in zip(body, out, strict=True)):
+        return None  # a letter with no Unicode form: the source stays readable
+    return out
+
+
+_DBLP = (("{\\textbackslash}", "\\"), ("\\textbackslash{}", "\\"), ("{\\textdollar}", "$"),
+         ("\\textdollar{}", "$"), ("{\\^{}}", "^"), ("{\\_}", "_"), ("\\{", "{"), ("\\}", "}"))
+
+
+def _unescape_dblp(text: str) -> str:
+    """DBLP escapes the LaTeX of a title ("{\\textbackslash}mathrm\\{AC\\}"): the writer
+    meant the LaTeX, so it is read as LaTeX."""
+    for a, b in _DBLP:
+        text = text.replace(a, b)
+    return text
+
+
+def _prepare(text: str) -> str:
+    """Spacing and kerning dropped, ties and super/subscripts in Unicode where it has them,
+    HTML pasted into a field read as markup."""
+    if "\\textbackslash" in text:
+        text = _unescape_dblp(text)
+    if "<" in text:
+        text = _HTML_SCRIPT.sub(lambda m: _script("super" if m.group(1).lower() == "sup"
+                                                  else "sub", m.group(2)) or m.group(2), text)
+        text = _HTML_TAG.sub("", text)
+    if "\\" in text:
+        text = _SPACING.sub("", text)
+        text = _SOFT.sub("", text)
+        text = _TIE.sub(lambda m: m.group(1) + "\u0361" + m.group(2), text)
+        text = _TEXT_SCRIPT.sub(lambda m: _script(m.group(1), m.group(2)) or m.group(2), text)
+    if "^" in text or "_" in text:
+        text = _SCRIPT.sub(lambda m: _script(m.group(1), m.group(2) if m.group(2) is not None
+                                             else m.group(3)) or m.group(0), text)
+    return text
 
 
 def needs_decoding(text: str) -> bool:
@@ -91,6 +178,9 @@ def _decode_short(text: str) -> str:
 
 
 def _decode(text: str) -> str:
+    if ("<" in text or "^" in text or "_" in text or "\\" in text) \
+            and not PRIMITIVES.search(text):
+        text = _prepare(text)
     if needs_decoding(text) and not PRIMITIVES.search(text):
         if "%" in text:
             # On a web page "25%" means a percent sign, not a LaTeX comment that would

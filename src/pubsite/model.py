@@ -25,17 +25,19 @@ class Name:
 
     @property
     def family(self) -> str:
+        if self.von.endswith(("-", "'", "\u2019")):  # "al-Badri", "d'Alembert"
+            return self.von + self.last
         return f"{self.von} {self.last}".strip()
 
     @lru_cache(maxsize=65536)  # noqa: B019 - names are few and live for the whole run
     def first_last(self) -> str:
-        parts = [self.first, self.von, self.last]
+        parts = [self.first, self.family]
         text = " ".join(p for p in parts if p)
         return f"{text}, {self.jr}" if self.jr else text
 
     def initials_last(self) -> str:
         initials = " ".join(_initial(t) for t in self.first.split())
-        text = " ".join(p for p in (initials, self.von, self.last) if p)
+        text = " ".join(p for p in (initials, self.family) if p)
         return f"{text}, {self.jr}" if self.jr else text
 
     @lru_cache(maxsize=65536)  # noqa: B019 - names are few and live for the whole run

@@ -110,6 +110,8 @@ def split_name(name: str) -> RawName:
     """Split one name into first/von/last/jr as BibTeX does, never failing."""
     warnings: list[str] = []
     parts = _split_commas(name)
+    if _EXTENDED.match(parts[0]):
+        return _extended(parts)
     if len(parts) > 1 and not parts[-1].strip(_WS):
         # BibTeX would read "Last, First," as jr=First; a stray comma is the likelier truth.
         warnings.append("trailing comma in name")
@@ -148,6 +150,22 @@ def split_name(name: str) -> RawName:
         warnings.append("empty last name")
     return RawName(tuple(first), tuple(head[:von_end]), tuple(head[von_end:]), tuple(jr),
                    tuple(warnings))
+
+
+_EXTENDED = re.compile(r"^\s*(?:family|given|prefix|suffix)\s*=", re.I)
+
+
+def _extended(parts: list[str]) -> RawName:
+    """biblatex's extended name format: `family=Badri, given=Mohamed Ali, prefix=al-`."""
+    found: dict[str, tuple[str, ...]] = {}
+    for part in parts:
+        key, _, value = part.partition("=")
+        value = value.strip(_WS)
+        if value.startswith("{") and braces.closing(value, 0) == len(value) - 1:
+            value = value[1:-1]
+        found[key.strip(_WS).lower()] = tuple(_tokens(value))
+    return RawName(found.get("given", ()), found.get("prefix", ()), found.get("family", ()),
+                   found.get("suffix", ()))
 
 
 def _join(tokens: tuple[str, ...]) -> str:

@@ -20,7 +20,8 @@ KIND_BY_TYPE = {
     "proceedings": "proceedings", "book": "book", "mvbook": "book", "inbook": "chapter",
     "incollection": "chapter", "bookinbook": "chapter", "phdthesis": "thesis",
     "mastersthesis": "thesis", "thesis": "thesis", "techreport": "report", "report": "report",
-    "unpublished": "preprint", "online": "preprint", "patent": "patent", "misc": "other",
+    "unpublished": "preprint", "online": "other", "dataset": "other", "software": "other",
+    "patent": "patent", "misc": "other",
     "manual": "other", "booklet": "other",
 }
 
@@ -30,6 +31,11 @@ LINK_FIELDS = {
     "project": "project", "presentation": "presentation", "video": "video",
     "poster": "poster", "blog": "blog", "website": "website", "proceedings": "proceedings",
     "supp": "supplement", "url": "link",
+    # Hugo Blox and al-folio spellings of the same links.
+    "repo": "code", "url_pdf": "PDF", "url_code": "code", "url_slides": "slides",
+    "url_video": "video", "url_poster": "poster", "url_project": "project",
+    "url_dataset": "dataset", "url_source": "source", "url_preprint": "preprint",
+    "arxiv-id": "arXiv",
 }
 # What the BibTeX a visitor copies keeps: the fields BibTeX and biblatex styles print.
 CITE_FIELDS = frozenset("""
@@ -241,7 +247,7 @@ class Normaliser:
                     self._add_link(e, field, latex.decode(label), url, out)
             elif field in LINK_FIELDS:
                 url = urls.clean_bib_url(value)
-                if field == "arxiv":
+                if field in ("arxiv", "arxiv-id"):
                     arxiv = identifiers.arxiv(url)
                     url = url if "://" in url else identifiers.arxiv_url(arxiv)
                 self._add_link(e, field, LINK_FIELDS[field], url, out)
@@ -350,7 +356,8 @@ def _kind(e: RawEntry) -> str:
     if f.get("kind"):
         return f["kind"].strip().lower()
     kind = KIND_BY_TYPE.get(e.entry_type, "other")
-    if kind == "other" and (f.get("arxiv") or f.get("archiveprefix", "").lower() == "arxiv"
+    eprint_kind = (f.get("archiveprefix", "") or f.get("eprinttype", "")).strip().lower()
+    if kind == "other" and (f.get("arxiv") or eprint_kind == "arxiv"
                             or f.get("venue", "").strip().lower() == "preprint"):
         return "preprint"
     if kind == "journal" and "arxiv" in f.get("journal", "").lower():

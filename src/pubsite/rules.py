@@ -61,6 +61,9 @@ verbc xdata xref gender pagination bookpagination nameaddon label sortkey entrys
 venue_note award also links arxiv code slides project presentation video pdf poster
 blog website proceedings html supp selected kind status abbr bibtex_show preview
 dimensions altmetric google_scholar_id award_name additional_info annotation
+repo url_pdf url_code url_slides url_video url_poster url_project url_dataset url_source
+url_preprint arxiv-id date-added date-modified bdsk-url-1 bdsk-url-2 bdsk-url-3
+bdsk-file-1 bdsk-file-2 mendeley-groups mendeley-tags publication_types featured
 """.split())
 _TYPES, _FIELDS = tuple(sorted(ENTRY_TYPES)), tuple(sorted(KNOWN_FIELDS))
 
@@ -82,13 +85,66 @@ def check_bib(data: BibData, diags: Diagnostics,
                           "move it inside the entry above (is a closing brace too early, or "
                           "a comma missing?)")
     works = []
+    unknown = _Tally()
     for e in data.entries:
-        _check_entry(e, diags)
+        _check_entry(e, diags, unknown)
         found = work_facts(e)
         if facts is not None:
             facts[e.line] = found
         works.append((e.key, e.line, found))
     check_duplicate_works(data.file, works, diags)
+    unknown.report(diags)
+
+
+class _Tally:
+    """Fields and LaTeX commands pubsite does not know: once per name, with a count, at the
+    first place found (a file repeats its own habits on every entry)."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, tuple[RawEntry, int]] = {}
+        self.commands: dict[str, tuple[RawEntry, str, int]] = {}
+
+    def field(self, e: RawEntry, name: str) -> None:
+        first, n = self.fields.get(name, (e, 0))
+        self.fields[name] = (first, n + 1)
+
+    def command(self, e: RawEntry, field: str, name: str) -> None:
+        first, where, n = self.commands.get(name, (e, field, 0))
+        self.commands[name] = (first, where, n + 1)
+
+    def report(self, diags: Diagnostics) -> None:
+        for name, (e, n) in self.fields.items():
+            diags.warning("unknown-field", e.file, e.field_line(name),
+                          f"field '{name}' in {_count(n)} is not one pubsite or BibTeX "
+                          f"knows (first in {e.key}); it is ignored",
+                          "nothing to do if it is yours; see the README for the fields "
+                          "pubsite reads", key=e.key)
+        for name, (e, field, n) in self.commands.items():
+            diags.warning("latex-unknown", e.file, e.field_line(field),
+                          f"LaTeX command \\{name} in {_count(n)} is not one pubsite knows "
+                          f"(first in {field} of {e.key}); its text is kept, the command "
+                          "dropped", "write the text without the command if it should look "
+                          "different", key=e.key)
+
+
+def _count(n: int) -> str:
+    return "1 entry" if n == 1 else f"{n} entries"
+
+
+_COMMAND = re.compile(r"\\([A-Za-z]+)")
+# Fields whose text is shown; URLs and keys are not decoded as LaTeX.
+_SHOWN = ("title", "author", "editor", "journal", "journaltitle", "booktitle", "eventtitle",
+          "publisher", "school", "institution", "organization", "howpublished", "note",
+          "series", "venue", "abstract", "award", "venue_note")
+
+
+def _check_commands(e: RawEntry, unknown: _Tally) -> None:
+    for field in _SHOWN:
+        value = e.fields.get(field)
+        if value and "\\" in value:
+            for name in dict.fromkeys(_COMMAND.findall(value)):
+                if not latex.is_known(name):
+                    unknown.command(e, field, name)
 
 
 @lru_cache(maxsize=4096)
@@ -100,7 +156,7 @@ def _closest(name: str, choices: tuple[str, ...], cutoff: float) -> str | None:
     return close[0] if close else None
 
 
-def _check_entry(e: RawEntry, diags: Diagnostics) -> None:
+def _check_entry(e: RawEntry, diags: Diagnostics, unknown: _Tally) -> None:
     if e.entry_type not in ENTRY_TYPES:
         close = _closest(e.entry_type, _TYPES, 0.7)
         diags.warning("unknown-entry-type", e.file, e.line,
@@ -116,14 +172,17 @@ def _check_entry(e: RawEntry, diags: Diagnostics) -> None:
                       "add " + ", ".join(f"{o[0]} = {{...}}" for o in missing) + " to the entry",
                       key=e.key)
     for name, value in e.fields.items():
-        if name not in KNOWN_FIELDS:
+        if name not in KNOWN_FIELDS and not name.startswith(("bdsk-", "mendeley-")):
             close = _closest(name, _FIELDS, 0.8)
-            if close:
+            if close:  # a slip to fix in each entry
                 diags.warning("unknown-field", e.file, e.field_line(name),
                               f"field '{name}' in {e.key} is not one pubsite or BibTeX knows",
                               f"did you mean '{close}'?", key=e.key)
+            else:
+                unknown.field(e, name)
         if value:
             check_text(value, name, e, diags)
+    _check_commands(e, unknown)
     _check_formats(e, diags)
 
 
@@ -151,7 +210,8 @@ def _check_formats(e: RawEntry, diags: Diagnostics) -> None:
                       "a DOI looks like 10.1145/2901318.2901323 (no https://doi.org/)",
                       key=e.key)
     arxiv = f.get("arxiv", "").strip() or (
-        f.get("eprint", "").strip() if f.get("archiveprefix", "").lower() == "arxiv" else "")
+        f.get("eprint", "").strip()
+        if (f.get("archiveprefix", "") or f.get("eprinttype", "")).lower() == "arxiv" else "")
     if arxiv and not identifiers.is_arxiv(urls.clean_bib_url(arxiv)):
         field = "arxiv" if f.get("arxiv") else "eprint"
         diags.warning("arxiv-format", e.file, e.field_line(field),
