@@ -152,3 +152,19 @@ def test_entries_bibtex_accepts_are_kept(tmp_path: Path) -> None:
     names = {p["key"]: p["authors"][0] for p in data}
     assert (names["after"]["first"], names["after"]["von"], names["after"]["last"]) == \
         ("Mohamed Ali", "al-", "Badri")
+
+
+def test_a_linked_file_that_appears_or_changes_is_copied_on_the_next_build(
+        tmp_path: Path) -> None:
+    args = _project(tmp_path, "@misc{zz, title = {Z}, author = {Ada Lovelace}, year = 2020,"
+                              " pdf = {z.pdf}}\n")
+    build = ["build", *args, "--out", str(tmp_path / "s"), "--quiet"]
+    assert CliRunner().invoke(main, build).exit_code == 0
+    assert not (tmp_path / "s" / "assets" / "pdf" / "z.pdf").exists()
+    (tmp_path / "assets" / "pdf").mkdir(parents=True)
+    (tmp_path / "assets" / "pdf" / "z.pdf").write_bytes(b"one")
+    assert CliRunner().invoke(main, build).exit_code == 0
+    assert (tmp_path / "s" / "assets" / "pdf" / "z.pdf").read_bytes() == b"one"
+    (tmp_path / "assets" / "pdf" / "z.pdf").write_bytes(b"second")
+    assert CliRunner().invoke(main, build).exit_code == 0
+    assert (tmp_path / "s" / "assets" / "pdf" / "z.pdf").read_bytes() == b"second"
