@@ -168,3 +168,66 @@ def test_a_linked_file_that_appears_or_changes_is_copied_on_the_next_build(
     (tmp_path / "assets" / "pdf" / "z.pdf").write_bytes(b"second")
     assert CliRunner().invoke(main, build).exit_code == 0
     assert (tmp_path / "s" / "assets" / "pdf" / "z.pdf").read_bytes() == b"second"
+
+
+def test_underscores_outside_math_stay_as_typed() -> None:
+    assert latex.decode("file_1 and 2^3") == "file_1 and 2^3"
+    assert latex.decode("H$_2$O and $x^2$") == "H₂O and x²"
+
+
+def test_linked_files_are_published_safely(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text("[remote] secret")
+    (tmp_path / "index.html").write_text("<p>my old homepage</p>")
+    (tmp_path / "assets" / "pdf").mkdir(parents=True)
+    (tmp_path / "assets" / "pdf" / "p.pdf").write_bytes(b"%PDF p")
+    bib = (r"@article{a, author = {Ada Lovelace}, title = {T}, journal = {J}, year = 2020,"
+           r" pdf = {p.pdf}, code = {.git/config}, html = {./index.html}}" "\n")
+    args = _project(tmp_path, bib, 'name = "Ada Lovelace"\nbase_url = "https://ada.org"\n')
+    for formats in (["--format", "markdown"], []):
+        out = CliRunner().invoke(main, ["build", *args, "--out", str(tmp_path / "s"),
+                                        "--quiet", *formats])
+        assert out.exit_code == 0, out.output
+        assert (tmp_path / "s" / "assets" / "pdf" / "p.pdf").read_bytes() == b"%PDF p"
+        assert not (tmp_path / "s" / ".git").exists()
+    index = (tmp_path / "s" / "index.html").read_text()
+    assert "my old homepage" not in index  # pubsite's own page is never overwritten
+    paper = (tmp_path / "s" / "publications" / "a" / "index.html").read_text()
+    assert '<meta name="citation_pdf_url" content="https://ada.org/assets/pdf/p.pdf">' in paper
+    missing = [d for d in _findings(args) if d["rule"] == "link-file-missing"]
+    assert len(missing) == 1
+    assert "(tried assets/pdf/config)" in str(missing[0]["message"])  # never .git/config
+
+
+BIB_BIBLATEX = r"""
+@collection{vol, editor = {Stefan Groth and Ada Lovelace}, title = {Edited Volume},
+  publisher = {Waxmann}, date = {2019-03}}
+@article{pre, author = {Ada Lovelace}, title = {Sent}, journaltitle = {J}, pubstate = {inpress}}
+@online{web, author = {Ada Lovelace}, title = {A page}, organization = {W3C}, date = {2020}}
+@dataset{data, author = {Ada Lovelace}, title = {Data}, publisher = {Zenodo}, date = {2021}}
+@misc{ep, author = {Ada Lovelace}, title = {E}, eprint = {2101.00001}, eprinttype = {arxiv},
+  date = {2021-01}}
+"""
+
+
+def test_biblatex_reads_as_written(tmp_path: Path) -> None:
+    args = _project(tmp_path, BIB_BIBLATEX)
+    data = {p["key"]: p for p in json.loads(CliRunner().invoke(
+        main, ["export", "--format", "json", *args]).stdout)["publications"]}
+    assert data["vol"]["authors_are_editors"] is True
+    assert (data["vol"]["year"], data["vol"]["month"]) == ("2019", 3)
+    assert data["pre"]["year"] == "in press"
+    assert [data[k]["venue"] for k in ("web", "data")] == ["W3C 2020", "Zenodo 2021"]
+    assert data["ep"]["arxiv"] == "2101.00001" and data["ep"]["kind"] == "preprint"
+    csl = {i["id"]: i for i in json.loads(CliRunner().invoke(
+        main, ["export", "--format", "csl-json", *args]).stdout)}
+    assert [n["family"] for n in csl["vol"]["editor"]] == ["Groth", "Lovelace"]
+    assert "author" not in csl["vol"]
+    text = CliRunner().invoke(main, ["export", "--format", "text", *args]).stdout
+    assert "Stefan Groth, Ada Lovelace (eds.)" in text
+    out = CliRunner().invoke(main, ["build", *args, "--out", str(tmp_path / "s"), "--quiet"])
+    assert out.exit_code == 0, out.output
+    page = (tmp_path / "s" / "publications" / "vol" / "index.html").read_text()
+    assert "(eds.)" in page
+    assert "citation_author" not in page
+    assert '"editor": [' in page

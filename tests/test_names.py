@@ -117,20 +117,20 @@ class TestOwner:
                                      "Hao~Zhang", "{Hao} {Zhang}", "H. Zhang", "Zhang, H.",
                                      "Zhang H", "Hao Q. Zhang"])
     def test_matches(self, raw: str) -> None:
-        assert self.matcher.matches(_n(raw))
+        assert self.matcher.score(_n(raw))
 
     @pytest.mark.parametrize("raw", ["Haoran Zhang", "Hao Zhan", "Hao Zhang Jr", "J. Zhang",
                                      "Zhang Hao", "Hao Zheng", "Q. H. Zhang"])
     def test_does_not_match(self, raw: str) -> None:
-        assert not self.matcher.matches(_n(raw))
+        assert not self.matcher.score(_n(raw))
 
     def test_written_as_is_beats_initials(self) -> None:
         assert self.matcher.score(_n("Hao Zhang")) > self.matcher.score(_n("H. Zhang")) > 0
 
     def test_only_the_name_as_written_when_initials_are_off(self) -> None:
         strict = names.OwnerMatcher.build("Hao Zhang", match_initials=False)
-        assert not strict.matches(_n("H. Zhang"))
-        assert strict.matches(_n("Zhang, Hao"))
+        assert not strict.score(_n("H. Zhang"))
+        assert strict.score(_n("Zhang, Hao"))
         assert strict.near_miss(_n("H. Zhang")) is not None
 
     @pytest.mark.parametrize(("owner", "written"), [
@@ -150,7 +150,7 @@ class TestOwner:
         ("Jean-Paul Sartre", "Jean Paul Sartre"), ("Jean-Paul Sartre", "J.-P. Sartre"),
     ])
     def test_the_ways_people_write_their_own_name(self, owner: str, written: str) -> None:
-        assert names.OwnerMatcher.build(owner).matches(_n(written))
+        assert names.OwnerMatcher.build(owner).score(_n(written))
 
     @pytest.mark.parametrize(("owner", "written"), [
         ("Wolfgang A. Wall", "W. B. Wall"), ("Alexandre Imperiale", "Imperiale, S."),
@@ -158,15 +158,15 @@ class TestOwner:
         ("Hao Zhang", "Zhang, Hao, Jr."),
     ])
     def test_conflicting_given_names_never_match(self, owner: str, written: str) -> None:
-        assert not names.OwnerMatcher.build(owner).matches(_n(written))
+        assert not names.OwnerMatcher.build(owner).score(_n(written))
 
     def test_aliases_and_accents(self) -> None:
         m = names.OwnerMatcher.build("Jürgen Müller", aliases=("J. Mueller", "Juergen Mueller"))
-        assert m.matches(_n('J{\\"u}rgen M{\\"u}ller'))
-        assert m.matches(_n("Müller, Jürgen"))
-        assert m.matches(_n("Juergen Mueller"))
-        assert m.matches(_n("Jurgen Muller"))  # accents dropped by an ASCII-only tool
-        assert not m.matches(_n("Jörg Müller"))
+        assert m.score(_n('J{\\"u}rgen M{\\"u}ller'))
+        assert m.score(_n("Müller, Jürgen"))
+        assert m.score(_n("Juergen Mueller"))
+        assert m.score(_n("Jurgen Muller"))  # accents dropped by an ASCII-only tool
+        assert not m.score(_n("Jörg Müller"))
 
     @pytest.mark.parametrize(("raw", "why"), [
         ("Zhang Hao", "reversed"),

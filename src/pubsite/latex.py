@@ -148,10 +148,18 @@ def _prepare(text: str) -> str:
         text = _SOFT.sub("", text)
         text = _TIE.sub(lambda m: m.group(1) + "\u0361" + m.group(2), text)
         text = _TEXT_SCRIPT.sub(lambda m: _script(m.group(1), m.group(2)) or m.group(2), text)
-    if "^" in text or "_" in text:
-        text = _SCRIPT.sub(lambda m: _script(m.group(1), m.group(2) if m.group(2) is not None
-                                             else m.group(3)) or m.group(0), text)
+    if ("^" in text or "_" in text) and ("$" in text or "\\(" in text):
+        # Only in math: outside it "file_1" is an underscore someone typed.
+        text = _MATH.sub(lambda m: _SCRIPT.sub(_scripted, m.group(0)), text)
     return text
+
+
+_MATH = re.compile(r"\$[^$]*\$|\\\(.*?\\\)", re.S)
+
+
+def _scripted(m: re.Match[str]) -> str:
+    body = m.group(2) if m.group(2) is not None else m.group(3)
+    return _script(m.group(1), body) or m.group(0)
 
 
 def needs_decoding(text: str) -> bool:

@@ -110,6 +110,7 @@ class Publication:
     doi: str = ""
     arxiv: str = ""
     selected: bool = False
+    edited: bool = False  # the names are the editors of an edited volume (no author field)
     tags: tuple[str, ...] = ()
     status: str = "published"
     source_file: str = ""

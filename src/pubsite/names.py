@@ -293,7 +293,7 @@ def parse_annotations(value: str) -> dict[int, tuple[str, ...]]:
 # The owner is found the way people write their own name: in each entry, the authors whose
 # family name is the owner's (accents, case, hyphens and spaces aside) and whose given names
 # do not conflict with the owner's (initials with or without periods, one name more or
-# fewer) are candidates; the best fitting one is the owner. See `Normaliser._owner`.
+# fewer) are candidates; the best fitting one is the owner. See `Normaliser.authors`.
 
 _STRIP_PUNCT = re.compile(r"[.\u2019'`]")
 _SEP = re.compile(r"[\s\-\u2010\u2011\u2013]+")
@@ -413,9 +413,6 @@ class OwnerMatcher:
                     if fit >= 0:
                         best = max(best, 1 + fit)
         return best
-
-    def matches(self, name: Name) -> bool:
-        return self.score(name) > 0
 
     def near_miss(self, name: Name) -> str | None:
         """Why this name looks like the owner without matching, or None."""

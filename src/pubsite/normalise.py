@@ -106,6 +106,7 @@ class Normaliser:
             doi=doi,
             arxiv=arxiv,
             selected=f.get("selected", "").strip().lower() in _TRUE,
+            edited=bool(authors) and not f.get("author", "").strip(),
             tags=tuple(t.strip() for t in re.split(r"[,;]", latex.decode(f.get("keywords", "")))
                        if t.strip()),
             status=f.get("status", "").strip().lower() or
@@ -267,31 +268,40 @@ class Normaliser:
                    f"link '{label}' of {e.key} is left out: {why}",
                    "use an http(s) address", key=e.key)
             return
-        local = False
-        if not urls.has_scheme(safe) and not safe.startswith(("/", "#", "?")):
-            found = self.project_file(safe)
+        local = not urls.has_scheme(safe) and not safe.startswith(("/", "#", "?"))
+        if local:
+            found = self._local_link(e, field, label, safe)
             if found is None:
-                tried = ", ".join(self._candidates(safe))
-                self.diags.warning("link-file-missing", e.file, e.field_line(field),
-                                   f"link '{label}' of {e.key} names a file that is not "
-                                   f"there (tried {tried}); the link is left out",
-                                   "put the file there, or set publications.files in "
-                                   "profile.toml to the folder that holds it", key=e.key)
                 return
-            safe, local = found, True
+            safe = found
         if any(link.url == safe for link in out):
             return  # `url` and `html` the same: one link
         out.append(Link(label, safe, local))
 
+    def _local_link(self, e: RawEntry, field: str, label: str, rel: str) -> str | None:
+        found = self._project_file(rel)
+        if found is None:
+            tried = ", ".join(self._candidates(rel)) or "nothing: hidden paths stay private"
+            self.diags.warning("link-file-missing", e.file, e.field_line(field),
+                               f"link '{label}' of {e.key} names a file that is not there "
+                               f"(tried {tried}); the link is left out",
+                               "put the file there, or set publications.files in "
+                               "profile.toml to the folder that holds it", key=e.key)
+        return found
+
     def _candidates(self, rel: str) -> list[str]:
-        rel = urllib.parse.unquote(rel.split("#")[0].split("?")[0]).lstrip("./")
+        rel = urllib.parse.unquote(rel.split("#")[0].split("?")[0])
+        while rel.startswith("./"):
+            rel = rel[2:]
         folder = self.profile.publications.files.strip("/")
         found = [f"{folder}/{rel}", rel] if folder else [rel]
         if folder and "/" in rel:
             found.append(f"{folder}/{rel.rsplit('/', 1)[1]}")
-        return list(dict.fromkeys(found))
+        # Hidden files (.git, pubsite's own records) are never published.
+        return [c for c in dict.fromkeys(found)
+                if not any(part.startswith(".") for part in c.split("/"))]
 
-    def project_file(self, rel: str) -> str | None:
+    def _project_file(self, rel: str) -> str | None:
         """The project file a relative link names, looked up where al-folio keeps them
         (publications.files, then the project folder), as a path relative to both the
         project and the site; None when there is none inside the project."""
@@ -347,8 +357,15 @@ def _year_month(f: dict[str, str]) -> tuple[str, int | None]:
         year = year or m.group(1)
         if month is None and m.group(2) and 1 <= int(m.group(2)) <= 12:
             month = int(m.group(2))
+    if not year and f.get("pubstate", "").strip():
+        state = f["pubstate"].strip().lower()  # biblatex's localisation keys
+        year = _PUBSTATE.get(state, latex.decode(f["pubstate"]).strip())
     suffix = _YEAR_SUFFIX.match(year)
     return (suffix.group(1) if suffix else year), month
+
+
+_PUBSTATE = {"inpress": "in press", "forthcoming": "forthcoming", "submitted": "submitted",
+             "inpreparation": "in preparation", "prepublished": "prepublished"}
 
 
 def _kind(e: RawEntry) -> str:

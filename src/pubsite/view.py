@@ -98,11 +98,13 @@ def shown_text(profile: Profile, pubs: tuple[Publication, ...] | list[Publicatio
 _PAGE_RANGE = re.compile(r"^\s*([^\s\-–—]+)\s*(?:-+|–|—)\s*([^\s\-–—]+)\s*$")
 
 
-def scholar_meta(p: Publication) -> list[tuple[str, str]]:
+def scholar_meta(p: Publication, base_url: str = "") -> list[tuple[str, str]]:
     """Google Scholar's citation_* tags for a paper page, from what the data holds: never a
-    made-up publisher, never an editor as an author."""
+    made-up publisher, never an editor as an author. A PDF copied into the site needs
+    base_url: Scholar reads only absolute URLs."""
     out = [("citation_title", p.title)]
-    out += [("citation_author", a.name.last_first()) for a in p.authors if not a.others]
+    if not p.edited:  # Scholar has no tag for editors; they are not its authors
+        out += [("citation_author", a.name.last_first()) for a in p.authors if not a.others]
     if p.year_number:
         month = f"/{p.month:02d}" if p.month else ""
         out.append(("citation_publication_date", f"{p.year_number}{month}"))
@@ -132,11 +134,16 @@ def scholar_meta(p: Publication) -> list[tuple[str, str]]:
         out.append(("citation_doi", p.doi))
     if p.arxiv:
         out.append(("citation_arxiv_id", p.arxiv))
-    pdf = next((link.url for link in p.links if link.label == "PDF"), "") or \
+    pdf = next((link.url if not link.local else f"{base_url}/{link.url}" if base_url else ""
+                for link in p.links if link.label == "PDF"), "") or \
         (f"https://arxiv.org/pdf/{p.arxiv}" if p.arxiv else "")
     if pdf:
         out.append(("citation_pdf_url", pdf))
     return out
+
+
+def editors_label(pub: Publication) -> str:
+    return " (ed.)" if len(pub.authors) == 1 else " (eds.)"
 
 
 def obfuscate_email(email: str) -> str:
@@ -183,8 +190,9 @@ class Format:
         return found
 
     def authors(self, pub: Publication, limit: int = 0) -> str:
-        return ", ".join(self.ellipsis if a is None else self.author(a)
+        text = ", ".join(self.ellipsis if a is None else self.author(a)
                          for a in shown_authors(pub.authors, limit))
+        return text + self.esc(editors_label(pub)) if pub.edited else text
 
     def notes(self, notes: tuple[Note, ...]) -> str:
         return "; ".join(self.award(self.esc(n.text)) if n.award else self.note(self.esc(n.text))

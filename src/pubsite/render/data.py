@@ -35,6 +35,7 @@ def publication_dict(p: Publication, site: Site, plain: Plain) -> dict[str, Any]
                    for v in p.venues],
         "links": [{"label": link.label, "url": link.url} for link in p.links],
         "authors": [author_dict(a) for a in p.authors],
+        "authors_are_editors": p.edited,
         "legend": plain.legend(p),
         "doi": p.doi,
         "arxiv": p.arxiv,
@@ -88,7 +89,7 @@ def csl_item(p: Publication) -> dict[str, Any]:
     item: dict[str, Any] = {"id": p.key, "type": kind, "title": p.title}
     authors = [csl_name(a) for a in p.authors if not a.others]
     if authors:
-        item["author"] = authors
+        item["editor" if p.edited else "author"] = authors
     if p.year_number is not None:
         parts = [p.year_number] + ([p.month] if p.month else [])
         item["issued"] = {"date-parts": [parts]}

@@ -61,8 +61,9 @@ class HtmlFormat(Format):
         full = super().authors(pub)
         if limit <= 0 or len(pub.authors) <= limit:
             return full
+        who = "editors" if pub.edited else "authors"
         return (f'<span class="authors-short">{super().authors(pub, limit)}</span> '
-                f'<details class="authors-all"><summary>all {len(pub.authors)} authors'
+                f'<details class="authors-all"><summary>all {len(pub.authors)} {who}'
                 f"</summary>{full}</details>")
 
     def venue(self, v: Venue) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
@@ -81,7 +80,7 @@ class HtmlSite:
             obfuscate_email=obfuscate_email,
             date_of=date_of,
             cite_bibtex=self.cited,
-            scholar_meta=scholar_meta,
+            scholar_meta=lambda pub: scholar_meta(pub, site.profile.base_url.rstrip("/")),
         )
         self.env = env
         profile = site.profile
@@ -161,18 +160,7 @@ class HtmlSite:
             source = Path(profile.source_file).parent / profile.photo
             if source.is_file():
                 yield f"assets/{source.name}", source.read_bytes()
-        yield from self._project_files()
 
-    def _project_files(self) -> Iterator[tuple[str, Content]]:
-        """The project's files the links name (a paper's PDF), at the same path in the site."""
-        base = Path(self.site.profile.source_file).parent
-        done: set[str] = set()
-        for p in self.site.publications:
-            for link in p.links:
-                if link.local and link.url not in done:
-                    done.add(link.url)
-                    with contextlib.suppress(OSError):
-                        yield link.url, (base / link.url).read_bytes()
 
     def _discovery(self) -> Iterator[tuple[str, Content]]:
         """robots.txt always; sitemap and Atom feed need absolute URLs, so only with
@@ -210,8 +198,8 @@ def scholarly_article(p: Publication, base_url: str) -> dict[str, object]:
         "@type": "ScholarlyArticle",
         "headline": p.title,
         "name": p.title,
-        "author": [{"@type": "Person", "name": a.name.first_last()}
-                   for a in p.authors if not a.others],
+        "editor" if p.edited else "author": [{"@type": "Person", "name": a.name.first_last()}
+                                             for a in p.authors if not a.others],
     }
     if p.iso_date():
         data["datePublished"] = p.iso_date()  # with the month where the data has one

@@ -7,6 +7,7 @@ format one branch of `site_files`.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,10 +75,26 @@ class Memo:
 def site_files(site: Site, formats: tuple[str, ...], templates: Path | None,
                memo: dict[Any, Any] | None = None
                ) -> Iterator[tuple[str, Content]]:
+    produced: set[str] = set()
     for fmt in formats:
         if fmt == "html":
-            yield from HtmlSite(site, templates, memo).files()
+            pages = HtmlSite(site, templates, memo).files()
         elif fmt == "markdown":
-            yield from MarkdownSite(site, templates).files()
+            pages = MarkdownSite(site, templates).files()
         else:
             raise KeyError(fmt)
+        for rel, content in pages:
+            produced.add(rel)
+            yield rel, content
+    yield from _project_files(site, produced)
+
+
+def _project_files(site: Site, produced: set[str]) -> Iterator[tuple[str, Content]]:
+    """The project's files the links name (a paper's PDF), at the same path in the site,
+    for every site format; never over a file pubsite writes itself."""
+    base = Path(site.profile.source_file).parent
+    for rel in dict.fromkeys(link.url for p in site.publications for link in p.links
+                             if link.local):
+        if rel not in produced:
+            with contextlib.suppress(OSError):
+                yield rel, (base / rel).read_bytes()
