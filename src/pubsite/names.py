@@ -405,6 +405,10 @@ class OwnerMatcher:
             return EXACT
         if not self.match_initials or name.jr:
             return 0
+        # Most co-authors share no letters of the owner's family name: done in one test.
+        whole = _family_key(f"{name.first}{name.von}{name.last}")
+        if not any(form.family and form.family in whole for form in self.forms):
+            return 0
         best = 0
         for family, given in _readings(name):
             for form in self.forms:
