@@ -77,6 +77,7 @@ class Normaliser:
         self.slugs: set[str] = set()
         self._next_suffix: dict[str, int] = {}
         self._authors: dict[tuple[str, tuple[str, ...]], tuple[Author, tuple[str, ...], int]] = {}
+        self._owners: dict[Author, Author] = {}  # an author as the owner, made once
         self.files: dict[str, tuple[int, int]] = {}  # project files looked up, with their stat
 
     def publications(self, entries: Iterable[RawEntry]) -> list[Publication]:
@@ -163,10 +164,16 @@ class Normaliser:
         if best:
             # The entry is the context: of the authors who may be the owner, the best fitting
             # is; others who fit as well are reported (owner-multiple), conflicting ones never bold.
-            out = [replace(a, is_owner=True) if fit == best else a
+            out = [self._as_owner(a) if fit == best else a
                    for a, fit in zip(out, fits, strict=True)]
         self._check_owner(e, field, out)
         return tuple(out)
+
+    def _as_owner(self, a: Author) -> Author:
+        found = self._owners.get(a)
+        if found is None:
+            found = self._owners[a] = replace(a, is_owner=True)
+        return found
 
     def author(self, raw: str, ann: tuple[str, ...]) -> tuple[Author, tuple[str, ...], int]:
         # Co-authors repeat across a bibliography: each distinct name is worked out once.

@@ -70,6 +70,7 @@ def clean_bib_url(value: str) -> str:
 HOSTILE = frozenset({"javascript", "vbscript", "data", "livescript", "mocha", "blob",
                      "filesystem"})
 _HREF = re.compile(r"""<a\s[^>]*?href\s*=\s*["']?([^"'\s>]+)""", re.I)
+_NOT_PLAIN = re.compile(r"[\s;,<]")
 _BARE_DOI = re.compile(r"^(?:doi:\s*)?(10\.\d{4,9}/\S+)$", re.I)
 _ARXIV_PREFIX = re.compile(r"^arxiv:\s*(\S+)$", re.I)
 # "osf.io/abc", "www.x.org/y": a host name before the first slash (or "www." anywhere).
@@ -87,6 +88,9 @@ def from_bib(value: str) -> tuple[str | None, str, bool]:
     with the reason, and `hostile` when its scheme runs code in a browser.
     """
     v = clean_bib_url(value)
+    if v.startswith(("https://", "http://")) and not _NOT_PLAIN.search(v):
+        safe, why = check_url(v)  # the common case: one plain web address
+        return safe, why, False
     m = _HREF.search(v)
     if m:
         v = html.unescape(m.group(1))
