@@ -267,10 +267,14 @@ def test_utf16_with_a_byte_order_mark_is_named_with_the_right_advice(tmp_path: P
     (tmp_path / "profile.toml").write_text('name = "Ada"\n')
     result = CliRunner().invoke(main, ["validate", "--bib", str(tmp_path / "publications.bib"),
                                        "--profile", str(tmp_path / "profile.toml")])
-    assert result.exit_code == 1
+    assert result.exit_code == 0  # read as UTF-16, and said so
     assert "file is UTF-16, not UTF-8" in result.output
     assert "iconv -f UTF-16 -t UTF-8 publications.bib" in result.output
     assert "CP1252" not in result.output
+    exported = CliRunner().invoke(main, ["export", "--format", "json", "--bib",
+                                         str(tmp_path / "publications.bib"), "--profile",
+                                         str(tmp_path / "profile.toml")])
+    assert json.loads(exported.stdout)["publications"][0]["title"] == "Über"
 
 
 def test_same_inputs_give_byte_identical_output(tmp_path: Path) -> None:

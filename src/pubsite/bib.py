@@ -72,8 +72,8 @@ def decode_text(data: bytes, path: Path, diags: Diagnostics,
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        # Windows tools save "Unicode" as UTF-16 with a byte order mark.
-        diags.error("encoding", name, 1, "file is UTF-16, not UTF-8",
+        # Windows tools save "Unicode" as UTF-16 with a byte order mark: unambiguous, read.
+        diags.warning("encoding", name, 1, "file is UTF-16, not UTF-8; it was read as UTF-16",
                     f"convert it once: iconv -f UTF-16 -t UTF-8 {path.name} > fixed.bib "
                     "and replace the file")
         return _no_nul(data.decode("utf-16", "replace"), name, diags), "UTF-16"
@@ -83,9 +83,12 @@ def decode_text(data: bytes, path: Path, diags: Diagnostics,
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         encoding, text = _guess_encoding(data)
-        diags.error(
+        # BibTeX reads any bytes; so does pubsite, in the encoding the bytes look like, and
+        # says so (a wrong guess shows in the text; the hint converts the file for good).
+        diags.warning(
             "encoding", name, line,
-            f"file is not UTF-8 (first bad byte at line {line}); it looks like {encoding}",
+            f"file is not UTF-8 (first bad byte at line {line}); it looks like {encoding} "
+            f"and was read as {encoding}",
             f"convert it once: iconv -f {encoding} -t UTF-8 {path.name} > fixed.bib "
             "and replace the file",
         )
