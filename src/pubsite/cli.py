@@ -147,10 +147,13 @@ def validate(bib_path: Path, profile_path: Path, fmt: str, strict: bool) -> None
               default="none", show_default=True,
               help="plain 1..n, reverse n..1, or per type (J3, C2, ...).")
 @click.option("--standalone", is_flag=True, help="latex: a whole document, not a fragment.")
+@click.option("--style", type=click.Choice(["full", "short"]), default="full",
+              show_default=True, help="CV formats: the full reference (volume(issue), "
+              "pages, publisher, DOI, arXiv id) or the venue and year only.")
 @_handle_errors
 def export(bib_path: Path, profile_path: Path, fmt: str, output: Path, selected: bool,
            since: int | None, until: int | None, kinds: tuple[str, ...], group_by: str,
-           order: str, numbering: str, standalone: bool) -> None:
+           order: str, numbering: str, standalone: bool, style: str) -> None:
     """Export the publication list: CV formats (latex, markdown, html, text) and data
     formats (json, csl-json, bibtex, jsonresume, rendercv)."""
     from pubsite import pipeline
@@ -160,13 +163,30 @@ def export(bib_path: Path, profile_path: Path, fmt: str, output: Path, selected:
     if since is not None and until is not None and since > until:
         raise click.BadParameter(f"--since {since} is after --until {until}; nothing could "
                                  "match", param_hint="--since/--until")
+    layout = Layout(group_by, numbering, standalone, style)
+    _refuse_unused(fmt, layout)
     text = pipeline.export(pipeline.resolve_inputs(bib_path, profile_path), fmt,
-                           Selection(selected, since, until, kinds, order),
-                           Layout(group_by, order, numbering, standalone))
+                           Selection(selected, since, until, kinds, order), layout)
     if str(output) == "-":
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+def _refuse_unused(fmt: str, layout: Any) -> None:
+    """An option the format would ignore is a usage error, not a silent no-op."""
+    import dataclasses
+
+    from pubsite.render.registry import HONOURS, Layout
+
+    default = Layout()
+    for field in dataclasses.fields(Layout):
+        name = field.name
+        if getattr(layout, name) != getattr(default, name) and \
+                name not in HONOURS.get(fmt, ()):
+            users = ", ".join(f for f, used in HONOURS.items() if name in used)
+            raise click.UsageError(f"--{name.replace('_', '-')} is not used by the {fmt} "
+                                   f"export; it applies to {users}")
 
 
 @main.command()

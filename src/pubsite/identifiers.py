@@ -5,6 +5,7 @@ what validate accepts is exactly what the output shows."""
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
@@ -41,6 +42,11 @@ def arxiv_url(ident: str) -> str:
     return f"https://arxiv.org/abs/{ident}"
 
 
+def doi_url(ident: str) -> str:
+    """The doi.org address of a DOI, with what a URL cannot hold percent-encoded."""
+    return "https://doi.org/" + quote(ident, safe="/:;()._-")
+
+
 def month(value: str) -> int | None:
     """1..12 from `10`, `oct`, `Oct.`, `October`; None for anything else."""
     v = value.strip().lower().removesuffix(".")
@@ -51,3 +57,19 @@ def month(value: str) -> int | None:
         if v in (name.lower(), name[:3].lower()):
             return i
     return None
+
+
+_MONTH_NAME = re.compile(r"\b(" + "|".join(MONTHS) + r")\b")
+
+
+def month_expression(value: str) -> str:
+    """A month field as BibTeX source: one month as its macro (`mar`), months within text
+    as a concatenation (`apr # "-" # may`, `"10~" # jan`), which bibtex reads as names and
+    biber as numbers; any other text braced."""
+    single = month(value)
+    if single:
+        return MONTHS[single - 1][:3].lower()
+    parts = [p for p in _MONTH_NAME.split(value) if p]
+    if len(parts) == 1 or any(p.count("{") != p.count("}") or '"' in p for p in parts):
+        return "{" + value + "}"
+    return " # ".join(p[:3].lower() if p in MONTHS else '"' + p + '"' for p in parts)

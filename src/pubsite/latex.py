@@ -148,12 +148,15 @@ def _prepare(text: str) -> str:
         text = _SOFT.sub("", text)
         text = _TIE.sub(lambda m: m.group(1) + "\u0361" + m.group(2), text)
         text = _TEXT_SCRIPT.sub(lambda m: _script(m.group(1), m.group(2)) or m.group(2), text)
+    if "`" in text:  # TeX's single quotes: `like this' prints ‘like this’
+        text = _TEX_QUOTE.sub("\u2018\\1\u2019", text)
     if ("^" in text or "_" in text) and ("$" in text or "\\(" in text):
         # Only in math: outside it "file_1" is an underscore someone typed.
         text = _MATH.sub(lambda m: _SCRIPT.sub(_scripted, m.group(0)), text)
     return text
 
 
+_TEX_QUOTE = re.compile(r"(?<!`)`([^`'\n]+)'(?!')")
 _MATH = re.compile(r"\$[^$]*\$|\\\(.*?\\\)", re.S)
 
 
@@ -186,7 +189,7 @@ def _decode_short(text: str) -> str:
 
 
 def _decode(text: str) -> str:
-    if ("<" in text or "^" in text or "_" in text or "\\" in text) \
+    if ("<" in text or "^" in text or "_" in text or "\\" in text or "`" in text) \
             and not PRIMITIVES.search(text):
         text = _prepare(text)
     if needs_decoding(text) and not PRIMITIVES.search(text):
@@ -342,3 +345,36 @@ def _decode_latex(text: str) -> str:
 
 def strip_braces(text: str) -> str:
     return text.replace("{", "").replace("}", "")
+
+
+def case_protected(raw: str) -> list[tuple[str, bool]]:
+    """A BibTeX title decoded in pieces, each with whether braces protect its case: a
+    brace group at the top level that is not a command's argument nor a "special
+    character" (`{\\"u}`), as BibTeX's change.case$ reads it. Spaces between pieces kept."""
+    pieces: list[tuple[str, bool]] = []
+    start = i = 0
+    while i < len(raw):
+        if raw[i] == "{" and not _is_argument(raw, i) and raw[i + 1:i + 2] != "\\":
+            end = braces.closing(raw, i)
+            pieces.append((raw[start:i], False))
+            pieces.append((raw[i + 1:end], True))
+            start = i = end + 1
+        elif raw[i] == "{":
+            i = braces.closing(raw, i) + 1
+        else:
+            i += 1
+    pieces.append((raw[start:], False))
+    out: list[tuple[str, bool]] = []
+    for text, protected in pieces:
+        shown = decode(text)
+        if shown:
+            lead = " " if text[:1].isspace() else ""
+            trail = " " if text[-1:].isspace() else ""
+            out.append((lead + shown + trail, protected))
+    return out
+
+
+def _is_argument(raw: str, i: int) -> bool:
+    """Whether the `{` at i opens a command's argument (`\\emph{`, `\\"{`, `\\href{}{`)."""
+    before = raw[:i].rstrip()
+    return bool(re.search(r"\\(?:[A-Za-z]+|.)\s*(?:\{[^{}]*\})*$", before))

@@ -42,7 +42,7 @@ CITE_FIELDS = frozenset("""
 author editor title subtitle booktitle journal journaltitle year month date volume number
 issue pages publisher address location organization institution school series edition
 chapter howpublished type note doi url isbn issn eprint archiveprefix primaryclass
-eprinttype eprintclass pubstate language eventtitle
+eprinttype eprintclass pubstate language eventtitle key entryset
 """.split())
 URL_FIELDS = frozenset({*LINK_FIELDS, "doi", "links", "eprint", "urldate", "file"})
 

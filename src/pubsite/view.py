@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pubsite.model import Author, Mark, Note, Profile, Publication, Venue
+from pubsite import identifiers
+from pubsite.model import Author, Link, Mark, Note, Profile, Publication, Venue
 
 KIND_LABELS = {
     "journal": "Journal articles", "conference": "Conference papers", "preprint": "Preprints",
@@ -142,6 +143,67 @@ def scholar_meta(p: Publication, base_url: str = "") -> list[tuple[str, str]]:
     return out
 
 
+# --- The full reference of a CV -------------------------------------------------------
+
+CV_STYLES = ("full", "short")
+_DASHES = re.compile(r"\s*(?:-+|–|—)\s*")
+_PUBLISHED_BY = ("book", "chapter", "proceedings", "other")
+
+
+def reference_details(p: Publication) -> str:
+    """What a full reference adds to the venue: volume(issue), pages, and the publisher of
+    a book (unless the venue already names it)."""
+    volume, number, pages = (p.field(n).strip() for n in ("volume", "number", "pages"))
+    parts: list[str] = []
+    if volume:
+        journal = p.kind == "journal"
+        parts.append((f"{volume}({number})" if number else volume) if journal
+                     else f"vol. {volume}")
+    elif number and p.kind == "journal":
+        parts.append(f"no. {number}")
+    if pages:
+        pages = _DASHES.sub("–", pages)
+        parts.append(("pp. " if re.search(r"[–,]", pages) else "p. ") + pages)
+    publisher = p.field("publisher").strip()
+    if publisher and p.kind in _PUBLISHED_BY and \
+            not any(publisher in v.name for v in p.venues):
+        parts.append(publisher)
+    return ", ".join(parts)
+
+
+def full_venues(p: Publication) -> tuple[Venue, ...]:
+    """The venues with the first one's details before its year:
+    "Nature, 521(7553), pp. 436–444, 2015"."""
+    extra = reference_details(p)
+    if not extra:
+        return p.venues
+    if not p.venues:
+        return (Venue(extra),)
+    first = p.venues[0]
+    name = ", ".join(x for x in (first.name, extra) if x) + ("," if first.year else "")
+    return (Venue(name, first.year, first.notes), *p.venues[1:])
+
+
+def reference_ids(p: Publication) -> list[Link]:
+    """The identifiers a full reference shows: the DOI, and the arXiv id of a preprint
+    (or of a paper without a DOI)."""
+    out = [Link(f"doi:{p.doi}", identifiers.doi_url(p.doi))] if p.doi else []
+    if p.arxiv and (p.kind == "preprint" or not p.doi):
+        out.append(Link(f"arXiv:{p.arxiv}", identifiers.arxiv_url(p.arxiv)))
+    return out
+
+
+def other_links(p: Publication, ids: list[Link]) -> tuple[Link, ...]:
+    """The entry's links without those its identifiers already give."""
+    shown = {link.url for link in ids}
+    return tuple(link for link in p.links if link.url not in shown)
+
+
+def stop(text: str) -> str:
+    """The full stop after a part, unless it ends in one: "Smith, Jr." takes none."""
+    return "" if text.rstrip().endswith((".", "?", "!")) else "."
+
+
 def editors_label(pub: Publication) -> str:
     return " (ed.)" if len(pub.authors) == 1 else " (eds.)"
 
@@ -207,6 +269,19 @@ class Format:
 
     def legend(self, pub: Publication) -> str:
         return self.esc(legend_text(legend_marks(self.profile, pub.marks_used)))
+
+    def link(self, link: Link) -> str:
+        return self.esc(link.label)
+
+    def reference(self, pub: Publication, full: bool) -> str:
+        """The venue line of a CV entry with its full stop; in the full style with
+        volume(issue), pages, publisher, and the identifiers after it."""
+        venues = full_venues(pub) if full else pub.venues
+        line = self.venues(venues)
+        if line:
+            line += self.esc(stop(Plain(self.profile).venues(venues)))
+        ids = " ".join(self.link(x) for x in reference_ids(pub)) if full else ""
+        return f"{line} {ids}" if line and ids else line or ids
 
 
 class Plain(Format):

@@ -13,7 +13,7 @@ from typing import Any
 
 import markupsafe
 
-from pubsite.model import Profile, Publication, Site
+from pubsite.model import Link, Profile, Publication, Site
 from pubsite.render.formats import (
     CvHtmlFormat,
     LatexFormat,
@@ -32,7 +32,10 @@ from pubsite.view import (
     legend_marks,
     legend_text,
     marks_in,
+    other_links,
+    reference_ids,
     shown_text,
+    stop,
 )
 
 
@@ -96,21 +99,22 @@ _ESCAPERS: dict[str, Callable[[str], str]] = {
 
 
 def render(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path | None,
-           standalone: bool = False) -> str:
-    return "".join(generate(site, fmt, groups, user_templates, standalone)).strip() + "\n"
+           standalone: bool = False, style: str = "full") -> str:
+    return "".join(generate(site, fmt, groups, user_templates, standalone, style)
+                   ).strip() + "\n"
 
 
 def generate(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path | None,
-             standalone: bool = False) -> Iterator[str]:
+             standalone: bool = False, style: str = "full") -> Iterator[str]:
     """The list as text, in pieces (not yet stripped)."""
-    env, helpers = _environment(site, fmt, user_templates)
+    env, helpers = _environment(site, fmt, user_templates, style)
     helpers["standalone"] = standalone
     if fmt == "latex":
         helpers["extra_preamble"] = [Raw(n.preamble) for n in latex_needs(site)[0]]
     helpers["list_legend"] = legend_text(legend_marks(
         site.profile, marks_in([i.pub for g in groups for i in g.items])))
     if fmt == "markdown":
-        helpers["item_text"] = markdown_item(site, user_templates)
+        helpers["item_text"] = markdown_item(site, user_templates, style)
     pieces: Iterator[str] = env.get_template(f"cv/{fmt}.{_EXT[fmt]}").generate(
         profile=site.profile, groups=groups, **helpers)
     return pieces
@@ -122,9 +126,10 @@ def latex_needs(site: Site) -> tuple[list[Need], str]:
     return needs({c for text in shown_text(site.profile, site.publications) for c in text})
 
 
-def markdown_item(site: Site, user_templates: Path | None) -> Callable[[Item], str]:
+def markdown_item(site: Site, user_templates: Path | None,
+                  style: str = "full") -> Callable[[Item], str]:
     """One Markdown list item, without the blank line that separates items."""
-    env, helpers = _environment(site, "markdown", user_templates)
+    env, helpers = _environment(site, "markdown", user_templates, style)
     template = env.get_template("cv/markdown-item.md")
     def item_text(item: Item) -> str:
         # An entry never ends in a line break.
@@ -134,14 +139,23 @@ def markdown_item(site: Site, user_templates: Path | None) -> Callable[[Item], s
     return item_text
 
 
-def _environment(site: Site, fmt: str,
-                 user_templates: Path | None) -> tuple[Any, dict[str, Any]]:
+def _environment(site: Site, fmt: str, user_templates: Path | None,
+                 style: str = "full") -> tuple[Any, dict[str, Any]]:
     spell, raw = _formats()[fmt]
-    f = spell(site.profile)
+    f, plain = spell(site.profile), Plain(site.profile)
     limit = site.profile.publications.max_authors if fmt == "markdown" else 0
+    full = style == "full"
+
+    def links_of(p: Publication) -> tuple[Link, ...]:
+        return other_links(p, reference_ids(p) if full else [])
+
     helpers: dict[str, Any] = {
         "authors": lambda p: raw(f.authors(p, limit)),
+        "authors_stop": lambda p: stop(plain.authors(p, limit)),
+        "stop": stop,
         "venues": lambda p: raw(f.venues(p.venues)),
+        "reference": lambda p: raw(f.reference(p, full)),
+        "links_of": links_of,
         "legend": lambda p: raw(f.legend(p)),
         "per_entry_legend": site.profile.publications.legend == "entry",
     }
@@ -152,7 +166,7 @@ def _environment(site: Site, fmt: str,
         env = environment("markdown", user_templates, escape, Md)
         # Two trailing spaces: the line break CommonMark, GFM, kramdown and Python-Markdown
         # all honour (a backslash is CommonMark's alone).
-        helpers.update(links=md_links, md_break=Md("  "))
+        helpers.update(links=lambda p: md_links(links_of(p)), md_break=Md("  "))
     else:
         env = environment(fmt, user_templates, _ESCAPERS[fmt], Raw)
         helpers["url"] = (lambda u: Raw(tex_url(u))) if fmt == "latex" else (lambda u: u)

@@ -13,10 +13,10 @@ from urllib.parse import quote
 
 from markupsafe import escape as html_escape
 
-from pubsite import urls
+from pubsite import identifiers, urls
 from pubsite.cleantext import strip_invisible
-from pubsite.model import Author, Mark, Publication, Venue
-from pubsite.render.texescape import tex_escape
+from pubsite.model import Author, Link, Mark, Publication, Venue
+from pubsite.render.texescape import tex_escape, tex_url
 from pubsite.view import Format, Plain, legend_marks
 
 # --- HTML ----------------------------------------------------------------------------
@@ -91,6 +91,9 @@ class CvHtmlFormat(Format):
         symbols = "".join(m.symbol for m in marks)
         return f"<sup>{html_escape(symbols)}</sup>" if symbols else ""
 
+    def link(self, link: Link) -> str:
+        return f'<a href="{html_escape(safe_href(link.url))}">{html_escape(link.label)}</a>'
+
 
 
 # --- Markdown ------------------------------------------------------------------------
@@ -136,10 +139,12 @@ class MarkdownFormat(Format):
     def strong(self, text: str) -> str:
         return f"**{text}**"
 
+    def link(self, x: Link) -> str:
+        return link(x.label, x.url)
 
 
-def md_links(pub: Publication) -> Md:
-    return Md(" · ".join(link(x.label, x.url) for x in pub.links))
+def md_links(links: tuple[Link, ...]) -> Md:
+    return Md(" · ".join(link(x.label, x.url) for x in links))
 
 
 # --- LaTeX ---------------------------------------------------------------------------
@@ -155,13 +160,20 @@ class LatexFormat(Format):
         symbols = "".join(m.symbol for m in marks)
         return "\\textsuperscript{" + tex_escape(symbols) + "}" if symbols else ""
 
+    def name(self, a: Author) -> str:
+        # A name is not broken across lines: "Eric~P.~Xing".
+        return tex_escape(a.display(self.style)).replace(" ", "~")
+
+    def link(self, link: Link) -> str:
+        # An identifier may break after its slashes and dots (a DOI is wider than a column).
+        label = re.sub(r"([/.])(?=.)", r"\1\\allowbreak{}", tex_escape(link.label))
+        return "\\href{" + tex_url(link.url) + "}{" + label + "}"
+
 
 
 # --- BibTeX for citing --------------------------------------------------------------
 
 _FIELD_CASE = {"archiveprefix": "archivePrefix", "primaryclass": "primaryClass"}
-_MONTH_MACROS = frozenset(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
-                           "oct", "nov", "dec"))
 
 
 def bibtex_entry(pub: Publication) -> str:
@@ -172,7 +184,7 @@ def bibtex_entry(pub: Publication) -> str:
     for name, value in pub.cite_fields:
         shown = _FIELD_CASE.get(name, name).ljust(width)
         value = " ".join(value.split())
-        text = value if name == "month" and value in _MONTH_MACROS else f"{{{value}}}"
+        text = identifiers.month_expression(value) if name == "month" else f"{{{value}}}"
         lines.append(f"  {shown} = {text},")
     lines.append("}")
     return "\n".join(lines)
@@ -180,7 +192,36 @@ def bibtex_entry(pub: Publication) -> str:
 
 # --- RenderCV ------------------------------------------------------------------------
 
+# RenderCV escapes Typst's special characters itself, but keeps `#cmd[...]`, `$$...$$` and
+# `[text](url)` as written, reads `*` as emphasis, and strips punctuation from both ends
+# of a templated line ("Smith, Jr." would lose its period); these it does not escape.
+# Each is written as a Typst content block holding the escaped character (`#[\(]`), which
+# RenderCV passes through untouched; a `(` so written never completes a `[..](..)` link.
+# (RenderCV substitutes values with re.sub: a backslash never precedes a digit.)
+_TYPST_ACTIVE = re.compile(r"[#(`<$]|-(?=[-?])|\.(?=\.\.)|^[=+\-]|^\d+\.")
+_LINE_END = re.compile(r"^[^\w\s#\[\]()*\\]|[^\w\s#\[\]()*\\]$")
+
+
+@lru_cache(maxsize=65536)
+def rendercv_escape(text: str) -> str:
+    """Text that RenderCV's Markdown and Typst print exactly as it is."""
+    text = " ".join(text.split())
+    text = _TYPST_ACTIVE.sub(_typst_literal, text)
+    text = _LINE_END.sub(_typst_literal, text)
+    return text.replace("*", "\\*")
+
+
+def _typst_literal(m: re.Match[str]) -> str:
+    found = m.group()
+    if found[-1] == "." and len(found) > 1:  # "12." at the start would number a list
+        return found[:-1] + "#[\\.]"
+    return f"#[\\{found}]"
+
+
 class RenderCVFormat(Plain):
+    def esc(self, text: str) -> str:
+        return rendercv_escape(text)
+
     def strong(self, text: str) -> str:
         return f"**{text}**"
 

@@ -13,7 +13,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from pubsite import urls
+from pubsite import identifiers, urls
 from pubsite.model import Content, Publication, Site
 from pubsite.render.formats import HtmlFormat, bibtex_entry, safe_href
 from pubsite.templating import builtin_templates, environment
@@ -210,8 +210,8 @@ def scholarly_article(p: Publication, base_url: str) -> dict[str, object]:
         data["isPartOf"] = {"@type": container[0], "name": container[1]}
     if p.abstract:
         data["abstract"] = p.abstract
-    same = ([f"https://doi.org/{p.doi}"] if p.doi else []) + \
-        ([f"https://arxiv.org/abs/{p.arxiv}"] if p.arxiv else [])
+    same = ([identifiers.doi_url(p.doi)] if p.doi else []) + \
+        ([identifiers.arxiv_url(p.arxiv)] if p.arxiv else [])
     if same:
         data["sameAs"] = same
     if base_url:

@@ -23,13 +23,24 @@ from pubsite.render.texescape import needs_notes
 @dataclass(frozen=True, slots=True)
 class Layout:
     group_by: str = "none"
-    sort: str = "newest"
     numbering: str = "none"
     standalone: bool = False
+    style: str = "full"
+
+
+# Which layout options each export honours; the CLI refuses the others (a silently
+# ignored --numbering is a CV printed wrong).
+HONOURS: dict[str, tuple[str, ...]] = {
+    "latex": ("group_by", "numbering", "standalone", "style"),
+    **{name: ("group_by", "numbering", "style") for name in ("markdown", "html", "text")},
+    "rendercv": ("group_by",),
+}
 
 
 def _data(name: str) -> Callable[[Site, Layout, Path | None], str]:
     def run(site: Site, layout: Layout, templates: Path | None) -> str:
+        if name == "rendercv":
+            return data.to_rendercv(site, layout.group_by)
         return data.EXPORTS[name](site)
     return run
 
@@ -37,7 +48,8 @@ def _data(name: str) -> Callable[[Site, Layout, Path | None], str]:
 def _cv(name: str) -> Callable[[Site, Layout, Path | None], str]:
     def run(site: Site, layout: Layout, templates: Path | None) -> str:
         groups = cv.build_groups(list(site.publications), layout.group_by, layout.numbering)
-        return cv.render(site, name, groups, templates, standalone=layout.standalone)
+        return cv.render(site, name, groups, templates, standalone=layout.standalone,
+                         style=layout.style)
     return run
 
 
