@@ -124,14 +124,23 @@ def test_bad_option_is_exit_2(runner: CliRunner) -> None:
     assert "Invalid value" in result.output
 
 
-def test_validate_clean_default(runner: CliRunner, project: Path,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validate_default_names_the_pages_scholar_will_not_index(
+        runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seed is clean but for its three papers with neither an abstract nor a PDF."""
     monkeypatch.chdir(project)
     result = runner.invoke(main, ["validate"])
     assert result.exit_code == 0, result.output
-    assert "no problems found" in result.output
     result = runner.invoke(main, ["validate", "--format", "json"])
-    assert json.loads(result.output) == []
+    found = json.loads(result.output)
+    assert {(d["rule"], d["key"]) for d in found} == {
+        ("scholar-no-abstract-or-pdf", k)
+        for k in ("zhang2020autodist", "zhang2020autosync", "cui2016geeps")}
+    assert all(d["severity"] == "warning" and d["line"] for d in found)
+    with (project / "publications.bib").open("a") as bib:
+        bib.write("@misc{x2021, title = {X}, author = {Hao Zhang}, year = {2021},\n"
+                  "  pdf = {https://example.org/x.pdf}}\n")
+    found = json.loads(runner.invoke(main, ["validate", "--format", "json"]).output)
+    assert "x2021" not in {d["key"] for d in found}  # a PDF is enough
 
 
 def test_export_json_shape(runner: CliRunner, project: Path,
@@ -169,7 +178,7 @@ def test_python_dash_m_and_console_script(project: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "pubsite", "validate"], cwd=project,
                             capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
     assert result.returncode == 0, result.stderr
-    assert "no problems found" in result.stdout
+    assert "0 error(s), 3 warning(s)" in result.stdout
 
 
 def test_pre_commit_hook_is_declared() -> None:

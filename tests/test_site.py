@@ -450,4 +450,7 @@ def test_scholar_tags_and_json_ld_carry_the_reference(tmp_path: Path) -> None:
     p = meta("p")
     assert "citation_publisher" not in p and "citation_journal_title" not in p
     assert p["citation_pdf_url"] == ["https://arxiv.org/pdf/2101.00002"]
-    assert meta("t")["citation_dissertation_institution"] == ["Cambridge"]
+    t = meta("t")
+    assert t["citation_dissertation_institution"] == ["Cambridge"]
+    assert json.loads(t["ld"][0])["@type"] == "Thesis"  # schema.org's type for the work
+    assert json.loads(j["ld"][0])["@type"] == "ScholarlyArticle"

@@ -163,7 +163,7 @@ def _view_profile() -> Profile:
     (Plain, "Hao Zhang*, Ion Stoica*†", "OSDI 2022 (Oral; Best Paper)"),
     (MarkdownFormat, r"**Hao Zhang\***, Ion Stoica\*†", "OSDI 2022 (Oral; **Best Paper**)"),
     (LatexFormat,
-     r"\textbf{Hao Zhang\textsuperscript{*}}, Ion Stoica\textsuperscript{*{\textdagger}}",
+     r"\textbf{Hao~Zhang\textsuperscript{*}}, Ion~Stoica\textsuperscript{*{\textdagger}}",
      r"OSDI 2022 (Oral; \textbf{Best Paper})"),
     (CvHtmlFormat, "<strong>Hao Zhang<sup>*</sup></strong>, Ion Stoica<sup>*†</sup>",
      'OSDI 2022 (Oral; <strong class="award">Best Paper</strong>)'),

@@ -34,6 +34,7 @@ class RawEntry:
     line: int
     raw: str
     field_lines: dict[str, int] = field(default_factory=dict)
+    inherited: set[str] = field(default_factory=set)  # fields a crossref gave
 
     def field_line(self, name: str) -> int:
         """1-based line of a field, found in the entry's own text."""
@@ -423,16 +424,15 @@ def _resolve_crossrefs(entries: list[RawEntry], diags: Diagnostics) -> None:
         while parent is not None and parent.key.casefold() not in seen:
             seen.add(parent.key.casefold())
             for name, value in parent.fields.items():
-                if name in ("crossref", "ids") or (
-                        name == "editor" and "author" in entry.fields and
-                        entry.entry_type in ("book", "inbook")):
-                    # BibTeX's book and inbook have an author or an editor, not both.
+                if name in ("crossref", "ids"):
                     continue
                 target = name
                 if name == "title" and parent.entry_type in ("proceedings", "book",
                                                              "collection", "mvbook"):
                     target = "booktitle"
-                entry.fields.setdefault(target, value)
+                if target not in entry.fields:
+                    entry.fields[target] = value
+                    entry.inherited.add(target)
             nxt = parent.fields.get("crossref")
             parent = by_key.get(nxt.strip().casefold()) if nxt else None
         if parent is not None and parent.key.casefold() in seen:

@@ -3,6 +3,7 @@ Heavy modules load inside the commands so that `pubsite --help` stays fast."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sys
@@ -175,8 +176,6 @@ def export(bib_path: Path, profile_path: Path, fmt: str, output: Path, selected:
 
 def _refuse_unused(fmt: str, layout: Any) -> None:
     """An option the format would ignore is a usage error, not a silent no-op."""
-    import dataclasses
-
     from pubsite.render.registry import HONOURS, Layout
 
     default = Layout()

@@ -149,6 +149,15 @@ class Publication:
         return f"{year:04d}-{self.month:02d}" if self.month else f"{year:04d}"
 
     @property
+    def fulltext(self) -> Link | None:
+        """Where the paper itself is (what Google Scholar needs, with the abstract): the
+        link labelled PDF, else the arXiv PDF."""
+        found = next((link for link in self.links if link.label == "PDF"), None)
+        if found is None and self.arxiv:
+            found = Link("PDF", f"https://arxiv.org/pdf/{self.arxiv}")
+        return found
+
+    @property
     def marks_used(self) -> tuple[str, ...]:
         seen: dict[str, None] = {}
         for a in self.authors:

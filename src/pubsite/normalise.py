@@ -82,7 +82,19 @@ class Normaliser:
 
     def publications(self, entries: Iterable[RawEntry]) -> list[Publication]:
         pubs = [self.publication(e) for e in entries]
+        if self.profile.publications.per_paper_pages:
+            for p in pubs:
+                if not p.abstract and p.fulltext is None:
+                    self._unindexed(p)
         return sort_publications(pubs)
+
+    def _unindexed(self, p: Publication) -> None:
+        self.diags.warning(
+            "scholar-no-abstract-or-pdf", p.source_file, p.source_line,
+            f"the page of {p.key} has neither an abstract nor a PDF link: Google Scholar "
+            "indexes a paper page only with one of them",
+            "add an abstract field, or a pdf field (a URL, or a file under "
+            f"{self.profile.publications.files}/), or an arXiv eprint", key=p.key)
 
     def publication(self, e: RawEntry) -> Publication:
         f = e.fields
@@ -116,16 +128,20 @@ class Normaliser:
             source_line=e.line,
             fields=extra,
             raw_fields=tuple(f.items()),
-            cite_fields=self.cite_fields(f, arxiv),
+            cite_fields=self.cite_fields(e, arxiv),
         )
 
-    def cite_fields(self, f: dict[str, str], arxiv: str) -> tuple[tuple[str, str], ...]:
+    def cite_fields(self, e: RawEntry, arxiv: str) -> tuple[tuple[str, str], ...]:
         """The fields of the BibTeX a reader cites from: the standard ones (and those the
         profile keeps), names without marks, the month as its macro, arXiv as eprint."""
+        f = e.fields
         keep = CITE_FIELDS | set(self.profile.publications.bibtex_keep)
         out: list[tuple[str, str]] = []
         for name, value in f.items():
-            if name not in keep:
+            if name not in keep or (name == "editor" and name in e.inherited and
+                                    "author" in f and e.entry_type in ("book", "inbook")):
+                # A crossref's editor is the book's; BibTeX's book and inbook have an
+                # author or an editor, not both.
                 continue
             if name in ("author", "editor"):
                 value = " and ".join(

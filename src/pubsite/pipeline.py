@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 
 CONTAINED = frozenset({"url-scheme"})  # errors whose effect the output already contains
+# Advice that `pubsite validate` gives and a build or export does not repeat each time.
+ADVICE = frozenset({"scholar-no-abstract-or-pdf"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +140,7 @@ def export(inputs: Inputs, fmt: str, choose: Callable[[Site], Site],
 
     diags = Diagnostics()
     site = load(inputs, diags)
-    found = diags.sorted()
+    found = [d for d in diags.sorted() if d.rule not in ADVICE]
     # A refused link is left out of every output: its effect is contained, so an export
     # reports it and goes on (a build, which publishes, still stops).
     gate([d for d in found if d.rule not in CONTAINED], "export", quiet=True)
@@ -188,7 +190,7 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
 
         diags = Diagnostics()
         site = load(inputs, diags)
-        found = diags.sorted()
+        found = [d for d in diags.sorted() if d.rule not in ADVICE]
         gate(found, "build", strict, keep_going, quiet)
         say(f"rendering and writing {len(site.publications)} publications")
         meta = {"inputs": digest, "publications": len(site.publications),

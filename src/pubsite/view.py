@@ -135,9 +135,9 @@ def scholar_meta(p: Publication, base_url: str = "") -> list[tuple[str, str]]:
         out.append(("citation_doi", p.doi))
     if p.arxiv:
         out.append(("citation_arxiv_id", p.arxiv))
-    pdf = next((link.url if not link.local else f"{base_url}/{link.url}" if base_url else ""
-                for link in p.links if link.label == "PDF"), "") or \
-        (f"https://arxiv.org/pdf/{p.arxiv}" if p.arxiv else "")
+    full = p.fulltext
+    pdf = "" if full is None else full.url if not full.local else \
+        f"{base_url}/{full.url}" if base_url else ""
     if pdf:
         out.append(("citation_pdf_url", pdf))
     return out

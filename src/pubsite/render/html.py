@@ -192,10 +192,14 @@ def build_date() -> str:
     return dt.datetime.fromtimestamp(int(epoch), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_SCHEMA_TYPES = {"book": "Book", "proceedings": "Book", "chapter": "Chapter",
+                 "thesis": "Thesis", "report": "Report"}  # schema.org's types of a work
+
+
 def scholarly_article(p: Publication, base_url: str) -> dict[str, object]:
     data: dict[str, object] = {
         "@context": "https://schema.org",
-        "@type": "ScholarlyArticle",
+        "@type": _SCHEMA_TYPES.get(p.kind, "ScholarlyArticle"),
         "headline": p.title,
         "name": p.title,
         "editor" if p.edited else "author": [{"@type": "Person", "name": a.name.first_last()}

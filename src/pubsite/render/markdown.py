@@ -43,8 +43,10 @@ class MarkdownSite:
         site, user_templates = self.site, self.user_templates
         env = environment("markdown", user_templates, escape, Md)
         settings = site.profile.publications
+        # The homepage's own list: the venue line and every link, as the HTML page shows.
         listing = cv.render(site, "markdown", cv.build_groups(
-            list(site.publications), settings.group_by, "none"), user_templates)
+            list(site.publications), settings.group_by, "none"), user_templates,
+            style="short")
         text = env.get_template("markdown/index.md").render(
             profile=site.profile, settings=settings, publication_list=Md(listing),
             link=link, md=profile_markdown, obfuscate_email=obfuscate_email,
