@@ -48,7 +48,10 @@ def _facts(shared: Path) -> list[dict[str, object]]:
         links = []
         for item in m.group(4).split(";"):
             item = item.strip()
-            if not item or item.startswith("DOI"):
+            if not item:
+                continue
+            if item.startswith("DOI "):  # the homepage links the DOI, after the others
+                links.append(["DOI", "https://doi.org/" + item.split(" ", 1)[1]])
                 continue
             label, target = item.split(": ", 1)
             if label == "arXiv":

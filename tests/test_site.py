@@ -285,11 +285,11 @@ def test_dark_mode_follows_system_and_toggles(browser: Any, served: str) -> None
 
     assert background() == "rgb(13, 17, 23)"
     _shot(page, "dark")
-    page.click("#theme-toggle")
+    page.select_option("#theme-choice", "light")
     assert background() == "rgb(255, 255, 255)"
     page.reload()
     assert background() == "rgb(255, 255, 255)", "the choice is remembered"
-    page.click("#theme-toggle")
+    page.select_option("#theme-choice", "dark")
     assert background() == "rgb(13, 17, 23)"
     fresh = context.new_page()
     fresh.goto(served)

@@ -85,6 +85,7 @@ class Venue:
     name: str
     year: str = ""
     notes: tuple[Note, ...] = ()
+    full: str = ""  # the journal or proceedings in full, where `name` is a short form
 
 
 @dataclass(frozen=True, slots=True)

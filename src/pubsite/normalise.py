@@ -253,7 +253,9 @@ class Normaliser:
         notes = [Note(latex.decode(n)) for n in _split_list(f.get("venue_note", ""))]
         notes += [Note(latex.decode(n), award=True) for n in _split_list(f.get("award", ""))]
         # The year is shown even where nothing names the venue.
-        venues = [Venue(name, year, tuple(notes))] if name or notes or year else []
+        full = next((latex.decode(f[k]) for k in _VENUE_FIELDS[2:] if f.get(k, "").strip()), "")
+        venues = [Venue(name, year, tuple(notes), full if full != name else "")] \
+            if name or notes or year else []
         for extra in _split_list(f.get("also", "")):
             venues.append(_parse_venue(latex.decode(extra)))
         return tuple(venues)
@@ -405,7 +407,8 @@ def _kind(e: RawEntry) -> str:
     return kind
 
 
-_VENUE_FIELDS = ("venue", "journal", "journaltitle", "booktitle", "eventtitle")
+# `venue` and al-folio's `abbr` are short forms of the journal or proceedings that follow.
+_VENUE_FIELDS = ("venue", "abbr", "journal", "journaltitle", "booktitle", "eventtitle")
 _LATER_FIELDS = ("publisher", "howpublished", "issuetitle", "organization", "organisation")
 
 

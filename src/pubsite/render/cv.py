@@ -13,6 +13,7 @@ from typing import Any
 
 import markupsafe
 
+from pubsite import identifiers
 from pubsite.model import Link, Profile, Publication, Site
 from pubsite.render.formats import (
     CvHtmlFormat,
@@ -147,7 +148,12 @@ def _environment(site: Site, fmt: str, user_templates: Path | None,
     full = style == "full"
 
     def links_of(p: Publication) -> tuple[Link, ...]:
-        return other_links(p, reference_ids(p) if full else [])
+        if full:  # the identifiers are in the reference
+            return other_links(p, reference_ids(p))
+        doi = identifiers.doi_url(p.doi) if p.doi else ""
+        if doi and doi not in {x.url for x in p.links}:
+            return (*p.links, Link("DOI", doi))  # as the homepage links it
+        return p.links
 
     helpers: dict[str, Any] = {
         "authors": lambda p: raw(f.authors(p, limit)),

@@ -71,8 +71,12 @@ class HtmlFormat(Format):
         notes = "; ".join(f'<span class="{"award" if n.award else "note"}">'
                           f"{html_escape(n.text)}</span>" for n in v.notes)
         notes = f' <span class="venue-notes">({notes})</span>' if notes else ""
-        return (f'<span class="venue"><span class="venue-name">{html_escape(v.name)}</span>'
-                f"{year}{notes}</span>")
+        # A short form carries the full name (shown on hover, found by the filter).
+        name = (f'<abbr class="venue-name" title="{html_escape(v.full)}">'
+                f"{html_escape(v.name)}</abbr>" if v.full else
+                f'<span class="venue-name">{html_escape(v.name)}</span>')
+        return f'<span class="venue">{name}{year}{notes}</span>'
+
 
 
 

@@ -81,6 +81,7 @@ class HtmlSite:
             date_of=date_of,
             cite_bibtex=self.cited,
             scholar_meta=lambda pub: scholar_meta(pub, site.profile.base_url.rstrip("/")),
+            doi_url=identifiers.doi_url,
         )
         self.env = env
         profile = site.profile

@@ -4,68 +4,87 @@
   var root = document.documentElement;
   var KEY = "pubsite-theme";
   function stored() { try { return localStorage.getItem(KEY); } catch (e) { return null; } }
-  function store(v) { try { localStorage.setItem(KEY, v); } catch (e) { /* private mode */ } }
-  function systemDark() { return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches; }
-  function current() { return root.getAttribute("data-theme") || (systemDark() ? "dark" : "light"); }
-  var saved = stored();
-  if (saved === "dark" || saved === "light") { root.setAttribute("data-theme", saved); }
+  function store(v) {
+    try { if (v) { localStorage.setItem(KEY, v); } else { localStorage.removeItem(KEY); } }
+    catch (e) { /* private mode */ }
+  }
 
   function ready(fn) {
     if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); }
   }
 
-  ready(function () {
-    var toggle = document.getElementById("theme-toggle");
-    function label() {
-      var dark = current() === "dark";
-      toggle.setAttribute("aria-pressed", dark ? "true" : "false");
-      toggle.textContent = dark ? "Light mode" : "Dark mode";
+  // The filter: words in the title, authors and venue (short and full names), year,
+  // type, selected; its state is the page's URL, so that a filtered list can be shared
+  // and survives a reload.
+  function filter(form) {
+    form.hidden = false;
+    var text = document.getElementById("pub-filter-text");
+    var year = document.getElementById("pub-filter-year");
+    var kind = document.getElementById("pub-filter-kind");
+    var selected = document.getElementById("pub-filter-selected");
+    var count = document.getElementById("pub-filter-count");
+    var clear = document.getElementById("pub-filter-clear");
+    var pubs = Array.prototype.slice.call(document.querySelectorAll(".pub"));
+    var haystack = pubs.map(function (p) {
+      var parts = [".pub-title", ".pub-authors", ".pub-venue"].map(function (s) {
+        var n = p.querySelector(s); return n ? n.textContent : "";
+      });
+      p.querySelectorAll(".pub-venue [title]").forEach(function (n) { parts.push(n.title); });
+      return parts.join(" ").toLowerCase();
+    });
+    var params = new URLSearchParams(location.search);
+    text.value = params.get("q") || "";
+    year.value = params.get("year") || "";
+    kind.value = params.get("type") || "";
+    selected.checked = params.get("selected") === "1";
+    function apply() {
+      var words = text.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      pubs.forEach(function (p, i) {
+        var ok = words.every(function (w) { return haystack[i].indexOf(w) !== -1; }) &&
+          (!year.value || p.getAttribute("data-year") === year.value) &&
+          (!kind.value || p.getAttribute("data-kind") === kind.value) &&
+          (!selected.checked || p.getAttribute("data-selected") === "true");
+        p.hidden = !ok;
+        if (ok) { shown += 1; }
+      });
+      document.querySelectorAll(".pub-group").forEach(function (h) {
+        var list = h.nextElementSibling;
+        h.hidden = list && !list.querySelector(".pub:not([hidden])");
+      });
+      var active = words.length || year.value || kind.value || selected.checked;
+      count.textContent = !active ? "" : shown === 0 ? "No publication matches." :
+        shown + " of " + pubs.length + " shown";
+      clear.hidden = !active;
+      var q = new URLSearchParams();
+      if (text.value) { q.set("q", text.value); }
+      if (year.value) { q.set("year", year.value); }
+      if (kind.value) { q.set("type", kind.value); }
+      if (selected.checked) { q.set("selected", "1"); }
+      var search = q.toString();
+      history.replaceState(null, "", location.pathname + (search ? "?" + search : "") + location.hash);
     }
-    if (toggle) {
-      label();
-      toggle.addEventListener("click", function () {
-        var next = current() === "dark" ? "light" : "dark";
-        root.setAttribute("data-theme", next);
-        store(next);
-        label();
+    form.addEventListener("input", apply);
+    form.addEventListener("reset", function () { setTimeout(apply, 0); });
+    form.addEventListener("submit", function (e) { e.preventDefault(); });
+    apply();
+  }
+
+  ready(function () {
+    // Theme: System (the default: follows the system), Light or Dark, remembered.
+    var choice = document.getElementById("theme-choice");
+    if (choice) {
+      var saved = stored();
+      choice.value = saved === "light" || saved === "dark" ? saved : "system";
+      choice.parentNode.hidden = false;
+      choice.addEventListener("change", function () {
+        if (choice.value === "system") { root.removeAttribute("data-theme"); store(null); }
+        else { root.setAttribute("data-theme", choice.value); store(choice.value); }
       });
     }
 
     var form = document.querySelector(".pub-filter");
-    if (form) {
-      form.hidden = false;
-      var text = document.getElementById("pub-filter-text");
-      var year = document.getElementById("pub-filter-year");
-      var kind = document.getElementById("pub-filter-kind");
-      var selected = document.getElementById("pub-filter-selected");
-      var count = document.getElementById("pub-filter-count");
-      var pubs = Array.prototype.slice.call(document.querySelectorAll(".pub"));
-      var haystack = pubs.map(function (p) {
-        var title = p.querySelector(".pub-title"), authors = p.querySelector(".pub-authors"),
-            venue = p.querySelector(".pub-venue");
-        return [title, authors, venue].map(function (n) { return n ? n.textContent : ""; })
-          .join(" ").toLowerCase();
-      });
-      function apply() {
-        var words = text.value.toLowerCase().split(/\s+/).filter(Boolean);
-        var shown = 0;
-        pubs.forEach(function (p, i) {
-          var ok = words.every(function (w) { return haystack[i].indexOf(w) !== -1; }) &&
-            (!year.value || p.getAttribute("data-year") === year.value) &&
-            (!kind.value || p.getAttribute("data-kind") === kind.value) &&
-            (!selected.checked || p.getAttribute("data-selected") === "true");
-          p.hidden = !ok;
-          if (ok) { shown += 1; }
-        });
-        document.querySelectorAll(".pub-group").forEach(function (h) {
-          var list = h.nextElementSibling;
-          h.hidden = list && !list.querySelector(".pub:not([hidden])");
-        });
-        count.textContent = shown === pubs.length ? "" : shown + " of " + pubs.length + " shown";
-      }
-      form.addEventListener("input", apply);
-      form.addEventListener("submit", function (e) { e.preventDefault(); });
-    }
+    if (form) { filter(form); }
 
     document.querySelectorAll(".copy-bibtex").forEach(function (button) {
       button.hidden = false;

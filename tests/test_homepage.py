@@ -1,0 +1,189 @@
+"""The homepage as visitors use it, in real Chromium: theme, pages opened from disk,
+print, small screens, the filter and its URL, the meta tags people and machines read."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from pubsite.cli import main
+
+from conftest import ROOT, StaticServer, require_tool
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def seed_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("seed") / "site"
+    result = CliRunner().invoke(main, ["build", "--bib", str(ROOT / "publications.bib"),
+                                       "--profile", str(ROOT / "profile.toml"),
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture
+def url(seed_site: Path) -> Any:
+    server = StaticServer(seed_site)
+    yield server.url
+    server.close()
+
+
+def _colours(page: Any) -> tuple[str, str, str]:
+    return tuple(page.evaluate("""[getComputedStyle(document.body).backgroundColor,
+        getComputedStyle(document.documentElement).colorScheme,
+        getComputedStyle(document.getElementById('pub-filter-text')).backgroundColor]"""))
+
+
+WHITE, DARK = "rgb(255, 255, 255)", "rgb(13, 17, 23)"
+
+
+def test_forced_light_on_a_dark_system_and_back_to_the_system(browser: Any,
+                                                              url: str) -> None:
+    context = browser.new_context(color_scheme="dark")
+    page = context.new_page()
+    page.goto(url)
+    assert _colours(page)[0] == DARK
+    choice = page.get_by_label("Theme")
+    assert choice.input_value() == "system"
+    choice.select_option("light")
+    body, scheme, field = _colours(page)
+    # The browser's own controls follow: no dark input on a white page.
+    assert (body, scheme) == (WHITE, "light") and field == WHITE
+    page.reload()
+    assert _colours(page)[:2] == (WHITE, "light"), "the choice is remembered"
+    choice.select_option("system")
+    assert _colours(page)[0] == DARK
+    page.reload()
+    assert _colours(page)[0] == DARK and choice.input_value() == "system"
+    context.close()
+
+
+def test_the_stored_theme_paints_first_without_the_deferred_script(browser: Any,
+                                                                  url: str) -> None:
+    """The stored choice applies before the first paint: with site.js never arriving,
+    the page still shows the remembered theme (an inline script in <head> sets it)."""
+    context = browser.new_context(color_scheme="dark")
+    page = context.new_page()
+    page.goto(url)
+    page.get_by_label("Theme").select_option("light")
+    page.route("**/site.js", lambda route: route.abort())
+    page.reload()
+    assert _colours(page)[:2] == (WHITE, "light")
+    context.close()
+
+
+def test_without_javascript_no_dead_controls(browser: Any, url: str) -> None:
+    context = browser.new_context(java_script_enabled=False, color_scheme="dark")
+    page = context.new_page()
+    page.goto(url)
+    assert page.locator(".pub:visible").count() == 15
+    assert not page.locator(".theme-choice").is_visible()
+    assert not page.locator(".pub-filter").is_visible()
+    assert _colours(page)[0] == DARK  # the system's theme, by CSS alone
+    context.close()
+
+
+def test_the_theme_choice_is_a_labelled_select_not_a_pressed_button(browser: Any,
+                                                                     url: str) -> None:
+    page = browser.new_page()
+    page.goto(url)
+    assert page.get_by_role("combobox", name="Theme").count() == 1
+    assert page.locator("[aria-pressed]").count() == 0  # no "Light mode, pressed"
+    options = page.eval_on_selector_all("#theme-choice option", "o => o.map(x => x.text)")
+    assert options == ["System", "Light", "Dark"]
+    page.close()
+
+
+def test_opened_from_disk_every_paper_link_opens_the_paper(browser: Any,
+                                                            seed_site: Path) -> None:
+    page = browser.new_page()
+    home = (seed_site / "index.html").as_uri()
+    page.goto(home)
+    links = page.eval_on_selector_all(".pub-title a", "els => els.map(e => e.href)")
+    assert len(links) == 15
+    for href in links:
+        page.goto(href)
+        assert page.locator("article.paper h1").count() == 1, href
+        page.get_by_role("link", name="Back to all publications").click()
+        assert page.url.startswith(home)
+    page.close()
+
+
+def test_print_shows_urls_and_keeps_headings_with_their_list(browser: Any, url: str,
+                                                              tmp_path: Path) -> None:
+    require_tool("pdftotext", "the printed PDF is read back with pdftotext")
+    page = browser.new_page()
+    page.goto(url)
+    page.emulate_media(media="print")
+    after = page.evaluate("""getComputedStyle(document.querySelector(
+        '.pub-links a[href^="https://github.com"]'), '::after').content""")
+    assert "https://github.com/" in after
+    assert page.evaluate("getComputedStyle(document.querySelector('.news')).backgroundColor"
+                         ) in ("rgba(0, 0, 0, 0)", "transparent")
+    pdf = tmp_path / "home.pdf"
+    page.pdf(path=str(pdf), format="A4")
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout.split("\f")
+    for text in [p for p in pages if p.strip()]:
+        lines = [x.strip() for x in text.splitlines() if x.strip()]
+        assert lines and lines[-1] != "Publications", "a heading stranded at a page's foot"
+    assert "https://github.com/alpa-projects/alpa" in "".join(pages)
+    page.goto(url + "publications/zheng2022alpa/index.html")
+    page.emulate_media(media="print")
+    page.pdf(path=str(pdf), format="A4")
+    paper = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    assert "Alpa" in paper
+    assert "Back to all publications" not in paper and "[BibTeX]" not in paper
+    page.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_small_and_wide_screens(browser: Any, url: str, width: int) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(url)
+    assert not page.evaluate("document.documentElement.scrollWidth > innerWidth + 1")
+    # Each label stays beside its control.
+    for control in ("pub-filter-year", "pub-filter-kind"):
+        label = page.locator(f"label[for={control}]").bounding_box()
+        box = page.locator(f"#{control}").bounding_box()
+        assert label and box and abs((label["y"] + label["height"] / 2) -
+                                     (box["y"] + box["height"] / 2)) < 8, control
+    small = page.evaluate("""[...document.querySelectorAll(
+        '.pub-links a, .profile-links a, summary, select, button:not([hidden])')]
+        .filter(e => e.offsetParent).map(e => e.getBoundingClientRect())
+        .filter(r => r.height < 24).length""")
+    assert small == 0, "targets under 24px (WCAG 2.2 2.5.8)"
+    page.close()
+
+
+def test_filter_finds_the_full_venue_and_lives_in_the_url(browser: Any, url: str) -> None:
+    page = browser.new_page()
+    page.goto(url)
+    visible = page.locator(".pub:visible")
+    page.fill("#pub-filter-text", "operating systems")
+    assert visible.count() == 2  # OSDI 2021 and 2022, named in full only in the data
+    page.select_option("#pub-filter-year", "2022")
+    assert visible.count() == 1
+    shared = page.url
+    assert "q=operating+systems" in shared and "year=2022" in shared
+    other = browser.new_page()
+    other.goto(shared)
+    assert other.locator(".pub:visible").count() == 1
+    assert other.input_value("#pub-filter-text") == "operating systems"
+    other.fill("#pub-filter-text", "no such paper at all")
+    assert other.locator(".pub:visible").count() == 0
+    assert "No publication matches" in other.inner_text("#pub-filter-count")
+    other.get_by_role("button", name="Clear filter").click()
+    assert other.locator(".pub:visible").count() == 15
+    assert "?" not in other.url
+    other.close()
+    page.close()
