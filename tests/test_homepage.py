@@ -3,8 +3,6 @@ print, small screens, the filter and its URL, the meta tags people and machines 
 
 from __future__ import annotations
 
-import json
-import re
 import subprocess
 from pathlib import Path
 from typing import Any
