@@ -3,6 +3,7 @@ print, small screens, the filter and its URL, the meta tags people and machines 
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -185,3 +186,59 @@ def test_filter_finds_the_full_venue_and_lives_in_the_url(browser: Any, url: str
     assert "?" not in other.url
     other.close()
     page.close()
+
+
+def _meta(page: Any) -> dict[str, str]:
+    return dict(page.eval_on_selector_all(
+        "meta[property], meta[name]",
+        "ms => ms.map(m => [m.getAttribute('property') || m.name, m.content])"))
+
+
+def test_meta_for_people_and_machines(browser: Any, tmp_path: Path) -> None:
+    """The homepage: OpenGraph, Twitter card, JSON-LD Person; a paper page: its own
+    description (the abstract's first sentence, or title and venue), site name, image."""
+    import shutil
+
+    shutil.copy(ROOT / "publications.bib", tmp_path / "publications.bib")
+    profile = (ROOT / "profile.toml").read_text(encoding="utf-8")
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d49444154789c63f8ffff3f0005fe02fea7d6a4480000"
+                        "000049454e44ae426082")
+    (tmp_path / "me.png").write_bytes(png)
+    (tmp_path / "profile.toml").write_text(
+        'base_url = "https://example.org/~hao"\nphoto = "me.png"\n' + profile,
+        encoding="utf-8")
+    with (tmp_path / "publications.bib").open("a", encoding="utf-8") as bib:
+        bib.write("@article{abs2024, title = {With an Abstract}, author = {Hao Zhang},"
+                  " journal = {J}, year = {2024}, abstract = {We show a thing. Then more"
+                  " follows here.}}\n")
+    out = tmp_path / "site"
+    assert CliRunner().invoke(main, ["build", "--bib", str(tmp_path / "publications.bib"),
+                                     "--profile", str(tmp_path / "profile.toml"),
+                                     "--out", str(out)]).exit_code == 0
+    server = StaticServer(out)
+    page = browser.new_page()
+    try:
+        page.goto(server.url)
+        home = _meta(page)
+        assert (home["og:type"], home["og:title"], home["twitter:card"]) == \
+            ("profile", "Hao Zhang", "summary")
+        assert home["og:image"] == "https://example.org/~hao/assets/me.png"
+        assert home["og:site_name"] == "Hao Zhang"
+        person = json.loads(page.inner_text("script[type='application/ld+json']"))
+        assert person["@type"] == "Person" and person["name"] == "Hao Zhang"
+        assert "UC Berkeley" in json.dumps(person["affiliation"])
+        assert person["sameAs"] and person["image"] == home["og:image"]
+        descriptions = set()
+        for slug, expected in (("abs2024", "We show a thing."),
+                               ("zheng2022alpa", "Alpa: Automating Inter- and Intra-Operator "
+                                "Parallelism for Distributed Deep Learning. OSDI 2022")):
+            page.goto(f"{server.url}publications/{slug}/index.html")
+            paper = _meta(page)
+            assert paper["description"] == paper["og:description"] == expected
+            assert paper["og:site_name"] == "Hao Zhang" and paper["og:image"]
+            descriptions.add(paper["description"])
+        assert home["description"] not in descriptions
+    finally:
+        page.close()
+        server.close()

@@ -204,6 +204,31 @@ def stop(text: str) -> str:
     return "" if text.rstrip().endswith((".", "?", "!")) else "."
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+
+
+def page_description(p: Publication) -> str:
+    """What a search result or a shared link says about a paper page: the abstract's first
+    sentence, else the title with where and when it appeared (plain text, at most ~300
+    characters)."""
+    if p.abstract:
+        text = _SENTENCE_END.split(p.abstract, maxsplit=1)[0]
+    else:
+        where = ", ".join(f"{v.name} {v.year}".strip() for v in p.venues)
+        text = f"{p.title}. {where}".strip() if where else p.title
+    return text if len(text) <= 300 else text[:299].rsplit(" ", 1)[0] + "…"
+
+
+def profile_description(profile: Profile) -> str:
+    """The homepage's description: the profile's own, else name and positions."""
+    if profile.description:
+        return profile.description
+    roles = "; ".join(", ".join(x for x in (pos.title, pos.organization) if x)
+                      for pos in profile.positions)
+    return f"{profile.name}: {roles}. Publications and contact." if roles else \
+        f"{profile.name}: publications and contact."
+
+
 def editors_label(pub: Publication) -> str:
     return " (ed.)" if len(pub.authors) == 1 else " (eds.)"
 

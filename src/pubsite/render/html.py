@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from pubsite import identifiers, urls
-from pubsite.model import Content, Publication, Site
+from pubsite.model import Content, Profile, Publication, Site
 from pubsite.render.formats import HtmlFormat, bibtex_entry, safe_href
 from pubsite.templating import builtin_templates, environment
 from pubsite.view import (
@@ -25,6 +25,8 @@ from pubsite.view import (
     legend_text,
     marks_in,
     obfuscate_email,
+    page_description,
+    profile_description,
     scholar_meta,
 )
 
@@ -82,6 +84,8 @@ class HtmlSite:
             cite_bibtex=self.cited,
             scholar_meta=lambda pub: scholar_meta(pub, site.profile.base_url.rstrip("/")),
             doi_url=identifiers.doi_url,
+            page_description=page_description,
+            profile_description=profile_description,
         )
         self.env = env
         profile = site.profile
@@ -89,8 +93,12 @@ class HtmlSite:
         if photo and "://" not in photo:
             photo = "assets/" + Path(photo).name
         self.base = profile.base_url.rstrip("/")
+        # Link previews and search engines read only absolute image addresses.
+        photo_url = photo if "://" in photo else f"{self.base}/{photo}" if photo and \
+            self.base else ""
         self.common: dict[str, Any] = {"profile": profile, "settings": profile.publications,
-                                       "photo": photo, "has_feed": bool(profile.base_url)}
+                                       "photo": photo, "has_feed": bool(profile.base_url),
+                                       "photo_url": photo_url}
         self._entry = env.get_template("html/entry.html")
         self._paper = env.get_template("html/publication.html")
 
@@ -144,6 +152,7 @@ class HtmlSite:
         index = env.get_template("html/index.html")
         yield "index.html", index.generate(
             **common, root="", page_url="", groups=group(pubs, settings.group_by),
+            person_ld=json_ld(person(profile, common["photo_url"])),
             publications=pubs, list_marks=legend_marks(profile, marks_in(pubs)),
             years=sorted({p.year_number for p in pubs if p.year_number}, reverse=True),
             kinds=sorted({p.kind for p in pubs}), entry=self.entry)
@@ -195,6 +204,27 @@ def build_date() -> str:
 
 _SCHEMA_TYPES = {"book": "Book", "proceedings": "Book", "chapter": "Chapter",
                  "thesis": "Thesis", "report": "Report"}  # schema.org's types of a work
+
+
+def person(profile: Profile, photo_url: str) -> dict[str, object]:
+    """schema.org's Person for the homepage: name, role, affiliations, photo and the
+    profiles elsewhere (sameAs)."""
+    data: dict[str, object] = {"@context": "https://schema.org", "@type": "Person",
+                               "name": profile.name}
+    if profile.positions and profile.positions[0].title:
+        data["jobTitle"] = profile.positions[0].title
+    orgs = [{"@type": "Organization", "name": p.organization,
+             **({"url": p.url} if p.url else {})} for p in profile.positions if p.organization]
+    if orgs:
+        data["affiliation"] = orgs
+    if photo_url:
+        data["image"] = photo_url
+    same = [link.url for link in profile.links if link.url.startswith(("https://", "http://"))]
+    if same:
+        data["sameAs"] = same
+    if profile.base_url:
+        data["url"] = profile.base_url.rstrip("/") + "/"
+    return data
 
 
 def scholarly_article(p: Publication, base_url: str) -> dict[str, object]:
