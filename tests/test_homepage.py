@@ -242,3 +242,49 @@ def test_meta_for_people_and_machines(browser: Any, tmp_path: Path) -> None:
     finally:
         page.close()
         server.close()
+
+
+def _project(tmp_path: Path, extra_publications: str = "", extra_profile: str = "") -> Path:
+    """A copy of the seed with profile settings added; built; its site folder."""
+    import shutil
+
+    shutil.copy(ROOT / "publications.bib", tmp_path / "publications.bib")
+    text = (ROOT / "profile.toml").read_text(encoding="utf-8")
+    text = extra_profile + text.replace("[publications]\n", "[publications]\n" +
+                                        extra_publications)
+    (tmp_path / "profile.toml").write_text(text, encoding="utf-8")
+    out = tmp_path / "site"
+    result = CliRunner().invoke(main, ["build", "--bib", str(tmp_path / "publications.bib"),
+                                       "--profile", str(tmp_path / "profile.toml"),
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_long_author_lists_expand_in_place(browser: Any, tmp_path: Path) -> None:
+    out = _project(tmp_path, "max_authors = 4\n")
+    server = StaticServer(out)
+    try:
+        page = browser.new_page()
+        page.goto(server.url)
+        alpa = page.locator("#zheng2022alpa .pub-authors")
+        shown = alpa.inner_text()
+        # The first three (starred, the owner among them), the last; the rest counted.
+        assert shown == "Lianmin Zheng*, Zhuohan Li*, Hao Zhang*, … 8 more …, Ion Stoica"
+        pollux = page.locator("#qiao2021pollux .pub-authors").inner_text()
+        # The owner, sixth of eight, stays visible between two counted gaps.
+        assert pollux == ("Aurick Qiao, Sang Keun Choe, Suhas Jayaram Subramanya, … 2 more …,"
+                          " Hao Zhang, … 1 more …, Eric P. Xing")
+        page.get_by_role("button", name="show all 12 authors").click()
+        assert "Zhifeng Chen" in alpa.inner_text() and "more" not in alpa.inner_text()
+        assert page.evaluate("document.activeElement.className") == "authors-all"
+        page.goto(server.url + "publications/zheng2022alpa/index.html")
+        assert "Zhifeng Chen" in page.inner_text(".pub-authors")  # the paper page: all
+        page.close()
+        context = browser.new_context(java_script_enabled=False)
+        bare = context.new_page()
+        bare.goto(server.url)
+        assert "Zhifeng Chen" in bare.locator("#zheng2022alpa .pub-authors").inner_text()
+        context.close()
+    finally:
+        server.close()

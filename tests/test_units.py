@@ -186,9 +186,10 @@ def test_html_view_keeps_owner_and_escapes() -> None:
     authors = (*(Author(Name(f"A{i}", "", "X")) for i in range(8)), OWNER,
                *(Author(Name(f"B{i}", "", "Y")) for i in range(3)))
     short = f.authors(dataclasses.replace(PUB, authors=authors), limit=4)
-    visible = short.split("authors-all")[0]
+    full, visible = short.split('<span class="authors-short" hidden>')
+    assert "A5" in full  # what shows without JavaScript
     assert "Hao Zhang" in visible and "B2" in visible and "A5" not in visible
-    assert "all 12 authors" in short
+    assert "… 5 more …" in visible and "show all 12 authors" in visible
 
 
 # --- rules -------------------------------------------------------------------------------

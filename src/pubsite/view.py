@@ -45,20 +45,28 @@ def group(pubs: tuple[Publication, ...] | list[Publication], by: str) -> list[Gr
 
 
 def shown_authors(authors: tuple[Author, ...], limit: int) -> list[Author | None]:
-    """The authors to show when the list is cut to `limit`; None marks an ellipsis.
+    """The authors to show when the list is cut to `limit`; None marks an ellipsis."""
+    return [None if isinstance(x, int) else x for x in author_runs(authors, limit)]
 
-    The owner always stays visible: A, B, …, Owner, …, Z.
+
+def author_runs(authors: tuple[Author, ...], limit: int) -> list[Author | int]:
+    """The list cut to `limit`: the authors shown, and for each gap how many it hides.
+
+    The owner and every marked author (co-first, corresponding) stay visible:
+    A, B, 9, Owner, 3, Z.
     """
     if limit <= 0 or len(authors) <= limit:
         return list(authors)
     keep = set(range(max(limit - 1, 1))) | {len(authors) - 1}
-    keep |= {i for i, a in enumerate(authors) if a.is_owner}
-    out: list[Author | None] = []
+    keep |= {i for i, a in enumerate(authors) if a.is_owner or a.marks}
+    out: list[Author | int] = []
     for i, a in enumerate(authors):
         if i in keep:
             out.append(a)
-        elif out and out[-1] is not None:
-            out.append(None)
+        elif out and isinstance(out[-1], int):
+            out[-1] += 1
+        else:
+            out.append(1)
     return out
 
 

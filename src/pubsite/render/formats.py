@@ -17,7 +17,7 @@ from pubsite import identifiers, urls
 from pubsite.cleantext import strip_invisible
 from pubsite.model import Author, Link, Mark, Publication, Venue
 from pubsite.render.texescape import tex_escape, tex_url
-from pubsite.view import Format, Plain, legend_marks
+from pubsite.view import Format, Plain, author_runs, editors_label, legend_marks
 
 # --- HTML ----------------------------------------------------------------------------
 
@@ -58,13 +58,21 @@ class HtmlFormat(Format):
         return found
 
     def authors(self, pub: Publication, limit: int = 0) -> str:
+        """Past `limit`, the full list (what shows without JavaScript) and the short one
+        with a button per gap that site.js shows instead; the button expands in place."""
         full = super().authors(pub)
         if limit <= 0 or len(pub.authors) <= limit:
             return full
         who = "editors" if pub.edited else "authors"
-        return (f'<span class="authors-short">{super().authors(pub, limit)}</span> '
-                f'<details class="authors-all"><summary>all {len(pub.authors)} {who}'
-                f"</summary>{full}</details>")
+        short = ", ".join(
+            self.author(x) if not isinstance(x, int) else
+            f'<button type="button" class="authors-more" aria-label="show all '
+            f'{len(pub.authors)} {who}">… {x} more …</button>'
+            for x in author_runs(pub.authors, limit))
+        if pub.edited:
+            short += self.esc(editors_label(pub))
+        return (f'<span class="authors-all">{full}</span>'
+                f'<span class="authors-short" hidden>{short}</span>')
 
     def venue(self, v: Venue) -> str:
         year = f" {html_escape(v.year)}" if v.year else ""

@@ -86,6 +86,21 @@
     var form = document.querySelector(".pub-filter");
     if (form) { filter(form); }
 
+    // Long author lists: the short form with "… 9 more …", which expands in place.
+    document.querySelectorAll(".authors-short").forEach(function (short) {
+      var full = short.previousElementSibling;
+      full.hidden = true;
+      short.hidden = false;
+      short.querySelectorAll(".authors-more").forEach(function (more) {
+        more.addEventListener("click", function () {
+          short.hidden = true;
+          full.hidden = false;
+          full.setAttribute("tabindex", "-1");
+          full.focus();
+        });
+      });
+    });
+
     document.querySelectorAll(".copy-bibtex").forEach(function (button) {
       button.hidden = false;
       button.addEventListener("click", function () {
