@@ -288,3 +288,22 @@ def test_long_author_lists_expand_in_place(browser: Any, tmp_path: Path) -> None
         context.close()
     finally:
         server.close()
+
+
+def test_selected_on_the_front_page_and_the_full_list_on_its_own(browser: Any,
+                                                                 tmp_path: Path) -> None:
+    out = _project(tmp_path, 'front = "selected"\n')
+    page = browser.new_page()
+    page.goto((out / "index.html").as_uri())  # from disk, as the README promises
+    assert page.locator("h2#publications-heading").inner_text() == "Selected publications"
+    assert page.locator(".pub").count() == 4
+    page.get_by_role("link", name="All 15 publications").click()
+    assert page.locator("h1").inner_text() == "Publications"
+    assert page.locator(".pub:visible").count() == 15
+    page.fill("#pub-filter-text", "pollux")
+    assert page.locator(".pub:visible").count() == 1
+    page.locator(".pub:visible .pub-title a").click()
+    assert "Pollux" in page.locator("article.paper h1").inner_text()
+    page.get_by_role("link", name="Back to all publications").click()
+    assert page.url.endswith("publications/index.html#qiao2021pollux")
+    page.close()

@@ -243,6 +243,11 @@ class PublicationSettings:
         (), "fields kept in the BibTeX visitors copy, beyond the standard ones")
     files: str = key("assets/pdf", "the folder where relative links of the .bib "
                      "(pdf = {paper.pdf}) are looked up, besides the project folder")
+    front: str = key("all", "the front page lists all publications, or the selected ones "
+                     "(selected = {true}) with the full list on publications/",
+                     choices=("all", "selected"))
+    selected_heading: str = key("Selected publications",
+                                "the heading of the selected ones on the front page")
 
 
 DEFAULT_MARKS = (

@@ -109,12 +109,12 @@ class HtmlSite:
             self._cited = (pub, bibtex_entry(pub))
         return self._cited[1]
 
-    def entry(self, pub: Publication) -> Markup:
+    def entry(self, pub: Publication, root: str = "") -> Markup:
         """One entry of the list; from the memo when `pubsite serve` rendered it before."""
-        key = ("entry", pub)
+        key = ("entry", pub, root)
         found = self.memo.get(key) if self.memo is not None else None
         if found is None:
-            found = Markup(self._entry.render(**self.common, root="", page_url="", pub=pub))
+            found = Markup(self._entry.render(**self.common, root=root, page_url="", pub=pub))
             if self.memo is not None:
                 self.memo[key] = found
         return Markup(found)
@@ -149,13 +149,19 @@ class HtmlSite:
         profile = site.profile
         settings = profile.publications
         pubs = site.publications
-        index = env.get_template("html/index.html")
-        yield "index.html", index.generate(
-            **common, root="", page_url="", groups=group(pubs, settings.group_by),
-            person_ld=json_ld(person(profile, common["photo_url"])),
-            publications=pubs, list_marks=legend_marks(profile, marks_in(pubs)),
-            years=sorted({p.year_number for p in pubs if p.year_number}, reverse=True),
-            kinds=sorted({p.kind for p in pubs}), entry=self.entry)
+        listing = {"groups": group(pubs, settings.group_by), "publications": pubs,
+                   "list_marks": legend_marks(profile, marks_in(pubs)),
+                   "years": sorted({p.year_number for p in pubs if p.year_number},
+                                   reverse=True),
+                   "kinds": sorted({p.kind for p in pubs})}
+        yield "index.html", env.get_template("html/index.html").generate(
+            **common, **listing, root="", page_url="", entry=self.entry,
+            person_ld=json_ld(person(profile, common["photo_url"])))
+        if settings.front == "selected":  # the full, filterable list on its own page
+            yield "publications/index.html", env.get_template(
+                "html/publications.html").generate(
+                **common, **listing, root="../", page_url="publications/",
+                entry=lambda pub: self.entry(pub, "../"))
         for p in pubs:
             yield from self.paper(p)
         assets = builtin_templates() / "html" / "assets"
