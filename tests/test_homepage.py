@@ -244,14 +244,15 @@ def test_meta_for_people_and_machines(browser: Any, tmp_path: Path) -> None:
         server.close()
 
 
-def _project(tmp_path: Path, extra_publications: str = "", extra_profile: str = "") -> Path:
+def _project(tmp_path: Path, extra_publications: str = "", extra_profile: str = "",
+             tail: str = "") -> Path:
     """A copy of the seed with profile settings added; built; its site folder."""
     import shutil
 
     shutil.copy(ROOT / "publications.bib", tmp_path / "publications.bib")
     text = (ROOT / "profile.toml").read_text(encoding="utf-8")
     text = extra_profile + text.replace("[publications]\n", "[publications]\n" +
-                                        extra_publications)
+                                        extra_publications) + "\n" + tail
     (tmp_path / "profile.toml").write_text(text, encoding="utf-8")
     out = tmp_path / "site"
     result = CliRunner().invoke(main, ["build", "--bib", str(tmp_path / "publications.bib"),
@@ -306,4 +307,29 @@ def test_selected_on_the_front_page_and_the_full_list_on_its_own(browser: Any,
     assert "Pollux" in page.locator("article.paper h1").inner_text()
     page.get_by_role("link", name="Back to all publications").click()
     assert page.url.endswith("publications/index.html#qiao2021pollux")
+    page.close()
+
+
+NEWS = "".join(f'[[news]]\ndate = "2024-{12 - i:02d}"\ntext = "Item {i}: a *talk* at '
+               f'[place](https://example.org/{i})."\n\n' for i in range(8))
+
+
+def test_news_latest_on_the_front_page_and_all_on_their_page(browser: Any,
+                                                             tmp_path: Path) -> None:
+    out = _project(tmp_path, extra_profile='news_front = 3\nnews_heading = "News"\n',
+                   tail=NEWS)
+    page = browser.new_page()
+    page.goto((out / "index.html").as_uri())
+    # The seed's own news item comes first in profile.toml, then these eight.
+    front = page.locator(".news li")
+    assert front.count() == 3
+    assert " ".join(front.nth(1).inner_text().split()) == "2024-12: Item 0: a talk at place."
+    assert page.locator(".news time").first.get_attribute("datetime") == "2024-12"
+    assert "Item 2" not in page.locator(".news").inner_text()
+    page.get_by_role("link", name="All 9 news").click()
+    assert page.locator("h1").inner_text() == "News"
+    assert page.locator(".news-list li").count() == 9
+    assert page.locator(".news-list em").first.inner_text() == "talk"
+    page.get_by_role("link", name="Back to Hao Zhang").click()
+    assert page.locator(".news li").count() == 3
     page.close()

@@ -17,7 +17,7 @@ GOOD = """@article{good,
   author  = {Ada Lovelace},
   title   = {A Good Entry},
   journal = {Journal},
-  year    = {2020},
+  year    = {2020}, abstract = {What it shows.},
 }
 """
 

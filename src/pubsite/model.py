@@ -269,7 +269,9 @@ class Profile:
     photo_alt: str = key("", "the photo's alternative text (default: Photo of NAME)")
     about: str = key("", "a paragraph about you, in Markdown", check="markdown")
     news_heading: str = key("", "the heading of the news")
-    news: tuple[NewsItem, ...] = key((), "[[news]]: dated news items")
+    news: tuple[NewsItem, ...] = key((), "[[news]]: dated news items, newest first")
+    news_front: int = key(5, "news items on the front page; with more, all are on news/",
+                          minimum=1)
     sections: tuple[Section, ...] = key((), "[[sections]]: more sections of the page")
     links: tuple[ProfileLink, ...] = key((), "[[links]]: profile links")
     coauthors: tuple[tuple[str, str], ...] = key(

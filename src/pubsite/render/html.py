@@ -157,6 +157,9 @@ class HtmlSite:
         yield "index.html", env.get_template("html/index.html").generate(
             **common, **listing, root="", page_url="", entry=self.entry,
             person_ld=json_ld(person(profile, common["photo_url"])))
+        if len(profile.news) > profile.news_front:  # the front page shows the latest
+            yield "news/index.html", env.get_template("html/news.html").render(
+                **common, root="../", page_url="news/")
         if settings.front == "selected":  # the full, filterable list on its own page
             yield "publications/index.html", env.get_template(
                 "html/publications.html").generate(
