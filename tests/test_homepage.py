@@ -333,3 +333,63 @@ def test_news_latest_on_the_front_page_and_all_on_their_page(browser: Any,
     page.get_by_role("link", name="Back to Hao Zhang").click()
     assert page.locator(".news li").count() == 3
     page.close()
+
+
+def _png(width: int, height: int) -> bytes:
+    """A real PNG of the given size (a grey picture)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + \
+            struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + b"\x80\x80\x80" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height,
+                                                              8, 2, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_previews_reserve_their_space_and_load_lazily(browser: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "assets" / "img" / "publication_preview"
+    folder.mkdir(parents=True)
+    (folder / "alpa fig.png").write_bytes(_png(320, 200))
+    bib = (ROOT / "publications.bib").read_text(encoding="utf-8")
+    bib = bib.replace("@inproceedings{zheng2022alpa,",
+                      "@inproceedings{zheng2022alpa,\n  preview = {alpa fig.png},")
+    bib = bib.replace("@inproceedings{qiao2021pollux,",
+                      "@inproceedings{qiao2021pollux,\n  preview = {missing.png},")
+    out = _project(tmp_path)
+    (tmp_path / "publications.bib").write_text(bib, encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--bib", str(tmp_path / "publications.bib"),
+                                       "--profile", str(tmp_path / "profile.toml"),
+                                       "--out", str(out)])
+    assert result.exit_code == 0
+    assert "warning[preview-missing] the preview of qiao2021pollux is not there" in \
+        result.output
+    server = StaticServer(out)
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.add_init_script("""window.__shift = 0; new PerformanceObserver(l => {
+            for (const e of l.getEntries()) window.__shift += e.value; })
+            .observe({type: 'layout-shift', buffered: true});""")
+        page.goto(server.url)
+        img = page.locator("#zheng2022alpa img.pub-preview")
+        assert img.get_attribute("width") == "320" and img.get_attribute("height") == "200"
+        assert img.get_attribute("loading") == "lazy"
+        assert img.get_attribute("alt") == ("Preview of Alpa: Automating Inter- and "
+                                            "Intra-Operator Parallelism for Distributed "
+                                            "Deep Learning")
+        img.scroll_into_view_if_needed()
+        page.wait_for_function("document.querySelector('#zheng2022alpa img').complete")
+        assert page.evaluate("document.querySelector('#zheng2022alpa img').naturalWidth") == 320
+        assert page.evaluate("window.__shift") < 0.01, "the image moved the page"
+        assert page.locator("#qiao2021pollux img").count() == 0
+        page.goto(server.url + "publications/zheng2022alpa/index.html")
+        paper = page.locator("img.paper-preview")
+        paper.scroll_into_view_if_needed()
+        page.wait_for_function("document.querySelector('img.paper-preview').complete")
+        assert page.evaluate("document.querySelector('img.paper-preview').naturalWidth") == 320
+        page.close()
+    finally:
+        server.close()

@@ -89,6 +89,15 @@ class Venue:
 
 
 @dataclass(frozen=True, slots=True)
+class Preview:
+    """A paper's preview image: a project file copied into the site, with its size (the
+    page reserves the space: no layout shift)."""
+    path: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
 class Link:
     label: str
     url: str
@@ -112,6 +121,7 @@ class Publication:
     arxiv: str = ""
     selected: bool = False
     edited: bool = False  # the names are the editors of an edited volume (no author field)
+    preview: Preview | None = None
     tags: tuple[str, ...] = ()
     status: str = "published"
     source_file: str = ""
@@ -243,6 +253,8 @@ class PublicationSettings:
         (), "fields kept in the BibTeX visitors copy, beyond the standard ones")
     files: str = key("assets/pdf", "the folder where relative links of the .bib "
                      "(pdf = {paper.pdf}) are looked up, besides the project folder")
+    previews: str = key("assets/img/publication_preview", "the folder where preview "
+                        "images (preview = {figure.png}) are looked up, besides the project")
     front: str = key("all", "the front page lists all publications, or the selected ones "
                      "(selected = {true}) with the full list on publications/",
                      choices=("all", "selected"))

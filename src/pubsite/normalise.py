@@ -9,11 +9,13 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
+import imagesize
+
 from pubsite import identifiers, latex, names, urls
 from pubsite.bib import RawEntry
 from pubsite.cleantext import strip_invisible
 from pubsite.errors import Diagnostics
-from pubsite.model import Author, Link, Name, Note, Profile, Publication, Venue
+from pubsite.model import Author, Link, Name, Note, Preview, Profile, Publication, Venue
 
 KIND_BY_TYPE = {
     "article": "journal", "inproceedings": "conference", "conference": "conference",
@@ -120,6 +122,7 @@ class Normaliser:
             arxiv=arxiv,
             selected=f.get("selected", "").strip().lower() in _TRUE,
             edited=bool(authors) and not f.get("author", "").strip(),
+            preview=self.preview(e),
             tags=tuple(t.strip() for t in re.split(r"[,;]", latex.decode(f.get("keywords", "")))
                        if t.strip()),
             status=f.get("status", "").strip().lower() or
@@ -314,11 +317,11 @@ class Normaliser:
                                "profile.toml to the folder that holds it", key=e.key)
         return found
 
-    def _candidates(self, rel: str) -> list[str]:
+    def _candidates(self, rel: str, folder: str | None = None) -> list[str]:
         rel = urllib.parse.unquote(rel.split("#")[0].split("?")[0])
         while rel.startswith("./"):
             rel = rel[2:]
-        folder = self.profile.publications.files.strip("/")
+        folder = (self.profile.publications.files if folder is None else folder).strip("/")
         found = [f"{folder}/{rel}", rel] if folder else [rel]
         if folder and "/" in rel:
             found.append(f"{folder}/{rel.rsplit('/', 1)[1]}")
@@ -326,12 +329,12 @@ class Normaliser:
         return [c for c in dict.fromkeys(found)
                 if not any(part.startswith(".") for part in c.split("/"))]
 
-    def _project_file(self, rel: str) -> str | None:
+    def _project_file(self, rel: str, folder: str | None = None) -> str | None:
         """The project file a relative link names, looked up where al-folio keeps them
-        (publications.files, then the project folder), as a path relative to both the
-        project and the site; None when there is none inside the project."""
+        (publications.files, or `folder`, then the project folder), as a path relative to
+        both the project and the site; None when there is none inside the project."""
         base = Path(self.profile.source_file).parent
-        for cand in self._candidates(rel):
+        for cand in self._candidates(rel, folder):
             path = base / cand
             known = self.files.get(cand)
             if known is None:
@@ -344,6 +347,25 @@ class Normaliser:
             if known[0] >= 0:
                 return cand
         return None
+
+    def preview(self, e: RawEntry) -> Preview | None:
+        """al-folio's `preview = {figure.png}`: the image in publications.previews (or the
+        project), with its size read from the file."""
+        rel = e.fields.get("preview", "").strip()
+        if not rel:
+            return None
+        folder = self.profile.publications.previews
+        found = self._project_file(rel, folder) if not urls.has_scheme(rel) else None
+        size = imagesize.get(Path(self.profile.source_file).parent / found) if found else None
+        if found is None or size is None or min(size) <= 0:
+            why = "is not there" if found is None else "is not an image pubsite can read"
+            tried = ", ".join(self._candidates(rel, folder))
+            self.diags.warning("preview-missing", e.file, e.field_line("preview"),
+                               f"the preview of {e.key} {why} (tried {tried}); it is left out",
+                               f"put a PNG, JPEG, GIF, WebP or SVG file in {folder}/",
+                               key=e.key)
+            return None
+        return Preview(found, int(size[0]), int(size[1]))
 
     def slug(self, key: str) -> str:
         base = unicodedata.normalize("NFKD", key)

@@ -105,8 +105,9 @@ def _project_files(site: Site, produced: set[str]) -> Iterator[tuple[str, Conten
     """The project's files the links name (a paper's PDF), at the same path in the site,
     for every site format; never over a file pubsite writes itself."""
     base = Path(site.profile.source_file).parent
-    for rel in dict.fromkeys(link.url for p in site.publications for link in p.links
-                             if link.local):
+    wanted = [link.url for p in site.publications for link in p.links if link.local]
+    wanted += [p.preview.path for p in site.publications if p.preview]
+    for rel in dict.fromkeys(wanted):
         if rel not in produced:
             with contextlib.suppress(OSError):
                 yield rel, (base / rel).read_bytes()
