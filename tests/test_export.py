@@ -293,8 +293,10 @@ def _rendercv_shown(text: str) -> str:
 def test_rendercv_file_is_valid_for_rendercv_and_bolds_the_owner() -> None:
     model = _rendercv_model(export("--format", "rendercv"))
     assert model.cv.name == "Hao Zhang"
-    (section,) = model.cv.sections
-    assert section.title == "Publications" and len(section.entries) == 15
+    # The whole CV: the profile's positions, then the publications.
+    assert [s.title for s in model.cv.sections] == ["Experience", "Publications"]
+    section = model.cv.sections[1]
+    assert len(section.entries) == 15
     lines = {", ".join(_rendercv_shown(a) for a in e.authors) for e in section.entries}
     assert lines == set(SEED_AUTHORS)
     bold = [a for e in section.entries for a in e.authors if a.startswith("**")]
@@ -303,10 +305,57 @@ def test_rendercv_file_is_valid_for_rendercv_and_bolds_the_owner() -> None:
     assert alpa.journal == "OSDI" and alpa.date == 2022  # the year once, as RenderCV's date
 
 
+CV_SECTIONS = """cv = true
+[[positions]]
+title = "Professor (tenured)"
+organization = "Example University"
+start_date = "2021-07"
+[[education]]
+institution = "Carnegie Mellon University"
+area = "Robotics"
+study_type = "PhD"
+start_date = "2014-09"
+end_date = 2020-05-01
+[[awards]]
+title = "Best Paper Award"
+date = "2021-07"
+awarder = "OSDI"
+[[talks]]
+title = "On #hashtags and [brackets]"
+event = "A Seminar"
+date = "Spring 2022"
+"""
+
+
+@pytest.mark.tex
+def test_jsonresume_and_rendercv_write_the_whole_cv(shared: Path, tmp_path: Path) -> None:
+    import jsonschema
+
+    (tmp_path / "publications.bib").write_text(CITED_BIB, encoding="utf-8")
+    (tmp_path / "profile.toml").write_text('name = "Jane Doe"\n' + CV_SECTIONS)
+    resume = json.loads(export("--format", "jsonresume", cwd=tmp_path))
+    jsonschema.validate(resume, json.loads(
+        (shared / "schemas" / "jsonresume-schema.json").read_text()))
+    assert resume["basics"]["name"] == "Jane Doe"
+    assert resume["work"] == [{"name": "Example University", "position":
+                               "Professor (tenured)", "startDate": "2021-07"}]
+    assert resume["education"][0]["endDate"] == "2020-05-01"
+    assert len(resume["publications"]) == 3
+    text = export("--format", "rendercv", cwd=tmp_path)
+    model = _rendercv_model(text)
+    assert [s.title.casefold() for s in model.cv.sections] == \
+        ["experience", "education", "awards", "talks", "publications"]
+    printed = _rendercv_render(tmp_path, text)
+    for line in ("Professor (tenured)", "Carnegie Mellon University", "Best Paper Award",
+                 "On #hashtags and [brackets]", "Spring 2022", "Handbook of Things"):
+        assert line in printed, line
+
+
 def test_rendercv_honours_group_by_and_refuses_numbering() -> None:
     model = _rendercv_model(export("--format", "rendercv", "--group-by", "type"))
-    assert [s.title.casefold() for s in model.cv.sections] == ["conference papers", "preprints"]
-    assert sum(len(s.entries) for s in model.cv.sections) == 15
+    assert [s.title.casefold() for s in model.cv.sections] == \
+        ["experience", "conference papers", "preprints"]
+    assert sum(len(s.entries) for s in model.cv.sections[1:]) == 15
     result = CliRunner().invoke(main, ["export", "--format", "rendercv", "--numbering",
                                        "plain", "--bib", str(ROOT / "publications.bib"),
                                        "--profile", str(ROOT / "profile.toml")])
@@ -331,34 +380,39 @@ TYPST_HOSTILE = [
 ]
 
 
+def _rendercv_render(folder: Path, yaml_text: str) -> str:
+    """`rendercv render` (RenderCV's Typst, offline: its icon package stubbed), the PDF
+    as text."""
+    pytest.importorskip("typst", reason="RenderCV renders with the typst package")
+    require_tool("pdftotext", "the PDF is read back with pdftotext")
+    stub = folder / "cache" / "typst" / "packages" / "preview" / "fontawesome" / "0.5.0"
+    stub.mkdir(parents=True, exist_ok=True)
+    (stub / "typst.toml").write_text('[package]\nname = "fontawesome"\nversion = "0.5.0"\n'
+                                     'entrypoint = "lib.typ"\n')
+    (stub / "lib.typ").write_text("#let fa-icon(..args) = []\n")
+    (folder / "cv.yaml").write_text(yaml_text, encoding="utf-8")
+    rendercv = Path(sys.executable).with_name("rendercv")
+    run = subprocess.run([str(rendercv), "render", "cv.yaml", "--dont-generate-png",
+                          "--dont-generate-html", "--dont-generate-markdown"],
+                         cwd=folder, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "XDG_CACHE_HOME": str(folder / "cache")})
+    assert run.returncode == 0, run.stdout[-3000:]
+    (pdf,) = (folder / "rendercv_output").glob("*.pdf")
+    printed = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"],
+                             capture_output=True, text=True, check=True).stdout
+    # Typst prints ' as a typographic apostrophe and its asterisk with a text-style mark.
+    return " ".join(printed.replace("\ufe0e", "").replace("’", "'").split())
+
+
 @pytest.mark.tex
 def test_rendercv_prints_exactly_the_text(tmp_path: Path) -> None:
     """`rendercv render` (RenderCV's Typst, offline: its icon package stubbed) prints
     each title and the owner's name as pubsite shows them."""
-    pytest.importorskip("typst", reason="RenderCV renders with the typst package")
-    require_tool("pdftotext", "the PDF is read back with pdftotext")
-    stub = tmp_path / "cache" / "typst" / "packages" / "preview" / "fontawesome" / "0.5.0"
-    stub.mkdir(parents=True)
-    (stub / "typst.toml").write_text('[package]\nname = "fontawesome"\nversion = "0.5.0"\n'
-                                     'entrypoint = "lib.typ"\n')
-    (stub / "lib.typ").write_text("#let fa-icon(..args) = []\n")
     (tmp_path / "publications.bib").write_text("".join(
         f"@misc{{t{i}, title = {{{t}}}, author = {{Ada Lovelace and Smith, Jr., John}},"
         f" year = {{2020}}}}\n" for i, t in enumerate(TYPST_HOSTILE)), encoding="utf-8")
     (tmp_path / "profile.toml").write_text('name = "Ada Lovelace"\n')
-    yaml_text = export("--format", "rendercv", cwd=tmp_path)
-    (tmp_path / "cv.yaml").write_text(yaml_text, encoding="utf-8")
-    rendercv = Path(sys.executable).with_name("rendercv")
-    run = subprocess.run([str(rendercv), "render", "cv.yaml", "--dont-generate-png",
-                          "--dont-generate-html", "--dont-generate-markdown"],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})
-    assert run.returncode == 0, run.stdout[-3000:]
-    (pdf,) = (tmp_path / "rendercv_output").glob("*.pdf")
-    printed = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"],
-                             capture_output=True, text=True, check=True).stdout
-    # Typst prints ' as a typographic apostrophe and its asterisk with a text-style mark.
-    printed = " ".join(printed.replace("\ufe0e", "").replace("’", "'").split())
+    printed = _rendercv_render(tmp_path, export("--format", "rendercv", cwd=tmp_path))
     titles = [p["title"] for p in json.loads(export("--format", "json", cwd=tmp_path))
               ["publications"]]
     assert len(titles) == len(TYPST_HOSTILE)

@@ -393,3 +393,96 @@ def test_previews_reserve_their_space_and_load_lazily(browser: Any, tmp_path: Pa
         page.close()
     finally:
         server.close()
+
+
+CV_PROFILE = """
+[[education]]
+institution = "Carnegie Mellon University"
+area = "Robotics"
+study_type = "PhD"
+start_date = "2014-09"
+end_date = 2020-05-01
+
+[[awards]]
+title = "Jay Lepreau Best Paper Award"
+date = "2021-07"
+awarder = "OSDI"
+
+[[talks]]
+title = "Alpa: automating model parallelism"
+event = "Stanford MLSys Seminar"
+date = "2022-03"
+url = "https://example.org/talk"
+
+[[teaching]]
+course = "DSC 291: Machine Learning Systems"
+role = "Instructor"
+institution = "UC San Diego"
+date = "Fall 2023"
+
+[[service]]
+role = "Program committee member"
+organization = "OSDI 2023"
+date = "2023"
+"""
+CV_LINES = ["2014-09 – 2020-05-01", "PhD in Robotics, Carnegie Mellon University",
+            "Jay Lepreau Best Paper Award, OSDI", "Alpa: automating model parallelism, "
+            "Stanford MLSys Seminar", "DSC 291: Machine Learning Systems, Instructor, "
+            "UC San Diego", "Program committee member, OSDI 2023"]
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.replace("\u00ad", "").split())
+
+
+def test_cv_page_and_cv_pdf(browser: Any, tmp_path: Path) -> None:
+    require_tool("pdftotext", "cv.pdf is read back with pdftotext")
+    require_tool("pdflatex", "cv.pdf is compiled with pdflatex")
+    out = _project(tmp_path, extra_profile="cv = true\n", tail=CV_PROFILE)
+    page = browser.new_page()
+    page.goto((out / "index.html").as_uri())
+    page.get_by_role("link", name="CV", exact=True).click()
+    assert page.locator("h1").inner_text() == "Hao Zhang"
+    headings = page.eval_on_selector_all("h2", "hs => hs.map(h => h.textContent)")
+    assert headings == ["Positions", "Education", "Awards and honours", "Talks", "Teaching",
+                        "Service", "Publications"]
+    shown = _flat(page.inner_text("article.cv"))
+    for line in CV_LINES:
+        assert _flat(line) in shown, line
+    # The publications as a CV lists them: grouped by type, the full reference.
+    assert "Conference papers" in shown and "arXiv:2201.12023" in shown
+    page.emulate_media(media="print")
+    page.pdf(path=str(tmp_path / "printed.pdf"), format="A4")
+    printed = _flat(subprocess.run(["pdftotext", str(tmp_path / "printed.pdf"), "-"],
+                                   capture_output=True, text=True, check=True).stdout)
+    assert "PhD in Robotics" in printed and "Download the CV" not in printed
+    assert "Theme" not in printed and "Built with pubsite" not in printed
+    page.get_by_role("link", name="Download the CV as PDF")  # present on screen
+    page.close()
+    pdf = (out / "cv.pdf").read_bytes()
+    text = _flat(subprocess.run(["pdftotext", str(out / "cv.pdf"), "-"], capture_output=True,
+                                text=True, check=True).stdout)
+    for line in CV_LINES:
+        assert _flat(line) in text, line
+    assert "Alpa: Automating Inter- and Intra-Operator Parallelism" in text
+    (tmp_path / "again").mkdir()
+    again = _project(tmp_path / "again", extra_profile="cv = true\n", tail=CV_PROFILE)
+    assert (again / "cv.pdf").read_bytes() == pdf  # the same input, the same bytes
+
+
+def test_without_pdflatex_the_cv_page_is_made_and_says_why_no_pdf(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    out = _project(tmp_path, extra_profile="cv = true\n", tail=CV_PROFILE)
+    bare = tmp_path / "bin"  # a PATH without TeX
+    bare.mkdir()
+    result = subprocess.run([sys.executable, "-m", "pubsite", "build", "--out",
+                             str(tmp_path / "nopdf")], cwd=tmp_path, capture_output=True,
+                            text=True, env={**os.environ, "PATH": str(bare)})
+    assert result.returncode == 0, result.stderr
+    assert "cv.pdf not made: pdflatex is not installed" in result.stderr
+    assert not (tmp_path / "nopdf" / "cv.pdf").exists()
+    page = (tmp_path / "nopdf" / "cv" / "index.html").read_text(encoding="utf-8")
+    assert "PhD in Robotics" in _flat(page) and "cv.pdf" not in page
+    assert out.exists()

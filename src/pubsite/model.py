@@ -204,6 +204,55 @@ class Position:
     title: str = key("", "the position, e.g. Assistant Professor")
     organization: str = key("", "where, e.g. a department and university")
     url: str = key("", "a link for the organization", check="url")
+    start_date: str = key("", "from (a TOML date, 2019-09 or any text), for the CV",
+                          check="date")
+    end_date: str = key("", "until (empty: present), for the CV", check="date")
+    summary: str = key("", "a line about it, for the CV", check="markdown")
+
+
+# The CV's sections, in JSON Resume's vocabulary (snake_case): `export --format jsonresume`
+# and `--format rendercv` write them as the whole CV.
+
+@dataclass(frozen=True, slots=True)
+class Education:
+    institution: str = key("", "the university or school")
+    area: str = key("", "the field, e.g. Computer Science")
+    study_type: str = key("", "the degree, e.g. PhD")
+    start_date: str = key("", "from", check="date")
+    end_date: str = key("", "until", check="date")
+    url: str = key("", "a link for the institution", check="url")
+    summary: str = key("", "a line about it, e.g. the thesis", check="markdown")
+
+
+@dataclass(frozen=True, slots=True)
+class Award:
+    title: str = key("", "the award")
+    date: str = key("", "when", check="date")
+    awarder: str = key("", "who gave it")
+    summary: str = key("", "a line about it", check="markdown")
+
+
+@dataclass(frozen=True, slots=True)
+class Talk:
+    title: str = key("", "the talk")
+    event: str = key("", "where: the venue, seminar or institution")
+    date: str = key("", "when", check="date")
+    url: str = key("", "slides or a recording", check="url")
+
+
+@dataclass(frozen=True, slots=True)
+class Teaching:
+    course: str = key("", "the course")
+    role: str = key("", "e.g. Instructor, Teaching assistant")
+    institution: str = key("", "where")
+    date: str = key("", "when, e.g. Fall 2023", check="date")
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    role: str = key("", "e.g. Program committee member")
+    organization: str = key("", "e.g. a conference or journal")
+    date: str = key("", "when", check="date")
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +331,13 @@ class Profile:
     about: str = key("", "a paragraph about you, in Markdown", check="markdown")
     news_heading: str = key("", "the heading of the news")
     news: tuple[NewsItem, ...] = key((), "[[news]]: dated news items, newest first")
+    cv: bool = key(False, "a CV page (cv/) from the profile's sections and the "
+                   "publications, and cv.pdf when pdflatex is installed")
+    education: tuple[Education, ...] = key((), "[[education]]: degrees, for the CV")
+    awards: tuple[Award, ...] = key((), "[[awards]]: awards and honours, for the CV")
+    talks: tuple[Talk, ...] = key((), "[[talks]]: invited talks, for the CV")
+    teaching: tuple[Teaching, ...] = key((), "[[teaching]]: courses, for the CV")
+    service: tuple[Service, ...] = key((), "[[service]]: service, for the CV")
     news_front: int = key(5, "news items on the front page; with more, all are on news/",
                           minimum=1)
     sections: tuple[Section, ...] = key((), "[[sections]]: more sections of the page")

@@ -196,9 +196,13 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
         meta = {"inputs": digest, "publications": len(site.publications),
                 "diagnostics": [d.as_dict() for d in found], "files": site.files}
         try:
+            cv_pdf, why_not = render.cv_pdf(site, formats, inputs.templates)
+            if why_not and not quiet:
+                report.note(why_not)
             with few_collections():
                 files = render.site_files(site, formats, inputs.templates,
-                                          memo.valid_for(context) if memo else None)
+                                          memo.valid_for(context) if memo else None,
+                                          cv_pdf)
                 done = write.write_site(out, files, inputs.paths, meta, before)
         except Exception as exc:
             raise as_pubsite_error(exc) from exc

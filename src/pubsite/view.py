@@ -237,6 +237,37 @@ def profile_description(profile: Profile) -> str:
         f"{profile.name}: publications and contact."
 
 
+# --- The CV's other sections --------------------------------------------------------
+
+def date_span(start: str, end: str) -> str:
+    """"2014-09 – 2020-05", "2019 – present", or one date."""
+    if start and end:
+        return f"{start} – {end}"
+    return f"{start} – present" if start else end
+
+
+def cv_sections(profile: Profile) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The CV's sections before the publications, as (title, [(when, what)]) in plain
+    text: what cv.pdf and the text formats print (the CV page spells the same in HTML)."""
+    def join(*parts: str) -> str:
+        return ", ".join(p for p in parts if p)
+
+    sections = [
+        ("Positions", [(date_span(p.start_date, p.end_date), join(p.title, p.organization))
+                       for p in profile.positions]),
+        ("Education", [(date_span(e.start_date, e.end_date),
+                        join(f"{e.study_type} in {e.area}" if e.study_type and e.area
+                             else e.study_type or e.area, e.institution))
+                       for e in profile.education]),
+        ("Awards and honours", [(a.date, join(a.title, a.awarder)) for a in profile.awards]),
+        ("Talks", [(t.date, join(t.title, t.event)) for t in profile.talks]),
+        ("Teaching", [(t.date, join(t.course, t.role, t.institution))
+                      for t in profile.teaching]),
+        ("Service", [(s.date, join(s.role, s.organization)) for s in profile.service]),
+    ]
+    return [(title, rows) for title, rows in sections if rows]
+
+
 def editors_label(pub: Publication) -> str:
     return " (ed.)" if len(pub.authors) == 1 else " (eds.)"
 

@@ -29,10 +29,12 @@ from pubsite.templating import environment
 from pubsite.view import (
     Format,
     Plain,
+    cv_sections,
     group,
     legend_marks,
     legend_text,
     marks_in,
+    obfuscate_email,
     other_links,
     reference_ids,
     shown_text,
@@ -119,6 +121,21 @@ def generate(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path |
     pieces: Iterator[str] = env.get_template(f"cv/{fmt}.{_EXT[fmt]}").generate(
         profile=site.profile, groups=groups, **helpers)
     return pieces
+
+
+def document(site: Site, user_templates: Path | None) -> str:
+    """cv.pdf's LaTeX: the profile's sections and every publication in the full style,
+    grouped by type."""
+    env = environment("latex", user_templates, tex_escape, Raw)
+    profile = site.profile
+    listing = render(site, "latex", build_groups(list(site.publications), "type", "none"),
+                     user_templates)
+    email = profile.email_display or (profile.email if profile.email_mailto else
+                                      obfuscate_email(profile.email))
+    return env.get_template("cv/document.tex").render(
+        profile=profile, email=email, sections=cv_sections(profile),
+        publications=Raw(listing), url=lambda u: Raw(tex_url(u)),
+        extra_preamble=[Raw(n.preamble) for n in latex_needs(site)[0]])
 
 
 def latex_needs(site: Site) -> tuple[list[Need], str]:

@@ -15,11 +15,13 @@ from markupsafe import Markup
 
 from pubsite import identifiers, urls
 from pubsite.model import Content, Profile, Publication, Site
+from pubsite.render import cv
 from pubsite.render.formats import HtmlFormat, bibtex_entry, safe_href
 from pubsite.templating import builtin_templates, environment
 from pubsite.view import (
     KIND_LABELS,
     Plain,
+    date_span,
     group,
     legend_marks,
     legend_text,
@@ -61,8 +63,9 @@ class HtmlSite:
     """The site's pages: index.html, a page and a .bib per paper, assets, feed, sitemap."""
 
     def __init__(self, site: Site, user_templates: Path | None = None,
-                 memo: dict[Any, Any] | None = None) -> None:
+                 memo: dict[Any, Any] | None = None, has_pdf: bool = False) -> None:
         self.site = site
+        self.has_pdf = has_pdf
         self.memo = memo
         self._cited: tuple[Publication | None, str] = (None, "")
         self.user_templates = user_templates
@@ -85,6 +88,7 @@ class HtmlSite:
             scholar_meta=lambda pub: scholar_meta(pub, site.profile.base_url.rstrip("/")),
             doi_url=identifiers.doi_url,
             page_description=page_description,
+            date_span=date_span,
             profile_description=profile_description,
         )
         self.env = env
@@ -157,6 +161,8 @@ class HtmlSite:
         yield "index.html", env.get_template("html/index.html").generate(
             **common, **listing, root="", page_url="", entry=self.entry,
             person_ld=json_ld(person(profile, common["photo_url"])))
+        if profile.cv:
+            yield "cv/index.html", self.cv_page()
         if len(profile.news) > profile.news_front:  # the front page shows the latest
             yield "news/index.html", env.get_template("html/news.html").render(
                 **common, root="../", page_url="news/")
@@ -180,6 +186,16 @@ class HtmlSite:
             if source.is_file():
                 yield f"assets/{source.name}", source.read_bytes()
 
+
+    def cv_page(self) -> str:
+        """cv/: the profile's CV sections and every publication in the full style, grouped
+        by type; it prints to a clean PDF from the browser."""
+        site = self.site
+        listing = cv.render(site, "html", cv.build_groups(list(site.publications), "type",
+                                                          "none"), self.user_templates)
+        return self.env.get_template("html/cv.html").render(
+            **self.common, root="../", page_url="cv/", has_pdf=self.has_pdf,
+            cv_publications=Markup(listing))
 
     def _discovery(self) -> Iterator[tuple[str, Content]]:
         """robots.txt always; sitemap and Atom feed need absolute URLs, so only with

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pubsite.model import Content, Site
-from pubsite.render import cv, data
+from pubsite.render import cv, data, pdf
 from pubsite.render.html import HtmlSite
 from pubsite.render.markdown import MarkdownSite
 from pubsite.render.texescape import needs_notes
@@ -84,13 +84,24 @@ class Memo:
         return self.papers
 
 
+def cv_pdf(site: Site, formats: tuple[str, ...], templates: Path | None
+           ) -> tuple[bytes | None, str]:
+    """cv.pdf for a site whose profile asks for a CV: the PDF, or None and why not."""
+    if not site.profile.cv or "html" not in formats:
+        return None, ""
+    return pdf.pdflatex(cv.document(site, templates))
+
+
 def site_files(site: Site, formats: tuple[str, ...], templates: Path | None,
-               memo: dict[Any, Any] | None = None
+               memo: dict[Any, Any] | None = None, cv_pdf: bytes | None = None
                ) -> Iterator[tuple[str, Content]]:
     produced: set[str] = set()
+    if cv_pdf is not None:
+        produced.add("cv.pdf")
+        yield "cv.pdf", cv_pdf
     for fmt in formats:
         if fmt == "html":
-            pages = HtmlSite(site, templates, memo).files()
+            pages = HtmlSite(site, templates, memo, has_pdf=cv_pdf is not None).files()
         elif fmt == "markdown":
             pages = MarkdownSite(site, templates).files()
         else:
