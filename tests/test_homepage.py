@@ -486,3 +486,26 @@ def test_without_pdflatex_the_cv_page_is_made_and_says_why_no_pdf(tmp_path: Path
     page = (tmp_path / "nopdf" / "cv" / "index.html").read_text(encoding="utf-8")
     assert "PhD in Robotics" in _flat(page) and "cv.pdf" not in page
     assert out.exists()
+
+
+def test_venue_badges_take_the_profile_colours(browser: Any, tmp_path: Path) -> None:
+    out = _project(tmp_path, tail='[publications.venue_colors]\nOSDI = "#1f6feb"\n'
+                                  'ICLR = "#ffd33d"\n')
+    page = browser.new_page()
+    page.goto((out / "index.html").as_uri())
+
+    def badge(slug: str) -> list[str]:
+        return page.evaluate(f"""(() => {{ const b = document.querySelector(
+            '#{slug} .venue-name'); const s = getComputedStyle(b);
+            return [b.textContent, s.backgroundColor, s.color, b.title]; }})()""")
+
+    assert badge("zheng2022alpa")[:3] == ["OSDI", "rgb(31, 111, 235)", "rgb(255, 255, 255)"]
+    assert badge("li2023mpcformer")[:3] == ["ICLR", "rgb(255, 211, 61)", "rgb(0, 0, 0)"]
+    assert "Operating Systems Design" in badge("zheng2022alpa")[3]
+    page.close()
+    (tmp_path / "profile.toml").write_text((tmp_path / "profile.toml").read_text() +
+                                           'ATC = "blue"\n')
+    bad = CliRunner().invoke(main, ["validate", "--bib", str(tmp_path / "publications.bib"),
+                                    "--profile", str(tmp_path / "profile.toml")])
+    assert bad.exit_code == 1
+    assert "'publications.venue_colors.ATC' is 'blue', not a colour" in bad.output

@@ -302,6 +302,9 @@ class PublicationSettings:
         (), "fields kept in the BibTeX visitors copy, beyond the standard ones")
     files: str = key("assets/pdf", "the folder where relative links of the .bib "
                      "(pdf = {paper.pdf}) are looked up, besides the project folder")
+    venue_colors: tuple[tuple[str, str], ...] = key(
+        (), "[publications.venue_colors]: a venue's badge colour, e.g. OSDI = \"#1f6feb\"",
+        check="color")
     previews: str = key("assets/img/publication_preview", "the folder where preview "
                         "images (preview = {figure.png}) are looked up, besides the project")
     front: str = key("all", "the front page lists all publications, or the selected ones "

@@ -214,6 +214,10 @@ class _Reader:
             # A path that leaves the project is never read, even with --keep-going.
             return self.urls.check(value, path, urls.WEB) if _check_path(value, path, self) \
                 else ""
+        if check == "color" and not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+            return self.error("profile-value", path,
+                              f"'{_dotted(path)}' is '{value}', not a colour",
+                              'write it as "#rrggbb", e.g. "#1f6feb"')
         if check == "base_url" and value and not re.match(r"^https?://", value):
             return self.error("profile-value", path,
                               f"base_url '{value}' must start with http:// or https://",

@@ -80,12 +80,33 @@ class HtmlFormat(Format):
                           f"{html_escape(n.text)}</span>" for n in v.notes)
         notes = f' <span class="venue-notes">({notes})</span>' if notes else ""
         # A short form carries the full name (shown on hover, found by the filter).
-        name = (f'<abbr class="venue-name" title="{html_escape(v.full)}">'
+        style = self._badge(v.name)
+        name = (f'<abbr class="venue-name"{style} title="{html_escape(v.full)}">'
                 f"{html_escape(v.name)}</abbr>" if v.full else
-                f'<span class="venue-name">{html_escape(v.name)}</span>')
+                f'<span class="venue-name"{style}>{html_escape(v.name)}</span>')
         return f'<span class="venue">{name}{year}{notes}</span>'
 
 
+
+
+    def _badge(self, venue: str) -> str:
+        """The profile's colour for this venue's badge, with black or white text, whichever
+        reads better on it (WCAG contrast)."""
+        colour = dict(self.profile.publications.venue_colors).get(venue, "")
+        if not colour:
+            return ""
+        return f' style="--badge:{colour};--badge-text:{readable_on(colour)}"'
+
+
+def readable_on(colour: str) -> str:
+    """#000000 or #ffffff: the text colour with the higher contrast on `colour`."""
+    def linear(c: int) -> float:
+        x = c / 255
+        return x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    lum = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+    return "#000000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#ffffff"
 
 
 class CvHtmlFormat(Format):
