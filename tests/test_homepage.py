@@ -509,3 +509,30 @@ def test_venue_badges_take_the_profile_colours(browser: Any, tmp_path: Path) -> 
                                     "--profile", str(tmp_path / "profile.toml")])
     assert bad.exit_code == 1
     assert "'publications.venue_colors.ATC' is 'blue', not a colour" in bad.output
+
+
+def test_serve_says_in_the_terminal_and_on_a_readable_page_why_a_rebuild_failed(
+        browser: Any, project: Path) -> None:
+    import threading
+    import time
+
+    from conftest import serving
+
+    with serving(project) as (url, proc):
+        said: list[str] = []
+        threading.Thread(target=lambda: said.extend(proc.stderr), daemon=True).start()
+        bib = project / "publications.bib"
+        bib.write_text(bib.read_text() + "\n@article{broken, title = {" + "x" * 300 + "\n")
+        deadline = time.monotonic() + 20
+        while "unbalanced-braces" not in "".join(said) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        terminal = "".join(said)
+        assert "build failed" in terminal and "publications.bib:" in terminal
+        assert "unbalanced-braces" in terminal
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.goto(url)
+        assert page.locator("h1").inner_text() == "The last build failed"
+        assert "broken" in page.inner_text("#pubsite-problems")
+        assert not page.evaluate("document.documentElement.scrollWidth > innerWidth + 1")
+        assert page.evaluate("getComputedStyle(document.body).fontFamily") != "Times"
+        page.close()
