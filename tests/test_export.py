@@ -18,6 +18,7 @@ from pubsite.cli import main
 from pubsite.errors import Diagnostics
 from pubsite.render.texescape import tex_escape
 from test_default_site import SEED_AUTHORS
+from test_homepage import CV_PROFILE
 
 from conftest import ROOT, SHARED, require_tool
 
@@ -305,26 +306,18 @@ def test_rendercv_file_is_valid_for_rendercv_and_bolds_the_owner() -> None:
     assert alpa.journal == "OSDI" and alpa.date == 2022  # the year once, as RenderCV's date
 
 
+# The CV sections of test_homepage, a position with a date, and a talk whose title
+# RenderCV would read as Typst.
 CV_SECTIONS = """cv = true
 [[positions]]
 title = "Professor (tenured)"
 organization = "Example University"
 start_date = "2021-07"
-[[education]]
-institution = "Carnegie Mellon University"
-area = "Robotics"
-study_type = "PhD"
-start_date = "2014-09"
-end_date = 2020-05-01
-[[awards]]
-title = "Best Paper Award"
-date = "2021-07"
-awarder = "OSDI"
 [[talks]]
 title = "On #hashtags and [brackets]"
 event = "A Seminar"
 date = "Spring 2022"
-"""
+""" + CV_PROFILE
 
 
 @pytest.mark.tex
@@ -344,7 +337,8 @@ def test_jsonresume_and_rendercv_write_the_whole_cv(shared: Path, tmp_path: Path
     text = export("--format", "rendercv", cwd=tmp_path)
     model = _rendercv_model(text)
     assert [s.title.casefold() for s in model.cv.sections] == \
-        ["experience", "education", "awards", "talks", "publications"]
+        ["experience", "education", "awards", "talks", "teaching", "service",
+         "publications"]
     printed = _rendercv_render(tmp_path, text)
     for line in ("Professor (tenured)", "Carnegie Mellon University", "Best Paper Award",
                  "On #hashtags and [brackets]", "Spring 2022", "Handbook of Things"):

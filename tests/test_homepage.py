@@ -254,9 +254,14 @@ def _project(tmp_path: Path, extra_publications: str = "", extra_profile: str = 
     text = extra_profile + text.replace("[publications]\n", "[publications]\n" +
                                         extra_publications) + "\n" + tail
     (tmp_path / "profile.toml").write_text(text, encoding="utf-8")
-    out = tmp_path / "site"
-    result = CliRunner().invoke(main, ["build", "--bib", str(tmp_path / "publications.bib"),
-                                       "--profile", str(tmp_path / "profile.toml"),
+    return build(tmp_path)
+
+
+def build(project: Path) -> Path:
+    """`pubsite build` of the project's two files into project/site."""
+    out = project / "site"
+    result = CliRunner().invoke(main, ["build", "--bib", str(project / "publications.bib"),
+                                       "--profile", str(project / "profile.toml"),
                                        "--out", str(out)])
     assert result.exit_code == 0, result.output
     return out

@@ -15,11 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from pubsite.cli import main
 from test_corpus import _owners
-from test_homepage import CV_PROFILE, NEWS, _png
+from test_homepage import CV_PROFILE, NEWS, _png, build
 
 from conftest import ARTIFACTS, ROOT, SHARED, StaticServer, require_tool
 
@@ -41,15 +39,6 @@ def axe_js() -> str:
     return script.read_text(encoding="utf-8")
 
 
-def _build(project: Path) -> Path:
-    out = project / "site"
-    result = CliRunner().invoke(main, ["build", "--bib", str(project / "publications.bib"),
-                                       "--profile", str(project / "profile.toml"),
-                                       "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    return out
-
-
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The seed as it ships, the seed with a CV, and an al-folio file from real2 with its
@@ -61,7 +50,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     shutil.copy(ROOT / "publications.bib", with_cv / "publications.bib")
     (with_cv / "profile.toml").write_text("cv = true\n" + (ROOT / "profile.toml").read_text(
         encoding="utf-8") + CV_PROFILE, encoding="utf-8")
-    found = {"seed": _build(seed), "seed-cv": _build(with_cv)}
+    found = {"seed": build(seed), "seed-cv": build(with_cv)}
     if SHARED is not None:
         corpus = tmp_path_factory.mktemp("corpus")
         source = SHARED / "corpus" / "real2" / "zhang-yichi_papers.bib"
@@ -77,7 +66,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             f'name = "{owner}"\ncv = true\nnews_front = 3\n'
             '[publications]\nmax_authors = 3\n[publications.venue_colors]\n'
             'EMNLP = "#1f6feb"\nACL = "#d73a49"\n\n' + NEWS + CV_PROFILE, encoding="utf-8")
-        found["corpus"] = _build(corpus)
+        found["corpus"] = build(corpus)
     return found
 
 
