@@ -541,3 +541,21 @@ def test_serve_says_in_the_terminal_and_on_a_readable_page_why_a_rebuild_failed(
         assert not page.evaluate("document.documentElement.scrollWidth > innerWidth + 1")
         assert page.evaluate("getComputedStyle(document.body).fontFamily") != "Times"
         page.close()
+
+
+def test_serve_previews_without_cv_pdf_and_a_build_then_makes_it(tmp_path: Path) -> None:
+    """pdflatex takes seconds: `pubsite serve` (a build with a memo) leaves cv.pdf out, and
+    the next `pubsite build` is not taken for a no-op: it makes it."""
+    from pubsite import pipeline
+    from pubsite.render.registry import Memo
+
+    require_tool("pdflatex", "cv.pdf is compiled with pdflatex")
+    out = _project(tmp_path, extra_profile="cv = true\n", tail=CV_PROFILE)
+    inputs = pipeline.Inputs(tmp_path / "publications.bib", tmp_path / "profile.toml")
+    preview = tmp_path / "preview"
+    pipeline.build(inputs, preview, ("html", "markdown"), quiet=True, memo=Memo())
+    assert (preview / "cv" / "index.html").exists() and not (preview / "cv.pdf").exists()
+    assert "cv.pdf" not in (preview / "cv" / "index.html").read_text()
+    done = pipeline.build(inputs, preview, ("html", "markdown"), quiet=True)
+    assert not done.up_to_date and (preview / "cv.pdf").read_bytes() == \
+        (out / "cv.pdf").read_bytes()

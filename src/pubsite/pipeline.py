@@ -174,7 +174,11 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
           memo: Memo | None = None) -> BuildResult:
     write.check_target(out, inputs.paths)
     with write.locked(out, say=None if quiet else report.note):
-        context = context_digest(inputs, formats, strict, keep_going)
+        # `pubsite serve` (a memo) previews without cv.pdf: pdflatex would take seconds on
+        # each edit. Whether the PDF is made is part of what the output depends on.
+        with_pdf = memo is None
+        context = context_digest(inputs, (*formats, *(("cv.pdf",) if with_pdf else ())),
+                                 strict, keep_going)
         digest = hashlib.sha256((context + hashlib.sha256(inputs.bib.read_bytes())
                                  .hexdigest()).encode()).hexdigest()
         before = write.previous(out)
@@ -196,7 +200,8 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
         meta = {"inputs": digest, "publications": len(site.publications),
                 "diagnostics": [d.as_dict() for d in found], "files": site.files}
         try:
-            cv_pdf, why_not = render.cv_pdf(site, formats, inputs.templates)
+            cv_pdf, why_not = render.cv_pdf(site, formats, inputs.templates) if with_pdf \
+                else (None, "")
             if why_not and not quiet:
                 report.note(why_not)
             with few_collections():
