@@ -212,6 +212,24 @@ def stop(text: str) -> str:
     return "" if text.rstrip().endswith((".", "?", "!")) else "."
 
 
+def authors_stop(pub: Publication, profile: Profile) -> str:
+    """The stop after the author list, from how it ends: "(eds.)", or the last author
+    (always shown) with their marks. (Cheaper than spelling the whole list again.)"""
+    if pub.edited:
+        return stop(editors_label(pub))
+    if not pub.authors:
+        return ""
+    last = pub.authors[-1]
+    marks = "".join(m.symbol for m in legend_marks(profile, last.marks))
+    return stop(last.display(profile.publications.name_style) + marks)
+
+
+def venues_stop(venues: tuple[Venue, ...]) -> str:
+    """The stop after a venue line, from its last venue: notes end in ")"."""
+    last = venues[-1] if venues else Venue("")
+    return "." if last.notes else stop(f"{last.name} {last.year}")
+
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 
 
@@ -343,7 +361,7 @@ class Format:
         venues = full_venues(pub) if full else pub.venues
         line = self.venues(venues)
         if line:
-            line += self.esc(stop(Plain(self.profile).venues(venues)))
+            line += self.esc(venues_stop(venues))
         ids = " ".join(self.link(x) for x in reference_ids(pub)) if full else ""
         return f"{line} {ids}" if line and ids else line or ids
 

@@ -29,6 +29,7 @@ from pubsite.templating import environment
 from pubsite.view import (
     Format,
     Plain,
+    authors_stop,
     cv_sections,
     group,
     legend_marks,
@@ -160,7 +161,7 @@ def markdown_item(site: Site, user_templates: Path | None,
 def _environment(site: Site, fmt: str, user_templates: Path | None,
                  style: str = "full") -> tuple[Any, dict[str, Any]]:
     spell, raw = _formats()[fmt]
-    f, plain = spell(site.profile), Plain(site.profile)
+    f = spell(site.profile)
     limit = site.profile.publications.max_authors if fmt == "markdown" else 0
     full = style == "full"
 
@@ -174,7 +175,7 @@ def _environment(site: Site, fmt: str, user_templates: Path | None,
 
     helpers: dict[str, Any] = {
         "authors": lambda p: raw(f.authors(p, limit)),
-        "authors_stop": lambda p: stop(plain.authors(p, limit)),
+        "authors_stop": lambda p: authors_stop(p, site.profile),
         "stop": stop,
         "venues": lambda p: raw(f.venues(p.venues)),
         "reference": lambda p: raw(f.reference(p, full)),

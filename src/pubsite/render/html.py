@@ -144,6 +144,7 @@ class HtmlSite:
         folder = f"publications/{pub.slug}/"
         return [(folder + "index.html", self._paper.render(
                     **self.common, root="../../", page_url=folder, pub=pub,
+                    description=page_description(pub),
                     json_ld=json_ld(scholarly_article(pub, self.site.profile.base_url)))),
                 (f"{folder}{pub.slug}.bib", self.cited(pub) + "\n")]
 
