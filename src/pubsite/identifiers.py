@@ -42,6 +42,10 @@ def arxiv_url(ident: str) -> str:
     return f"https://arxiv.org/abs/{ident}"
 
 
+def arxiv_pdf_url(ident: str) -> str:
+    return f"https://arxiv.org/pdf/{ident}"
+
+
 def doi_url(ident: str) -> str:
     """The doi.org address of a DOI, with what a URL cannot hold percent-encoded."""
     return "https://doi.org/" + quote(ident, safe="/:;()._-")

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from pubsite import identifiers
+
 # What a renderer gives the write stage for one file: text, bytes, or text in pieces.
 Content = str | bytes | Iterable[str] | Iterable[bytes]
 
@@ -165,7 +167,7 @@ class Publication:
         link labelled PDF, else the arXiv PDF."""
         found = next((link for link in self.links if link.label == "PDF"), None)
         if found is None and self.arxiv:
-            found = Link("PDF", f"https://arxiv.org/pdf/{self.arxiv}")
+            found = Link("PDF", identifiers.arxiv_pdf_url(self.arxiv))
         return found
 
     @property

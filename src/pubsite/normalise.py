@@ -256,7 +256,8 @@ class Normaliser:
         notes = [Note(latex.decode(n)) for n in _split_list(f.get("venue_note", ""))]
         notes += [Note(latex.decode(n), award=True) for n in _split_list(f.get("award", ""))]
         # The year is shown even where nothing names the venue.
-        full = next((latex.decode(f[k]) for k in _VENUE_FIELDS[2:] if f.get(k, "").strip()), "")
+        full = next((latex.decode(f[k]) for k in _FULL_VENUE_FIELDS if f.get(k, "").strip()),
+                    "")
         venues = [Venue(name, year, tuple(notes), full if full != name else "")] \
             if name or notes or year else []
         for extra in _split_list(f.get("also", "")):
@@ -430,7 +431,8 @@ def _kind(e: RawEntry) -> str:
 
 
 # `venue` and al-folio's `abbr` are short forms of the journal or proceedings that follow.
-_VENUE_FIELDS = ("venue", "abbr", "journal", "journaltitle", "booktitle", "eventtitle")
+_FULL_VENUE_FIELDS = ("journal", "journaltitle", "booktitle", "eventtitle")
+_VENUE_FIELDS = ("venue", "abbr", *_FULL_VENUE_FIELDS)
 _LATER_FIELDS = ("publisher", "howpublished", "issuetitle", "organization", "organisation")
 
 

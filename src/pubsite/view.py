@@ -153,7 +153,6 @@ def scholar_meta(p: Publication, base_url: str = "") -> list[tuple[str, str]]:
 
 # --- The full reference of a CV -------------------------------------------------------
 
-CV_STYLES = ("full", "short")
 _DASHES = re.compile(r"\s*(?:-+|–|—)\s*")
 _PUBLISHED_BY = ("book", "chapter", "proceedings", "other")
 

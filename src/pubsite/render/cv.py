@@ -124,13 +124,19 @@ def generate(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path |
     return pieces
 
 
+def full_list(site: Site, fmt: str, user_templates: Path | None) -> str:
+    """Every publication as a CV lists them (the CV page, cv.pdf): grouped by type, the
+    full reference."""
+    return render(site, fmt, build_groups(list(site.publications), "type", "none"),
+                  user_templates)
+
+
 def document(site: Site, user_templates: Path | None) -> str:
     """cv.pdf's LaTeX: the profile's sections and every publication in the full style,
     grouped by type."""
     env = environment("latex", user_templates, tex_escape, Raw)
     profile = site.profile
-    listing = render(site, "latex", build_groups(list(site.publications), "type", "none"),
-                     user_templates)
+    listing = full_list(site, "latex", user_templates)
     email = profile.email_display or (profile.email if profile.email_mailto else
                                       obfuscate_email(profile.email))
     return env.get_template("cv/document.tex").render(

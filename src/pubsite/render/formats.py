@@ -15,7 +15,7 @@ from markupsafe import escape as html_escape
 
 from pubsite import identifiers, urls
 from pubsite.cleantext import strip_invisible
-from pubsite.model import Author, Link, Mark, Publication, Venue
+from pubsite.model import Author, Link, Mark, Profile, Publication, Venue
 from pubsite.render.texescape import tex_escape, tex_url
 from pubsite.view import Format, Plain, author_runs, editors_label, legend_marks
 
@@ -31,6 +31,10 @@ class HtmlFormat(Format):
     authors and venues carry the classes the theme styles."""
 
     ellipsis = '<span class="ellipsis">…</span>'
+
+    def __init__(self, profile: Profile) -> None:
+        super().__init__(profile)
+        self._colours = dict(profile.publications.venue_colors)
 
     def esc(self, text: str) -> str:
         return str(html_escape(text))
@@ -86,13 +90,10 @@ class HtmlFormat(Format):
                 f'<span class="venue-name"{style}>{html_escape(v.name)}</span>')
         return f'<span class="venue">{name}{year}{notes}</span>'
 
-
-
-
     def _badge(self, venue: str) -> str:
         """The profile's colour for this venue's badge, with black or white text, whichever
         reads better on it (WCAG contrast)."""
-        colour = dict(self.profile.publications.venue_colors).get(venue, "")
+        colour = self._colours.get(venue, "")
         if not colour:
             return ""
         return f' style="--badge:{colour};--badge-text:{readable_on(colour)}"'

@@ -191,9 +191,7 @@ class HtmlSite:
     def cv_page(self) -> str:
         """cv/: the profile's CV sections and every publication in the full style, grouped
         by type; it prints to a clean PDF from the browser."""
-        site = self.site
-        listing = cv.render(site, "html", cv.build_groups(list(site.publications), "type",
-                                                          "none"), self.user_templates)
+        listing = cv.full_list(self.site, "html", self.user_templates)
         return self.env.get_template("html/cv.html").render(
             **self.common, root="../", page_url="cv/", has_pdf=self.has_pdf,
             cv_publications=Markup(listing))

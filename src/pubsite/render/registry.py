@@ -39,8 +39,6 @@ HONOURS: dict[str, tuple[str, ...]] = {
 
 def _data(name: str) -> Callable[[Site, Layout, Path | None], str]:
     def run(site: Site, layout: Layout, templates: Path | None) -> str:
-        if name == "rendercv":
-            return data.to_rendercv(site, layout.group_by)
         return data.EXPORTS[name](site)
     return run
 
@@ -54,7 +52,8 @@ def _cv(name: str) -> Callable[[Site, Layout, Path | None], str]:
 
 
 EXPORTS: dict[str, Callable[[Site, Layout, Path | None], str]] = {
-    **{name: _data(name) for name in ("json", "csl-json", "bibtex", "jsonresume", "rendercv")},
+    **{name: _data(name) for name in data.EXPORTS},
+    "rendercv": lambda site, layout, _templates: data.to_rendercv(site, layout.group_by),
     **{name: _cv(name) for name in ("markdown", "html", "text", "latex")},
 }
 
