@@ -88,7 +88,8 @@ LAZY = {"cli.py": {"pubsite", "pubsite.export", "pubsite.render.registry"},
         "bib.py": {"bibtexparser"}, "latex.py": {"pylatexenc"}, "report.py": {"rich"},
         "serve.py": {"watchfiles"}, "text_checks.py": {"ftfy"},
         "templating.py": {"jinja2", "pubsite"}, "render/texescape.py": {"pylatexenc"},
-        "pipeline.py": {"pubsite"}, "mdlinks.py": {"markdown_it"}}
+        "pipeline.py": {"pubsite"}, "mdlinks.py": {"markdown_it"},
+        "normalise.py": {"imagesize"}, "render/registry.py": {"pubsite"}}
 
 
 def test_imports_inside_functions_only_where_they_keep_things_fast() -> None:

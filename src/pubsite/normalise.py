@@ -9,8 +9,6 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-import imagesize
-
 from pubsite import identifiers, latex, names, urls
 from pubsite.bib import RawEntry
 from pubsite.cleantext import strip_invisible
@@ -355,6 +353,10 @@ class Normaliser:
         rel = e.fields.get("preview", "").strip()
         if not rel:
             return None
+        # imagesize brings urllib.request, http, ssl and xml (49 modules, 5 MB): only a
+        # file with previews loads it.
+        import imagesize
+
         folder = self.profile.publications.previews
         found = self._project_file(rel, folder) if not urls.has_scheme(rel) else None
         size = imagesize.get(Path(self.profile.source_file).parent / found) if found else None

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pubsite.model import Content, Site
-from pubsite.render import cv, data, pdf
+from pubsite.render import cv, data
 from pubsite.render.html import HtmlSite
 from pubsite.render.markdown import MarkdownSite
 from pubsite.render.texescape import needs_notes
@@ -88,6 +88,8 @@ def cv_pdf(site: Site, formats: tuple[str, ...], templates: Path | None
     """cv.pdf for a site whose profile asks for a CV: the PDF, or None and why not."""
     if not site.profile.cv or "html" not in formats:
         return None, ""
+    from pubsite.render import pdf  # subprocess and tempfile: only a build with a CV
+
     return pdf.pdflatex(cv.document(site, templates))
 
 
