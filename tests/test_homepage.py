@@ -182,8 +182,10 @@ def test_filter_finds_the_full_venue_and_lives_in_the_url(browser: Any, url: str
     assert other.locator(".pub:visible").count() == 0
     assert "No publication matches" in other.inner_text("#pub-filter-count")
     other.get_by_role("button", name="Clear filter").click()
+    # The form's reset event fires before the fields are cleared: the list follows a tick
+    # later.
+    other.wait_for_function("!location.search")
     assert other.locator(".pub:visible").count() == 15
-    assert "?" not in other.url
     other.close()
     page.close()
 
