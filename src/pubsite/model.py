@@ -9,9 +9,11 @@ from functools import lru_cache
 from typing import Any
 
 from pubsite import identifiers
+from pubsite.projectfiles import ProjectFile
 
-# What a renderer gives the write stage for one file: text, bytes, or text in pieces.
-Content = str | bytes | Iterable[str] | Iterable[bytes]
+# What a renderer gives the write stage for one file: text, bytes, text in pieces, or a
+# project file to copy as it is (streamed, checked again when it is opened).
+Content = str | bytes | Iterable[str] | Iterable[bytes] | ProjectFile
 
 _FOUR_DIGITS = re.compile(r"\d{4}")
 _FORTHCOMING = re.compile(r"appear|forthcoming|press|accepted|submitted|review|preparation|"

@@ -1,0 +1,90 @@
+"""How pubsite opens a file of the project it did not write: templates, the photo, previews,
+linked PDFs. A checkout may have been prepared by someone else (a pull request previewed
+in CI), so a name in it is data: the file must resolve inside the project folder (a
+symlink that points out of it is refused), be a regular file (not a FIFO, a device or
+`/proc`), and be no larger than its cap. Opening never blocks and nothing is read whole
+that is copied: copies are streamed.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+# A template is a page of markup; a linked file (a paper's PDF, a preview, the photo) is
+# what a homepage serves. Past these, a file is refused with a diagnostic, never read.
+MAX_TEMPLATE_BYTES = 1024 * 1024
+MAX_LINKED_BYTES = 100 * 1024 * 1024
+CHUNK = 1024 * 1024
+
+
+class Refused(Exception):
+    """A project file pubsite will not open; the message says why, for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectFile:
+    """A file of the project that the site carries as it is (a PDF, a preview, the photo):
+    the write stage streams it from `base`/`rel` through `open_inside`, checked again
+    when it is copied."""
+    base: str
+    rel: str
+    cap: int = MAX_LINKED_BYTES
+
+
+def _resolved(base: Path, rel: str | os.PathLike[str]) -> Path:
+    rel_s = os.fspath(rel)
+    p = PurePosixPath(rel_s.replace("\\", "/"))
+    if not rel_s or p.is_absolute() or ".." in p.parts or "\x00" in rel_s:
+        raise Refused("is not a path inside the project folder")
+    root = base.resolve()
+    try:
+        real = (root / p).resolve(strict=True)
+    except FileNotFoundError:
+        raise Refused("is not there") from None
+    except (OSError, RuntimeError) as exc:  # a symlink loop, a name too long
+        raise Refused(f"cannot be opened ({exc})") from None
+    if real != root and root not in real.parents:
+        raise Refused("is a symlink to a file outside the project folder")
+    return real
+
+
+def open_inside(base: Path, rel: str | os.PathLike[str], cap: int) -> BinaryIO:
+    """The file `rel` of the project in `base`, open for reading, or `Refused`."""
+    real = _resolved(base, rel)
+    try:
+        # O_NONBLOCK: a FIFO planted under the name must not hang the open.
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        raise Refused(f"cannot be opened ({exc.strerror})") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Refused("is not a regular file")
+        if st.st_size > cap:
+            raise Refused(f"is {st.st_size:,} bytes; the limit is {cap:,}")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_inside(base: Path, rel: str | os.PathLike[str], cap: int) -> bytes:
+    """The bytes of a small project file (a template), or `Refused`; never more than the
+    cap, even when the file grows while it is read."""
+    with open_inside(base, rel, cap) as f:
+        data = f.read(cap + 1)
+    if len(data) > cap:
+        raise Refused(f"is larger than the limit of {cap:,} bytes")
+    return data
+
+
+def stat_inside(base: Path, rel: str | os.PathLike[str], cap: int) -> os.stat_result:
+    """The size and mtime of a project file as `open_inside` would accept it, or
+    `Refused`; for lookups that must not read the file."""
+    with open_inside(base, rel, cap) as f:
+        return os.fstat(f.fileno())
