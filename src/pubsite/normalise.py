@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 import urllib.parse
@@ -9,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from pubsite import identifiers, latex, names, urls
+from pubsite import identifiers, latex, names, projectfiles, urls
 from pubsite.bib import RawEntry
 from pubsite.cleantext import strip_invisible
 from pubsite.errors import Diagnostics
@@ -306,14 +307,18 @@ class Normaliser:
         out.append(Link(label, safe, local))
 
     def _local_link(self, e: RawEntry, field: str, label: str, rel: str) -> str | None:
-        found = self._project_file(rel)
+        found, refused = self._project_file(rel)
         if found is None:
             tried = ", ".join(self._candidates(rel)) or "nothing: hidden paths stay private"
+            what = f"a file pubsite will not publish ({'; '.join(refused)})" if refused \
+                else f"a file that is not there (tried {tried})"
+            hint = "use a regular file inside the project folder, at most " \
+                f"{projectfiles.MAX_LINKED_BYTES // 2**20} MiB (not a symlink to another " \
+                "place)" if refused else "put the file there, or set publications.files " \
+                "in profile.toml to the folder that holds it"
             self.diags.warning("link-file-missing", e.file, e.field_line(field),
-                               f"link '{label}' of {e.key} names a file that is not there "
-                               f"(tried {tried}); the link is left out",
-                               "put the file there, or set publications.files in "
-                               "profile.toml to the folder that holds it", key=e.key)
+                               f"link '{label}' of {e.key} names {what}; the link is left "
+                               "out", hint, key=e.key)
         return found
 
     def _candidates(self, rel: str, folder: str | None = None) -> list[str]:
@@ -328,28 +333,37 @@ class Normaliser:
         return [c for c in dict.fromkeys(found)
                 if not any(part.startswith(".") for part in c.split("/"))]
 
-    def _project_file(self, rel: str, folder: str | None = None) -> str | None:
+    def _project_file(self, rel: str, folder: str | None = None
+                      ) -> tuple[str | None, list[str]]:
         """The project file a relative link names, looked up where al-folio keeps them
         (publications.files, or `folder`, then the project folder), as a path relative to
-        both the project and the site; None when there is none inside the project."""
+        both the project and the site; else None, and why each file that is there was
+        refused (a symlink out of the project, a FIFO, a file over the cap)."""
         base = Path(self.profile.source_file).parent
-        for cand in self._candidates(rel, folder):
-            path = base / cand
+        cands = self._candidates(rel, folder)
+        for cand in cands:
             known = self.files.get(cand)
             if known is None:
                 try:
-                    inside = path.resolve().is_relative_to(base.resolve())
-                    st = path.stat() if inside and path.is_file() else None
-                except OSError:
-                    st = None
-                known = self.files[cand] = (st.st_size, st.st_mtime_ns) if st else (-1, -1)
+                    st = projectfiles.stat_inside(base, cand, projectfiles.MAX_LINKED_BYTES)
+                    known = (st.st_size, st.st_mtime_ns)
+                except projectfiles.Refused:
+                    known = (-1, -1)
+                self.files[cand] = known
             if known[0] >= 0:
-                return cand
-        return None
+                return cand, []
+        refused = []
+        for cand in cands:
+            if (base / cand).is_symlink() or (base / cand).exists():  # refused: say why
+                try:
+                    projectfiles.stat_inside(base, cand, projectfiles.MAX_LINKED_BYTES)
+                except projectfiles.Refused as why:
+                    refused.append(f"{cand} {why}")
+        return None, refused
 
     def preview(self, e: RawEntry) -> Preview | None:
         """al-folio's `preview = {figure.png}`: the image in publications.previews (or the
-        project), with its size read from the file."""
+        project), with its size read from the file's header."""
         rel = e.fields.get("preview", "").strip()
         if not rel:
             return None
@@ -358,13 +372,24 @@ class Normaliser:
         import imagesize
 
         folder = self.profile.publications.previews
-        found = self._project_file(rel, folder) if not urls.has_scheme(rel) else None
-        size = imagesize.get(Path(self.profile.source_file).parent / found) if found else None
+        found, refused = self._project_file(rel, folder) if not urls.has_scheme(rel) \
+            else (None, [])
+        size = None
+        if found is not None:
+            # imagesize reads the header from the file opened here, never by name.
+            with contextlib.suppress(projectfiles.Refused), projectfiles.open_inside(
+                    Path(self.profile.source_file).parent, found,
+                    projectfiles.MAX_LINKED_BYTES) as f:
+                size = imagesize.get(f)
         if found is None or size is None or min(size) <= 0:
-            why = "is not there" if found is None else "is not an image pubsite can read"
+            why = f"is a file pubsite will not publish ({'; '.join(refused)})" if refused \
+                else "is not there" if found is None else "is not an image pubsite can read"
             tried = ", ".join(self._candidates(rel, folder))
             self.diags.warning("preview-missing", e.file, e.field_line("preview"),
                                f"the preview of {e.key} {why} (tried {tried}); it is left out",
+                               "use a regular file inside the project folder, at most "
+                               f"{projectfiles.MAX_LINKED_BYTES // 2**20} MiB (not a "
+                               "symlink to another place)" if refused else
                                f"put a PNG, JPEG, GIF, WebP or SVG file in {folder}/",
                                key=e.key)
             return None

@@ -17,9 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pubsite import __version__, report, tomlread, write
+from pubsite import __version__, projectfiles, report, tomlread, write
 from pubsite.errors import EXIT_USAGE, Diagnostic, Diagnostics, PubsiteError, Severity
-from pubsite.templating import as_pubsite_error, builtin_templates
+from pubsite.templating import (
+    as_pubsite_error,
+    builtin_templates,
+    read_user_file,
+    time_budget,
+    user_template_names,
+)
 
 if TYPE_CHECKING:
     from pubsite.bib import RawEntry
@@ -153,7 +159,8 @@ def export(inputs: Inputs, fmt: str, choose: Callable[[Site], Site],
     for note in render.notes(chosen, fmt):
         report.note(note)
     try:
-        return render.export(chosen, fmt, layout, inputs.templates)
+        with time_budget(len(chosen.publications)):
+            return render.export(chosen, fmt, layout, inputs.templates)
     except Exception as exc:
         raise as_pubsite_error(exc) from exc
 
@@ -200,15 +207,17 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
         meta = {"inputs": digest, "publications": len(site.publications),
                 "diagnostics": [d.as_dict() for d in found], "files": site.files}
         try:
-            cv_pdf, why_not = render.cv_pdf(site, formats, inputs.templates) if with_pdf \
-                else (None, "")
-            if why_not and not quiet:
-                report.note(why_not)
-            with few_collections():
-                files = render.site_files(site, formats, inputs.templates,
-                                          memo.valid_for(context) if memo else None,
-                                          cv_pdf)
-                done = write.write_site(out, files, inputs.paths, meta, before)
+            # The templates of cv.pdf and of the site share one budget.
+            with time_budget(len(site.publications)):
+                cv_pdf, why_not = render.cv_pdf(site, formats, inputs.templates) \
+                    if with_pdf else (None, "")
+                if why_not and not quiet:
+                    report.note(why_not)
+                with few_collections():
+                    files = render.site_files(site, formats, inputs.templates,
+                                              memo.valid_for(context) if memo else None,
+                                              cv_pdf)
+                    done = write.write_site(out, files, inputs.paths, meta, before)
         except Exception as exc:
             raise as_pubsite_error(exc) from exc
     return BuildResult(len(site.publications), done.written, done.unchanged, len(found),
@@ -242,16 +251,35 @@ def context_digest(inputs: Inputs, formats: tuple[str, ...], strict: bool,
     h.update(f"{__version__}|{sorted(formats)}|{strict}|{keep_going}|".encode())
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode() + b"\0")
     h.update(hashlib.sha256(inputs.profile.read_bytes()).digest())
-    for folder in filter(None, (builtin_templates(), inputs.templates)):
-        for p in sorted(folder.rglob("*")):
-            if p.is_file():
-                h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes())
-    # Files the profile names are copied into the site: their bytes are inputs too.
+    builtin = builtin_templates()
+    for p in sorted(builtin.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(builtin)).encode() + b"\0" + p.read_bytes())
+    # The user's templates are read as the loader reads them: a symlink out of the
+    # project, a FIFO or an oversized file stops the build here, before anything renders.
+    user = inputs.templates
+    if user is not None:
+        for name in user_template_names(user):
+            h.update(b"user:" + name.encode() + b"\0" + (read_user_file(user, name) or b""))
+    # Files the profile names are copied into the site: their bytes are inputs too. One
+    # that pubsite will not copy is only named here; the profile's check reports it.
+    base = inputs.profile.parent
     for name in tomlread.copied_files(inputs.profile):
-        source = inputs.profile.parent / name
-        if source.is_file():
-            h.update(name.encode() + b"\0" + source.read_bytes())
+        h.update(name.encode() + b"\0" + _file_digest(base, name))
     return h.hexdigest()
+
+
+def _file_digest(base: Path, name: str) -> bytes:
+    """The digest of a project file the site copies, read in chunks; for a file pubsite
+    will not copy (outside, not regular, over the cap), the reason instead."""
+    digest = hashlib.sha256()
+    try:
+        with projectfiles.open_inside(base, name, projectfiles.MAX_LINKED_BYTES) as f:
+            while chunk := f.read(projectfiles.CHUNK):
+                digest.update(chunk)
+    except projectfiles.Refused as why:
+        return b"refused: " + str(why).encode()
+    return digest.digest()
 
 
 def display(p: Path) -> str:

@@ -7,13 +7,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import os
 import re
 import typing
 from difflib import get_close_matches
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pubsite import mdlinks, urls
+from pubsite import mdlinks, projectfiles, urls
 from pubsite.cleantext import strip_invisible
 from pubsite.errors import Diagnostics
 from pubsite.model import DEFAULT_MARKS, Mark, Profile
@@ -302,8 +303,20 @@ def _check_path(value: str, path: tuple[str | int, ...], reader: _Reader) -> boo
                     f"'{_dotted(path)}' = '{value}' leaves the project folder",
                     "use a path inside the folder of profile.toml, e.g. images/photo.jpg")
         return False
-    if not (root / p).is_file():
-        diags.warning("profile-path", file, finder.find(path),
-                      f"'{_dotted(path)}' = '{value}' does not exist",
-                      "put the file there or fix the path")
+    try:
+        projectfiles.stat_inside(root, p, projectfiles.MAX_LINKED_BYTES)
+    except projectfiles.Refused as why:
+        if not os.path.lexists(root / p):
+            diags.warning("profile-path", file, finder.find(path),
+                          f"'{_dotted(path)}' = '{value}' does not exist",
+                          "put the file there or fix the path")
+            return True
+        # Never copied, even with --keep-going: a symlink out of the project, a FIFO that
+        # would hang the build, a device, a file over the cap.
+        diags.error("profile-path", file, finder.find(path),
+                    f"'{_dotted(path)}' = '{value}' {why}; it is left out",
+                    "use a regular file inside the folder of profile.toml, at most "
+                    f"{projectfiles.MAX_LINKED_BYTES // 2**20} MiB (not a symlink to "
+                    "another place)")
+        return False
     return True

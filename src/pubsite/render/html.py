@@ -13,11 +13,12 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from pubsite import identifiers, urls
+from pubsite import identifiers, projectfiles, urls
+from pubsite.errors import PubsiteError
 from pubsite.model import Content, Profile, Publication, Site
 from pubsite.render import cv
 from pubsite.render.formats import HtmlFormat, bibtex_entry, safe_href
-from pubsite.templating import builtin_templates, environment
+from pubsite.templating import builtin_templates, environment, read_user_file
 from pubsite.view import (
     KIND_LABELS,
     Plain,
@@ -33,6 +34,7 @@ from pubsite.view import (
 )
 
 ASSETS = ("style.css", "site.js", "favicon.svg")
+_ASSET_WHAT = {"style.css": "stylesheet", "site.js": "script", "favicon.svg": "icon"}
 
 
 @lru_cache(maxsize=1)
@@ -96,6 +98,11 @@ class HtmlSite:
         photo = profile.photo
         if photo and "://" not in photo:
             photo = "assets/" + Path(photo).name
+            if Path(photo).name in ASSETS:
+                raise PubsiteError(
+                    f"{profile.source_file}: photo = '{profile.photo}' would be copied to "
+                    f"{photo}, where the site's own {_ASSET_WHAT[Path(photo).name]} goes; "
+                    "rename the photo (e.g. photo.jpg)")
         self.base = profile.base_url.rstrip("/")
         # Link previews and search engines read only absolute image addresses.
         photo_url = photo if "://" in photo else f"{self.base}/{photo}" if photo and \
@@ -174,18 +181,33 @@ class HtmlSite:
                 entry=lambda pub: self.entry(pub, "../"))
         for p in pubs:
             yield from self.paper(p)
-        assets = builtin_templates() / "html" / "assets"
-        user_templates = self.user_templates
-        for name in ASSETS:
-            override = user_templates / "html" / "assets" / name if user_templates else None
-            src = override if override is not None and override.is_file() else assets / name
-            yield f"assets/{name}", src.read_text(encoding="utf-8")
+        yield from self._assets()
         yield ".nojekyll", ""
         yield from self._discovery()
-        if profile.photo and "://" not in profile.photo:
-            source = Path(profile.source_file).parent / profile.photo
-            if source.is_file():
-                yield f"assets/{source.name}", source.read_bytes()
+        yield from self._photo()
+
+    def _assets(self) -> Iterator[tuple[str, Content]]:
+        """The theme's stylesheet, script and icon, or the user's templates/html/assets/
+        copies, read as templates are (inside the project, regular, capped)."""
+        builtin = builtin_templates() / "html" / "assets"
+        for name in ASSETS:
+            override = read_user_file(self.user_templates, f"html/assets/{name}") \
+                if self.user_templates else None
+            yield f"assets/{name}", override if override is not None else \
+                (builtin / name).read_bytes()
+
+    def _photo(self) -> Iterator[tuple[str, Content]]:
+        """The photo, copied to assets/ as it is (the write stage streams it); the profile
+        check has refused one that pubsite will not copy, and a missing one was warned of."""
+        photo = self.site.profile.photo
+        if not photo or "://" in photo:
+            return
+        base = os.path.abspath(Path(self.site.profile.source_file).parent)
+        try:
+            projectfiles.stat_inside(Path(base), photo, projectfiles.MAX_LINKED_BYTES)
+        except projectfiles.Refused:
+            return
+        yield self.common["photo"], projectfiles.ProjectFile(base, photo)
 
 
     def cv_page(self) -> str:

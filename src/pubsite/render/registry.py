@@ -7,13 +7,14 @@ format one branch of `site_files`.
 
 from __future__ import annotations
 
-import contextlib
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pubsite.model import Content, Site
+from pubsite.projectfiles import ProjectFile
 from pubsite.render import cv, data
 from pubsite.render.html import HtmlSite
 from pubsite.render.markdown import MarkdownSite
@@ -116,10 +117,11 @@ def site_files(site: Site, formats: tuple[str, ...], templates: Path | None,
 def _project_files(site: Site, produced: set[str]) -> Iterator[tuple[str, Content]]:
     """The project's files the links name (a paper's PDF), at the same path in the site,
     for every site format; never over a file pubsite writes itself."""
-    base = Path(site.profile.source_file).parent
+    base = os.path.abspath(Path(site.profile.source_file).parent)
     wanted = [link.url for p in site.publications for link in p.links if link.local]
     wanted += [p.preview.path for p in site.publications if p.preview]
     for rel in dict.fromkeys(wanted):
         if rel not in produced:
-            with contextlib.suppress(OSError):
-                yield rel, (base / rel).read_bytes()
+            # The normaliser kept only files `projectfiles` accepts; the write stage
+            # streams each one through it again, never reading a file whole.
+            yield rel, ProjectFile(base, rel)
