@@ -113,7 +113,7 @@ def test_a_templates_folder_symlinked_out_of_the_project_is_refused(
         tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     project = make_project(tmp_path)
     outside = tmp_path_factory.mktemp("outside")
-    target, secret = secret_file(outside)
+    _target, secret = secret_file(outside)
     (outside / "index.html").write_text("{% include 'html/secret.txt' %}\n")
     (project / "templates").mkdir()
     (project / "templates/html").symlink_to(outside)
