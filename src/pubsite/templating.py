@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -66,10 +67,11 @@ class TemplateLimit(Exception):
     """A template went past a limit that keeps a build finite (time, size of a value)."""
 
 
-class _Budget:
+class _Budget(threading.local):
     """The time templates may still run. Only time inside a template counts (a page being
     written between two of its parts does not); nested renders (an entry rendered by the
-    page that lists it) count once. Checked by the sandbox at each call and loop step."""
+    page that lists it) count once. Checked by the sandbox at each call and loop step.
+    Per thread: `pubsite serve` may start a rebuild from its watcher thread."""
 
     def __init__(self) -> None:
         self.limit = math.inf  # no limit outside `time_budget`
@@ -126,7 +128,7 @@ def read_user_file(user_dir: Path, name: str) -> bytes | None:
     file; a file pubsite will not read (a symlink out of the project, a FIFO, /proc, over
     the cap) stops the build with a `PubsiteError` naming it."""
     path = user_dir / name
-    if not os.path.lexists(path):  # lstat: never follows the name, never blocks
+    if not os.path.lexists(path):  # lstat: the file itself is not followed or opened
         return None
     cap = projectfiles.MAX_TEMPLATE_BYTES
     try:
