@@ -49,6 +49,12 @@ def _resolved(base: Path, rel: str | os.PathLike[str]) -> Path:
         raise Refused(f"cannot be opened ({exc})") from None
     if real != root and root not in real.parents:
         raise Refused("is a symlink to a file outside the project folder")
+    # Hidden files stay private (.git/config holds a CI checkout's token, .env secrets): a
+    # symlink may not lead into one that the name itself does not spell.
+    hidden = [part for part in real.relative_to(root).parts if part.startswith(".")]
+    if hidden and real.relative_to(root).parts != p.parts:
+        raise Refused(f"is a symlink to a hidden file ({'/'.join(hidden)}); those are never "
+                      "published")
     return real
 
 
