@@ -242,6 +242,34 @@ def test_a_linked_pdf_symlinked_out_of_the_project_is_left_out(
     assert secret.encode() not in published(project, result)
 
 
+def test_a_linked_pdf_symlinked_to_a_hidden_file_of_the_project_is_left_out(
+        tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    secret = f"token-{uuid.uuid4().hex}"
+    (project / ".git").mkdir()
+    (project / ".git/config").write_text(f"[http]\n\textraheader = AUTHORIZATION: {secret}\n")
+    (project / "paper.pdf").symlink_to(".git/config")
+    _link_entry(project, "pdf", "paper.pdf")
+    result = build(project)
+    assert result.returncode == 0, result.stderr
+    assert "(paper.pdf is a symlink to a hidden file (.git); those are never published)" \
+        in result.stderr
+    assert secret.encode() not in published(project, result)
+
+
+def test_a_photo_symlinked_to_a_hidden_file_of_the_project_is_a_profile_error(
+        tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    secret = f"token-{uuid.uuid4().hex}"
+    (project / ".env").write_text(f"API_TOKEN={secret}\n")
+    (project / "me.jpg").symlink_to(".env")
+    set_photo(project, "me.jpg")
+    result = build(project)
+    assert result.returncode == 1, result.stderr
+    assert "'photo' = 'me.jpg' is a symlink to a hidden file (.env)" in result.stderr
+    assert secret.encode() not in published(project, result)
+
+
 def test_a_linked_fifo_is_left_out_without_hanging(tmp_path: Path) -> None:
     project = make_project(tmp_path)
     os.mkfifo(project / "paper.pdf")
