@@ -72,7 +72,7 @@ def test_failure_while_rendering_leaves_site_and_no_temporary_file(project: Path
         yield "publications/new/index.html", "new page"
         raise OSError(28, "No space left on device")
 
-    with pytest.raises(OSError):
+    with pytest.raises(PubsiteError, match="cannot write: No space left on device"):
         write.write_site(out, files(), [])  # type: ignore[arg-type]
     assert snapshot(out) == before
     assert not [p for p in out.rglob("*") if "pubsite-tmp" in p.name]
