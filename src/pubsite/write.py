@@ -359,11 +359,29 @@ class _Stage:
     out_s: str
     before: Previous
     force: bool
-    journal: Any
     folders: _Folders
     staged: list[str] = field(default_factory=list)
     records: dict[str, Record] = field(default_factory=dict)
     theirs: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # the journal's, written in one go
+
+    @property
+    def journal(self) -> str:
+        return f"{self.out_s}/{JOURNAL}"
+
+
+def _append(path: str, text: str) -> None:
+    """Text at the end of pubsite's journal, in one write; a failure names the file."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            view = memoryview(text.encode("utf-8"))
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, path) from exc
 
 
 def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Content],
@@ -379,9 +397,8 @@ def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Conte
         out.mkdir(parents=True, exist_ok=True)
         out_s = os.fspath(out)
         _clear_temporaries(out_s, before)
-        with open(f"{out_s}/{JOURNAL}", "a", encoding="utf-8") as journal:
-            stage = _Stage(out_s, before, force, journal, _Folders(out_s))
-            _stage_all(stage, files.items() if isinstance(files, dict) else files)
+        stage = _Stage(out_s, before, force, _Folders(out_s))
+        _stage_all(stage, files.items() if isinstance(files, dict) else files)
         with _signals_after():
             deleted = _commit(stage, meta or {})
     except OSError as exc:
@@ -402,16 +419,17 @@ def _cannot_write(exc: OSError, out: Path) -> PubsiteError:
 
 
 def _stage_all(stage: _Stage, files: Iterable[tuple[str, Content]]) -> None:
-    """Phase 1: every changed file written beside its target, noted in the journal. On
-    any failure the temporary files, the folders made for them and this build's journal
-    lines go: nothing of the site has changed."""
-    journal = stage.journal
-    journaled = journal.tell()
+    """Phase 1: every changed file written beside its target, its path noted for the
+    journal. On any failure the temporary files, the folders made for them and this
+    build's journal lines go: nothing of the site has changed."""
     try:
-        # Flushed before any temporary file exists: a build killed from here on is seen,
+        journaled = os.lstat(stage.journal).st_size
+    except FileNotFoundError:
+        journaled = 0
+    try:
+        # On disk before any temporary file exists: a build killed from here on is seen,
         # and the next one looks for its temporary files.
-        journal.write(f"{_BEGIN}\n")
-        journal.flush()
+        _append(stage.journal, f"{_BEGIN}\n")
         for rel_raw, content in files:
             rel = clean_relpath(rel_raw)
             if rel in stage.records:
@@ -422,16 +440,17 @@ def _stage_all(stage: _Stage, files: Iterable[tuple[str, Content]]) -> None:
         if stage.theirs:
             raise _theirs_error(stage)
         # Every path about to be replaced is on disk before the first replace.
-        journal.flush()
+        _append(stage.journal, "".join(stage.lines))
     except BaseException:
         for rel in stage.staged:
             with contextlib.suppress(OSError):
                 os.unlink(_tmp_of(f"{stage.out_s}/{rel}"))
         stage.folders.remove_made()
-        with contextlib.suppress(OSError, ValueError):
-            journal.truncate(journaled)
-            if not journaled:
-                os.unlink(f"{stage.out_s}/{JOURNAL}")
+        with contextlib.suppress(OSError):
+            if journaled:
+                os.truncate(stage.journal, journaled)
+            else:
+                os.unlink(stage.journal)
         raise
 
 
@@ -512,22 +531,29 @@ def _stage(stage: _Stage, rel: str, content: Content) -> None:
     if present == digest:
         stage.records[rel] = Record(digest)
         return
-    if not (old is not None or rel in before.journal) and os.path.lexists(target) and \
-            (not stage.force or os.path.isdir(target)):
+    known = old is not None or rel in before.journal
+    if _is_folder(target) or (not known and not stage.force and os.path.lexists(target)):
         stage.theirs.append(rel)  # the user's: reported with the others, then the build stops
         return
     # Written to disk with the others before any file is replaced: a build killed after
     # that still knows the file is pubsite's.
-    stage.journal.write(f"{digest} {rel}\n")
+    stage.lines.append(f"{digest} {rel}\n")
     stage.staged.append(rel)  # before writing: a failure midway removes the partial file
     if isinstance(content, ProjectFile):
         copied, size, mtime = _copy_new(_tmp_of(target), content)
         if copied != digest:  # the file changed while it was copied: what was written counts
             digest = copied
-            stage.journal.write(f"{digest} {rel}\n")
+            stage.lines.append(f"{digest} {rel}\n")
     else:
         size, mtime = _write_new(_tmp_of(target), data or b"")
     stage.records[rel] = Record(digest, size, mtime)
+
+
+def _is_folder(path: str) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _project_digest(source: ProjectFile) -> str:
@@ -612,9 +638,8 @@ def _journal_stale(out_s: str, before: Previous, now: set[str]) -> None:
     killed between the manifest and the deletes still knows they are pubsite's."""
     stale = (set(before.files) | set(before.journal)) - now
     if stale:
-        with open(f"{out_s}/{JOURNAL}", "a", encoding="utf-8") as journal:
-            journal.writelines(f"{digest} {rel}\n" for rel in sorted(stale)
-                               for digest in sorted(before.wrote(rel)))
+        _append(f"{out_s}/{JOURNAL}", "".join(f"{digest} {rel}\n" for rel in sorted(stale)
+                                              for digest in sorted(before.wrote(rel))))
 
 
 def _delete_stale(out_s: str, before: Previous, now: set[str], folders: _Folders) -> int:
