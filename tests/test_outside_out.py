@@ -314,3 +314,16 @@ def test_sigterm_at_random_points_leaves_nothing_behind(tmp_path: Path) -> None:
     finished = run(tmp_path, "build", "-q", "--keep-going")
     assert finished.returncode == 0, finished.stderr
     assert site_files(out) != old
+
+
+def test_every_test_the_readme_names_exists() -> None:
+    """The README's promises name the tests that back them: each is there."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = re.findall(r"`(?:(test_\w+)\.py::)?(test_\w+)`", readme)
+    assert len(named) >= 8
+    for module, test in named:
+        files = [ROOT / "tests" / f"{module}.py"] if module else \
+            sorted((ROOT / "tests").glob("test_*.py"))
+        assert any(f"def {test}(" in f.read_text() for f in files), (module, test)
