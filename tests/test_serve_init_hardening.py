@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from markupsafe import escape
 
 from pubsite.cli import main
 
@@ -231,22 +232,38 @@ def test_init_refuses_a_dangling_symlink(runner: CliRunner, tmp_path: Path) -> N
     elsewhere.mkdir()
     result = runner.invoke(main, ["init", str(project)])
     assert result.exit_code == 2
-    assert str(project / "profile.toml") in result.output
-    assert "symlink" in result.output
+    assert f"{project / 'profile.toml'} is a symlink" in result.output
+    assert "never writes through a symlink. Remove it" in result.output
     assert list(elsewhere.iterdir()) == []
     # Nothing is half-done: the other starter file is not written either.
     assert not (project / "publications.bib").exists()
 
 
-def test_init_templates_refuses_a_dangling_symlink(runner: CliRunner, tmp_path: Path) -> None:
+@pytest.mark.parametrize("link", ["templates/html/index.html", "templates/html",
+                                  "templates"])
+def test_init_templates_refuses_a_dangling_symlink(runner: CliRunner, tmp_path: Path,
+                                                   link: str) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    (tmp_path / "templates").mkdir()
-    (tmp_path / "templates" / "html").symlink_to(elsewhere / "gone")
+    (tmp_path / link).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / link).symlink_to(elsewhere / "gone")
     result = runner.invoke(main, ["init", str(tmp_path), "--templates"])
     assert result.exit_code == 2
-    assert str(tmp_path / "templates" / "html") in result.output
+    assert f"{tmp_path / link} is a symlink" in result.output
     assert list(elsewhere.iterdir()) == []
+    assert "wrote" not in result.output
+
+
+def test_init_templates_writes_nothing_through_a_folder_symlink(runner: CliRunner,
+                                                               tmp_path: Path) -> None:
+    theme = tmp_path / "theme"
+    (theme / "html").mkdir(parents=True)
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "templates").symlink_to(theme)
+    result = runner.invoke(main, ["init", str(tmp_path / "site"), "--templates"])
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'site' / 'templates'} is a symlink" in result.output
+    assert list((theme / "html").iterdir()) == []
 
 
 def test_init_keeps_a_symlink_to_an_existing_file(runner: CliRunner, tmp_path: Path) -> None:
@@ -265,7 +282,8 @@ def test_init_keeps_a_symlink_to_an_existing_file(runner: CliRunner, tmp_path: P
 
 @pytest.mark.parametrize("name", ['Ada "Al" Lovelace', "Ada \\ Lovelace", "Ada {Al} Lovelace",
                                   "Ada 100% $Lovelace & Co_", "Zoë O'Brien",
-                                  "Ada __NAME__ Lovelace"])
+                                  "Ada __NAME__ Lovelace", "Tom and Jerry", "Ada~Love^ *1 #2",
+                                  'Ada "Al\\" Lovelace'])
 def test_init_name_round_trips(tmp_path: Path, name: str) -> None:
     run = subprocess.run([sys.executable, "-m", "pubsite", "init", "--name", name],
                          cwd=tmp_path, capture_output=True, text=True, check=False)
@@ -276,6 +294,9 @@ def test_init_name_round_trips(tmp_path: Path, name: str) -> None:
     run = subprocess.run([sys.executable, "-m", "pubsite", "build"], cwd=tmp_path,
                          capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
+    page = (tmp_path / "_site" / "index.html").read_text(encoding="utf-8")
+    assert f'<h1 id="name">{escape(name)}</h1>' in page
+    assert f"<strong>{escape(name)}</strong>" in page  # the owner, in the starter papers
     from pubsite import pipeline
     from pubsite.errors import Diagnostics
 

@@ -199,6 +199,9 @@ def init(directory: Path, name: str, templates: bool) -> None:
     """Write a starter publications.bib and profile.toml into DIRECTORY."""
     from pubsite import scaffold
 
+    problem = scaffold.name_problem(name)
+    if problem is not None:
+        raise click.BadParameter(problem, param_hint="--name")
     lines = scaffold.copy_templates(directory) if templates else scaffold.init(directory, name)
     for line in lines:
         click.echo(line)
