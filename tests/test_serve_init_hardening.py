@@ -27,11 +27,14 @@ from pubsite.cli import main
 class Served:
     """`pubsite serve --port 0` in a project; its stderr is read to the end on `stop`."""
 
-    def __init__(self, project: Path) -> None:
+    def __init__(self, project: Path, ignore_sigint: bool = False) -> None:
         self.project = project
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pubsite", "serve", "--port", "0"], cwd=project,
-            stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"})
+            stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"},
+            # A shell script's `pubsite serve &` starts it with Ctrl-C ignored.
+            preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+            if ignore_sigint else None)
         assert self.proc.stderr is not None
         line = ""
         while "serving" not in line:
@@ -139,6 +142,18 @@ def test_sigterm_on_serve_exits_143_with_one_line(served: Served) -> None:
     assert err.strip().count("\n") == 0, err
     assert "SIGTERM" in err
     assert "Traceback" not in err
+
+
+def test_sigterm_stops_serve_started_in_the_background_by_a_script(project: Path) -> None:
+    served = Served(project, ignore_sigint=True)
+    try:
+        code, err = served.stop(signal.SIGTERM)
+    finally:
+        if served.proc.poll() is None:
+            served.proc.kill()
+            served.proc.communicate(timeout=10)
+    assert code == 143
+    assert "SIGTERM" in err
 
 
 def test_sigterm_during_a_rebuild_leaves_nothing_behind(served: Served) -> None:

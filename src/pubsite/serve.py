@@ -253,7 +253,8 @@ class PreviewServer(http.server.ThreadingHTTPServer):
     request_queue_size = 256
     daemon_threads = True  # an open event stream must not keep the process alive
 
-    def __init__(self, address: tuple[str, int], handler: type[http.server.BaseHTTPRequestHandler],
+    def __init__(self, address: tuple[str, int],
+                 handler: type[http.server.BaseHTTPRequestHandler],
                  announce: Callable[[str], None]) -> None:
         self.announce = announce
         self.stopping = False
@@ -293,9 +294,12 @@ def _sigterm_as_ctrl_c() -> Iterator[list[int]]:
         yield terminated  # only the main thread can take signals
         return
 
-    def on_sigterm(signum: int, _frame: Any) -> None:
+    def on_sigterm(signum: int, frame: Any) -> None:
         terminated.append(signum)
-        signal.raise_signal(signal.SIGINT)
+        on_sigint = signal.getsignal(signal.SIGINT)
+        if not callable(on_sigint):  # ignored, as in a job started with `&` by a script
+            raise KeyboardInterrupt
+        on_sigint(signal.SIGINT, frame)
 
     previous = signal.signal(signal.SIGTERM, on_sigterm)
     try:
