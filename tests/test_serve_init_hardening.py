@@ -254,6 +254,15 @@ def test_init_refuses_a_dangling_symlink(runner: CliRunner, tmp_path: Path) -> N
     assert not (project / "publications.bib").exists()
 
 
+def test_init_refuses_a_folder_that_is_a_dangling_symlink(runner: CliRunner,
+                                                          tmp_path: Path) -> None:
+    (tmp_path / "site").symlink_to(tmp_path / "elsewhere")
+    result = runner.invoke(main, ["init", str(tmp_path / "site")])
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'site'} is a symlink" in result.output
+    assert not (tmp_path / "elsewhere").exists()
+
+
 @pytest.mark.parametrize("link", ["templates/html/index.html", "templates/html",
                                   "templates"])
 def test_init_templates_refuses_a_dangling_symlink(runner: CliRunner, tmp_path: Path,
@@ -322,6 +331,21 @@ def test_init_name_round_trips(tmp_path: Path, name: str) -> None:
     owners = {a.name.first_last() for p in site.publications for a in p.authors if a.is_owner}
     assert owners == {name}
     assert len([a for p in site.publications for a in p.authors if a.is_owner]) == 2
+
+
+def test_init_with_unbalanced_braces_in_the_name_builds(tmp_path: Path) -> None:
+    """No BibTeX value holds an unbalanced brace: the starter .bib leaves them out."""
+    name = "Ada }Al{ Lovelace"
+    run = subprocess.run([sys.executable, "-m", "pubsite", "init", "--name", name],
+                         cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert "Ada Al Lovelace*" in (tmp_path / "publications.bib").read_text(encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "pubsite", "build"], cwd=tmp_path,
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    page = (tmp_path / "_site" / "index.html").read_text(encoding="utf-8")
+    assert f'<h1 id="name">{escape(name)}</h1>' in page
+    assert "<strong>Ada Al Lovelace</strong>" in page
 
 
 @pytest.mark.parametrize("name", ["Ada\nLovelace", "Ada\rLovelace", "Ada\x00", "Ada\x1bLove",
