@@ -307,7 +307,7 @@ def test_sigterm_at_random_points_leaves_nothing_behind(tmp_path: Path) -> None:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 143, (attempt, err)
         assert err.strip().splitlines()[-1] == \
-            "pubsite: terminated; nothing half-written was left behind"
+            "pubsite: terminated (SIGTERM); nothing half-written was left behind"
         assert "Traceback" not in err
         assert not temporaries(out), attempt
         assert site_files(out) == old  # stopped before the first replace: the old site

@@ -49,7 +49,8 @@ def _handle_errors(fn: F) -> F:
             click.echo("pubsite: interrupted; nothing half-written was left behind", err=True)
             sys.exit(EXIT_INTERRUPTED)
         except Terminated:
-            click.echo("pubsite: terminated; nothing half-written was left behind", err=True)
+            click.echo("pubsite: terminated (SIGTERM); nothing half-written was left behind",
+                       err=True)
             sys.exit(EXIT_TERMINATED)
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
@@ -227,6 +228,9 @@ def init(directory: Path, name: str, templates: bool) -> None:
     """Write a starter publications.bib and profile.toml into DIRECTORY."""
     from pubsite import scaffold
 
+    problem = scaffold.name_problem(name)
+    if problem is not None:
+        raise click.BadParameter(problem, param_hint="--name")
     lines = scaffold.copy_templates(directory) if templates else scaffold.init(directory, name)
     for line in lines:
         click.echo(line)
