@@ -16,7 +16,6 @@ import http.server
 import mimetypes
 import os
 import re
-import signal
 import socket
 import sys
 import threading
@@ -31,7 +30,6 @@ from pubsite.errors import EXIT_USAGE, PubsiteError
 from pubsite.render.registry import Memo
 
 EVENTS = "/__pubsite__/events"
-EXIT_TERMINATED = 128 + signal.SIGTERM  # what a shell reports for a process SIGTERM ended
 # A closed tab, a reload or a Ctrl-C in curl while a page is sent: normal for a browser.
 GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 
