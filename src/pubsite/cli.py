@@ -6,7 +6,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,10 +16,16 @@ from typing import Any, TypeVar
 import click
 
 from pubsite import __version__
-from pubsite.errors import EXIT_INPUT, EXIT_USAGE, PubsiteError
+from pubsite.errors import (
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    PubsiteError,
+    Terminated,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
-EXIT_INTERRUPTED = 130
 EXPORT_FORMATS = ("json", "markdown", "html", "text", "latex", "csl-json", "bibtex",
                   "jsonresume", "rendercv")  # registry.EXPORTS' names; --help imports no renderer
 KINDS = ("journal", "conference", "preprint", "thesis", "book", "chapter", "report",
@@ -28,6 +36,7 @@ def _handle_errors(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            _terminate_like_ctrl_c()
             return fn(*args, **kwargs)
         except PubsiteError as exc:
             if exc.diagnostics:
@@ -39,6 +48,10 @@ def _handle_errors(fn: F) -> F:
         except KeyboardInterrupt:
             click.echo("pubsite: interrupted; nothing half-written was left behind", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        except Terminated:
+            click.echo("pubsite: terminated (SIGTERM); nothing half-written was left behind",
+                       err=True)
+            sys.exit(EXIT_TERMINATED)
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"pubsite: {where}{exc.strerror or exc}", err=True)
@@ -54,6 +67,17 @@ def _handle_errors(fn: F) -> F:
             sys.exit(EXIT_INPUT)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _raise_terminated(_signum: int, _frame: object) -> None:
+    raise Terminated
+
+
+def _terminate_like_ctrl_c() -> None:
+    """SIGTERM (what `timeout`, CI cancellation and `docker stop` send) unwinds like
+    Ctrl-C: the write stage removes its temporary files, and the exit status is 143."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_terminated)
 
 
 def _input_options(fn: F) -> F:
@@ -84,16 +108,19 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--keep-going", is_flag=True, help="Build despite errors in the input.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+@click.option("--force", is_flag=True, help="Replace files in --out that pubsite did not "
+              "write but now makes (your own sitemap.xml, cv.pdf, ...).")
 @_handle_errors
 def build(bib_path: Path, profile_path: Path, out_dir: Path, formats: tuple[str, ...],
-          strict: bool, keep_going: bool, quiet: bool) -> None:
+          strict: bool, keep_going: bool, quiet: bool, force: bool) -> None:
     """Build the site into --out (HTML with a page per paper, and index.md)."""
     from pubsite import pipeline, report
 
     inputs = pipeline.resolve_inputs(bib_path, profile_path)
     with report.progress(quiet) as say:
         result = pipeline.build(inputs, out_dir, formats or ("html", "markdown"),
-                                strict=strict, keep_going=keep_going, quiet=quiet, say=say)
+                                strict=strict, keep_going=keep_going, quiet=quiet, say=say,
+                                force=force)
     if quiet:
         return
     if result.up_to_date:
@@ -171,7 +198,9 @@ def export(bib_path: Path, profile_path: Path, fmt: str, output: Path, selected:
     if str(output) == "-":
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        from pubsite.write import replace_file
+
+        replace_file(output, text.encode("utf-8"))
 
 
 def _refuse_unused(fmt: str, layout: Any) -> None:
@@ -199,6 +228,9 @@ def init(directory: Path, name: str, templates: bool) -> None:
     """Write a starter publications.bib and profile.toml into DIRECTORY."""
     from pubsite import scaffold
 
+    problem = scaffold.name_problem(name)
+    if problem is not None:
+        raise click.BadParameter(problem, param_hint="--name")
     lines = scaffold.copy_templates(directory) if templates else scaffold.init(directory, name)
     for line in lines:
         click.echo(line)

@@ -12,6 +12,9 @@ import click
 EXIT_OK = 0
 EXIT_INPUT = 1
 EXIT_USAGE = 2
+EXIT_OUTPUT = 3  # the output could not be written (out of space, read-only): the path is named
+EXIT_INTERRUPTED = 130  # Ctrl-C
+EXIT_TERMINATED = 143  # SIGTERM (timeout, CI cancellation, docker stop): 128 + 15
 
 
 class Severity(StrEnum):
@@ -91,6 +94,11 @@ class Diagnostics:
 
     def sorted(self) -> list[Diagnostic]:
         return sorted(self.items, key=lambda d: (d.file, d.line or 0, d.rule))
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that it unwinds like Ctrl-C: every
+    cleanup runs and nothing half-written is left behind."""
 
 
 class PubsiteError(click.ClickException):

@@ -133,9 +133,9 @@ def gate(found: list[Diagnostic], what: str, strict: bool = False,
     failed = any(d.severity is Severity.ERROR for d in found) or (strict and bool(found))
     brief = what == "build"
     if failed and not keep_going:
+        how = "" if what == "export" else ", or pass --keep-going"
         raise PubsiteError(f"{what} stopped: fix the problems above (the previous output, "
-                           "if any, is untouched), or pass --keep-going", diagnostics=found,
-                           brief=brief)
+                           f"if any, is untouched){how}", diagnostics=found, brief=brief)
     if found and not quiet:
         report.text(found, brief=brief)
 
@@ -178,7 +178,7 @@ class BuildResult:
 def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = False,
           keep_going: bool = False, quiet: bool = False,
           say: Callable[[str], None] = lambda _t: None,
-          memo: Memo | None = None) -> BuildResult:
+          memo: Memo | None = None, force: bool = False) -> BuildResult:
     write.check_target(out, inputs.paths)
     with write.locked(out, say=None if quiet else report.note):
         # `pubsite serve` (a memo) previews without cv.pdf: pdflatex would take seconds on
@@ -189,6 +189,7 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
         digest = hashlib.sha256((context + hashlib.sha256(inputs.bib.read_bytes())
                                  .hexdigest()).encode()).hexdigest()
         before = write.previous(out)
+        _say_distrusted(before)
         if before.meta.get("inputs") == digest and before.intact(out) and \
                 _files_as_before(inputs.profile.parent, before.meta.get("files")):
             # Nothing changed since the last build: its output stands as it is.
@@ -217,11 +218,25 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
                     files = render.site_files(site, formats, inputs.templates,
                                               memo.valid_for(context) if memo else None,
                                               cv_pdf)
-                    done = write.write_site(out, files, inputs.paths, meta, before)
+                    done = write.write_site(out, files, inputs.paths, meta, before,
+                                            force)
         except Exception as exc:
             raise as_pubsite_error(exc) from exc
     return BuildResult(len(site.publications), done.written, done.unchanged, len(found),
                        files=done.files)
+
+
+def _say_distrusted(before: write.Previous) -> None:
+    """pubsite's records in the output folder named paths it never writes (someone else
+    edited them): they are ignored, said once, and every file is checked instead."""
+    if not before.distrusted:
+        return
+    for why in before.distrusted[:5]:
+        report.warn(f"{why}; the record is ignored")
+    more = len(before.distrusted) - 5
+    report.warn(("" if more <= 0 else f"and {more} more such records; ") +
+                "pubsite's records were changed by someone else: this build checks every "
+                "file's content and deletes only what a valid record proves pubsite wrote")
 
 
 def _files_as_before(base: Path, files: object) -> bool:

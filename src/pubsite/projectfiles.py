@@ -8,11 +8,11 @@ that is copied: copies are streamed.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
 
 # A template is a page of markup; a linked file (a paper's PDF, a preview, the photo) is
 # what a homepage serves. Past these, a file is refused with a diagnostic, never read.
@@ -58,7 +58,7 @@ def _resolved(base: Path, rel: str | os.PathLike[str]) -> Path:
     return real
 
 
-def open_inside(base: Path, rel: str | os.PathLike[str], cap: int) -> BinaryIO:
+def open_inside(base: Path, rel: str | os.PathLike[str], cap: int) -> io.BufferedReader:
     """The file `rel` of the project in `base`, open for reading, or `Refused`."""
     real = _resolved(base, rel)
     try:

@@ -120,6 +120,11 @@ def note(message: str, stream: TextIO | None = None) -> None:
     print(f"note: {message}", file=stream or sys.stderr)
 
 
+def warn(message: str, stream: TextIO | None = None) -> None:
+    """A warning about the run itself (its output folder), printed even by a quiet build."""
+    print(f"warning: {message}", file=stream or sys.stderr)
+
+
 def as_json(diags: Sequence[Diagnostic]) -> str:
     ordered = sorted(diags, key=lambda d: (d.file, d.line or 0, d.rule))
     return json.dumps([d.as_dict() for d in ordered], ensure_ascii=False, indent=2)

@@ -4,7 +4,8 @@ Builds, serves the files pubsite wrote on 127.0.0.1, watches the inputs with wat
 rebuilds on a change and pushes the reload to open pages (server-sent events). A broken
 edit shows its diagnostics in the terminal and in the page; the server stays up. Only
 localhost Host headers are answered (DNS rebinding), only files in the build's manifest are
-served, never a folder listing, a dotfile or a file through a symlink.
+served, never a folder listing, a dotfile or a file through a symlink. Ctrl-C ends it with
+130 and SIGTERM with 143, once a rebuild under way has finished.
 """
 
 from __future__ import annotations
@@ -15,18 +16,22 @@ import http.server
 import mimetypes
 import os
 import re
+import socket
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from pubsite import pipeline, templating, write
 from pubsite.errors import EXIT_USAGE, PubsiteError
 from pubsite.render.registry import Memo
 
 EVENTS = "/__pubsite__/events"
+# A closed tab, a reload or a Ctrl-C in curl while a page is sent: normal for a browser.
+GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 
 
 def reload_script(version: int) -> str:
@@ -96,19 +101,44 @@ def local_host(header: str | None) -> bool:
     return header is not None and bool(_LOCAL_HOST.fullmatch(header.strip()))
 
 
-def resolve(state: State, raw_path: str) -> str | None:
-    """The manifest path a request names, or None (a 404)."""
-    path = unquote(urlsplit(raw_path).path)
+def _requested(raw_path: str) -> tuple[str, str] | None:
+    """The path a request names, without its leading slashes, and its query; None for a
+    name that is never served (a NUL, a backslash, a dotfile or `..`)."""
+    parts = urlsplit(raw_path)
+    path = unquote(parts.path)
     if "\x00" in path or "\\" in path:
         return None
     rel = path.lstrip("/")
-    if rel == "" or rel.endswith("/"):
-        rel += "index.html"
     if any(part.startswith(".") for part in rel.split("/")):
         return None
-    if rel not in state.served and f"{rel}/index.html" in state.served:
-        rel += "/index.html"
+    return rel, parts.query
+
+
+def resolve(state: State, raw_path: str) -> str | None:
+    """The manifest path a request names, or None (a 404)."""
+    found = _requested(raw_path)
+    if found is None:
+        return None
+    rel = found[0]
+    if rel == "" or rel.endswith("/"):
+        rel += "index.html"
     return rel if rel in state.served else None
+
+
+def folder_redirect(state: State, raw_path: str) -> str | None:
+    """Where a folder named without its slash moves to (`/publications/x` to
+    `/publications/x/`, the query kept): its page's relative links resolve against the
+    slash. None for anything else."""
+    found = _requested(raw_path)
+    if found is None or found[0] == "" or found[0].endswith("/"):
+        return None
+    rel, query = found
+    if f"{rel}/index.html" not in state.served:
+        return None
+    # Spelt from the manifest path, never from the request: "//host/x" would send the
+    # browser to another site.
+    query = quote(query, safe="=&;%+/?:@!$'()*,~") if query else ""
+    return f"/{quote(rel)}/" + (f"?{query}" if query else "")
 
 
 def read_served(out: Path, rel: str) -> bytes | None:
@@ -125,8 +155,11 @@ def make_handler(state: State) -> type[http.server.BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-        def _send(self, body: bytes, ctype: str, code: int = 200) -> None:
+        def _send(self, body: bytes, ctype: str, code: int = 200,
+                  location: str | None = None) -> None:
             self.send_response(code)
+            if location is not None:
+                self.send_header("Location", location)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
@@ -144,6 +177,10 @@ def make_handler(state: State) -> type[http.server.BaseHTTPRequestHandler]:
                 return
             if urlsplit(self.path).path == EVENTS:
                 stream_events(self, state)
+                return
+            location = folder_redirect(state, self.path)
+            if location is not None:
+                self._send(b"moved\n", "text/plain; charset=utf-8", 301, location)
                 return
             with state.changed:
                 ok, problems, version = state.ok, state.problems, state.version
@@ -205,31 +242,66 @@ def watch(state: State, stop: threading.Event) -> None:
                                             for _c, p in changes))
 
 
+class PreviewServer(http.server.ThreadingHTTPServer):
+    """One thread per connection, on 127.0.0.1 only (the caller's address)."""
+
+    # socketserver's backlog of 5 drops the sixth of a burst of connections (a page
+    # with its assets, a reload of many tabs) until the client retries a second later.
+    request_queue_size = 256
+    daemon_threads = True  # an open event stream must not keep the process alive
+
+    def __init__(self, address: tuple[str, int],
+                 handler: type[http.server.BaseHTTPRequestHandler],
+                 announce: Callable[[str], None]) -> None:
+        self.announce = announce
+        self.stopping = False
+        super().__init__(address, handler)
+
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket],
+                     client_address: Any) -> None:
+        """A client that went away is normal and says nothing; any other failure to answer
+        is one line in the terminal (socketserver would print a traceback for both)."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, GONE):
+            return
+        where = ":".join(str(part) for part in client_address[:2])
+        self.announce(f"answering {where} failed: {type(exc).__name__}: {exc}")
+
+
 def serve(inputs: pipeline.Inputs, out: Path, port: int,
           announce: Callable[[str], None]) -> None:
+    """Serve until Ctrl-C (KeyboardInterrupt, exit 130) or SIGTERM (`errors.Terminated`,
+    exit 143): both unwind through the `finally` blocks below, after a rebuild under way."""
     write.check_target(out, inputs.paths)
-    state = State(inputs, out, announce)
+    _serve(State(inputs, out, announce), port)
+
+
+def _serve(state: State, port: int) -> None:
     stop = threading.Event()
     # Watching starts first: an edit made while the first build runs is not missed.
     watcher = threading.Thread(target=watch, args=(state, stop), daemon=True)
     watcher.start()
-    state.rebuild()
     try:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), make_handler(state))
-    except OSError as exc:
-        stop.set()
-        raise PubsiteError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}; pass --port N "
-                           "(0 picks a free port)", EXIT_USAGE) from exc
-    server.daemon_threads = True
-    announce(f"serving {out}/ on http://127.0.0.1:{server.server_address[1]}/ "
-             "(rebuilds on change; Ctrl-C stops)")
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        announce("stopped")
+        state.rebuild()
+        server = _listen(state, port)
+        state.announce(f"serving {state.out}/ on http://127.0.0.1:{server.server_address[1]}/ "
+                       "(rebuilds on change; Ctrl-C stops)")
+        try:
+            server.serve_forever(poll_interval=0.2)
+        finally:
+            server.stopping = True
+            with state.changed:
+                state.changed.notify_all()  # the event streams see `stopping` and end
+            server.server_close()
     finally:
         stop.set()
-        server.stopping = True  # type: ignore[attr-defined]
-        with state.changed:
-            state.changed.notify_all()
-        server.server_close()
+        # A rebuild under way finishes: the output folder is left whole, with no journal.
+        watcher.join()
+
+
+def _listen(state: State, port: int) -> PreviewServer:
+    try:
+        return PreviewServer(("127.0.0.1", port), make_handler(state), state.announce)
+    except OSError as exc:
+        raise PubsiteError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}; pass --port N "
+                           "(0 picks a free port)", EXIT_USAGE) from exc

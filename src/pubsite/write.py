@@ -30,11 +30,12 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from pubsite.errors import EXIT_USAGE, PubsiteError
+from pubsite.errors import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE, PubsiteError, Terminated
+from pubsite.projectfiles import CHUNK, ProjectFile, Refused, open_inside
 
 if TYPE_CHECKING:
     from pubsite.model import Content
@@ -140,7 +141,8 @@ class Previous:
     files: dict[str, Record]
     journal: dict[str, set[str]]
     meta: dict[str, Any]
-    interrupted: bool = False  # a journal was left behind
+    interrupted: bool = False  # a journal was left behind, or a record was dropped
+    distrusted: tuple[str, ...] = ()  # why records were dropped, for the user
 
     def intact(self, out: Path) -> bool:
         """Every file the last build wrote is there as it was written (size and mtime, as
@@ -165,47 +167,129 @@ class Previous:
         return found
 
 
+# pubsite's records are read back from a folder others may commit to (a gh-pages branch):
+# past this size a record is not one pubsite wrote.
+_MAX_STATE_BYTES = 256 * 1024 * 1024
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def _recorded_path(rel: object) -> bool:
+    """A path read back from pubsite's own records is data, not an instruction: only a
+    plain path inside OUT (no `..`, not absolute, not pubsite's own files) is trusted."""
+    if not isinstance(rel, str):
+        return False
+    try:
+        safe_relpath(rel)
+    except PubsiteError:
+        return False
+    return not any(part in (".", "") for part in rel.split("/"))
+
+
 def previous(out: Path) -> Previous:
+    """What earlier builds recorded. A record whose path would leave OUT, or whose digest
+    is not one, is dropped and named in `distrusted`; the build then checks every file's
+    content instead of trusting the record, and deletes only what a valid record proves
+    pubsite wrote."""
+    bad: list[str] = []
+    files, meta = _read_manifest(out, bad)
+    journal = _read_journal(out, bad)
+    interrupted = os.path.lexists(out / JOURNAL)
+    return Previous(files, journal, {} if bad else meta, interrupted or bool(bad), tuple(bad))
+
+
+def _read_state(path: Path, bad: list[str]) -> bytes | None:
+    if not os.path.lexists(path):
+        return None
+    data = read_regular(os.fspath(path), _MAX_STATE_BYTES)
+    if data is None:
+        bad.append(f"{path}: not a regular file of at most {_MAX_STATE_BYTES:,} bytes")
+    return data
+
+
+def _read_manifest(out: Path, bad: list[str]) -> tuple[dict[str, Record], dict[str, Any]]:
     files: dict[str, Record] = {}
-    meta: dict[str, Any] = {}
-    with contextlib.suppress(OSError, ValueError, AttributeError, TypeError):
-        data = json.loads((out / MANIFEST).read_bytes())
-        for rel, value in data.get("files", {}).items():
-            if isinstance(value, str):
-                files[rel] = Record(value)
-            elif isinstance(value, list) and len(value) == 3:
-                files[rel] = Record(str(value[0]), int(value[1]), int(value[2]))
-        found = data.get("meta", {})
-        meta = found if isinstance(found, dict) else {}
+    raw = _read_state(out / MANIFEST, bad)
+    if raw is None:
+        return files, {}
+    try:
+        data = json.loads(raw)
+        items = data.get("files", {}).items()
+        meta = data.get("meta", {})
+    except (ValueError, AttributeError, TypeError):
+        bad.append(f"{out / MANIFEST}: not a manifest pubsite wrote")
+        return files, {}
+    for rel, value in items:
+        rec = _record(value)
+        if rec is None or not _recorded_path(rel):
+            bad.append(f"{out / MANIFEST}: names {str(rel)[:200]!r}, which is not a file "
+                       "pubsite writes inside the output folder")
+            continue
+        files[rel] = rec
+    return files, meta if isinstance(meta, dict) else {}
+
+
+def _record(value: object) -> Record | None:
+    try:
+        if isinstance(value, str) and _DIGEST.fullmatch(value):
+            return Record(value)
+        if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str) \
+                and _DIGEST.fullmatch(value[0]):
+            return Record(value[0], int(value[1]), int(value[2]))
+    except (TypeError, ValueError, OverflowError):
+        pass
+    return None
+
+
+def _read_journal(out: Path, bad: list[str]) -> dict[str, set[str]]:
     journal: dict[str, set[str]] = {}
-    interrupted = (out / JOURNAL).exists()
-    with contextlib.suppress(OSError):
-        for line in (out / JOURNAL).read_text("utf-8", "replace").splitlines():
-            digest, _, rel = line.partition(" ")
-            if len(digest) == 64 and rel:
-                journal.setdefault(rel, set()).add(digest)
-    return Previous(files, journal, meta, interrupted)
+    raw = _read_state(out / JOURNAL, bad)
+    for line in (raw or b"").decode("utf-8", "replace").splitlines():
+        digest, _, rel = line.partition(" ")
+        if line == _BEGIN:
+            continue
+        if not _DIGEST.fullmatch(digest) or not _recorded_path(rel):
+            bad.append(f"{out / JOURNAL}: names {rel[:200]!r}, which is not a file pubsite "
+                       "writes inside the output folder")
+            continue
+        journal.setdefault(rel, set()).add(digest)
+    return journal
 
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_regular(path: str) -> bytes | None:
-    """The bytes of a regular file, opened without following a symlink; else None."""
+def _open_regular(path: str) -> int | None:
+    """A descriptor of the regular file at `path`, opened without following a symlink
+    and without blocking on a FIFO; else None."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return fd
+
+
+def read_regular(path: str, cap: int = -1) -> bytes | None:
+    """The bytes of a regular file (no symlink, no FIFO), at most `cap` of them; else
+    None."""
+    fd = _open_regular(path)
+    if fd is None:
+        return None
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            return None
-        return f.read()
+        data = f.read() if cap < 0 else f.read(cap + 1)
+    return data if cap < 0 or len(data) <= cap else None
 
 
 def _file_digest(path: str) -> str | None:
-    data = read_regular(path)
-    return None if data is None else _digest(data)
+    """The digest of a regular file, read in pieces (a site may carry large PDFs)."""
+    fd = _open_regular(path)
+    if fd is None:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _tmp_of(path: str) -> str:
@@ -228,11 +312,15 @@ class _Folders:
                 os.rmdir(f"{self.out}/{here}")
 
     def ensure(self, rel: str, make: bool) -> bool:
+        """Whether the folders of `rel` are real folders inside OUT, made when `make`.
+        Writing through a symlink or a file is an error; a delete just does not happen."""
         folder = rel.rpartition("/")[0]
         if folder in self.real:
             return True
         parent = ""
         for part in folder.split("/"):
+            if part in ("", ".", ".."):
+                raise PubsiteError(f"internal: refusing output path {rel!r}")
             here = f"{parent}/{part}" if parent else part
             if here not in self.real:
                 path = f"{self.out}/{here}"
@@ -245,6 +333,8 @@ class _Folders:
                     self.made.append(here)
                     st = os.lstat(path)
                 if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+                    if not make:
+                        return False
                     raise PubsiteError(
                         f"{path}: is a symlink or not a folder; pubsite writes only into "
                         "real folders inside the output folder. Remove it, then build again.",
@@ -262,95 +352,217 @@ class Written:
     files: frozenset[str]  # what pubsite now owns in the folder
 
 
+@dataclass
+class _Stage:
+    """One build's first phase: the temporary files written, the records made, the paths
+    that belong to the user."""
+    out_s: str
+    before: Previous
+    force: bool
+    folders: _Folders
+    staged: list[str] = field(default_factory=list)
+    records: dict[str, Record] = field(default_factory=dict)
+    theirs: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # the journal's, written in one go
+
+    @property
+    def journal(self) -> str:
+        return f"{self.out_s}/{JOURNAL}"
+
+
+def _append(path: str, text: str) -> None:
+    """Text at the end of pubsite's journal, in one write; a failure names the file."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            view = memoryview(text.encode("utf-8"))
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, path) from exc
+
+
 def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Content],
                inputs: list[Path], meta: dict[str, object] | None = None,
-               before: Previous | None = None) -> Written:
+               before: Previous | None = None, force: bool = False) -> Written:
     """Make `files` the content pubsite owns in `out`; call it holding `locked(out)`.
-    `before` is `previous(out)` when the caller has read it already (checked then too)."""
+    `before` is `previous(out)` when the caller has read it already (checked then too).
+    A path pubsite did not write last time is replaced only with `force`."""
     if before is None:
         check_target(out, inputs)
         before = previous(out)
-    out.mkdir(parents=True, exist_ok=True)
-    out_s = os.fspath(out)
-    folders = _Folders(out_s)
-    _clear_temporaries(out_s, before)
-    staged: list[str] = []
-    records: dict[str, Record] = {}
-    with open(f"{out_s}/{JOURNAL}", "a", encoding="utf-8") as journal:
-        journaled = journal.tell()
-        # Flushed before any temporary file exists: a build killed from here on is seen,
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        out_s = os.fspath(out)
+        _clear_temporaries(out_s, before)
+        stage = _Stage(out_s, before, force, _Folders(out_s))
+        _stage_all(stage, files.items() if isinstance(files, dict) else files)
+        with _signals_after():
+            deleted = _commit(stage, meta or {})
+    except OSError as exc:
+        raise _cannot_write(exc, out) from exc
+    records = stage.records
+    return Written(len(stage.staged), len(records) - len(stage.staged), deleted,
+                   frozenset(records))
+
+
+def _cannot_write(exc: OSError, out: Path) -> PubsiteError:
+    where = exc.filename or out
+    why = exc.strerror or str(exc)
+    hint = " Free some space, then build again." if exc.errno in (errno.ENOSPC,
+                                                                   errno.EDQUOT) else ""
+    return PubsiteError(f"{where}: cannot write: {why}. No temporary file was left behind; "
+                        f"each file of the site is as it was or as it should be.{hint}",
+                        EXIT_OUTPUT)
+
+
+def _stage_all(stage: _Stage, files: Iterable[tuple[str, Content]]) -> None:
+    """Phase 1: every changed file written beside its target, its path noted for the
+    journal. On any failure the temporary files, the folders made for them and this
+    build's journal lines go: nothing of the site has changed."""
+    try:
+        journaled = os.lstat(stage.journal).st_size
+    except FileNotFoundError:
+        journaled = 0
+    try:
+        # On disk before any temporary file exists: a build killed from here on is seen,
         # and the next one looks for its temporary files.
-        journal.write(f"{_BEGIN}\n")
-        journal.flush()
-        try:
-            for rel_raw, content in files.items() if isinstance(files, dict) else files:
-                rel = clean_relpath(rel_raw)
-                if rel in records:
-                    raise PubsiteError(f"internal: a renderer produced {rel} twice")
-                records[rel] = _stage(out_s, rel, content, before, folders, journal, staged)
-        except BaseException:
-            # Nothing of the site has changed yet: the temporary files, the folders made
-            # for them and this build's journal lines go.
-            for rel in staged:
-                with contextlib.suppress(OSError):
-                    os.unlink(_tmp_of(f"{out_s}/{rel}"))
-            folders.remove_made()
-            journal.truncate(journaled)
-            if not journaled:
-                os.unlink(f"{out_s}/{JOURNAL}")
-            raise
+        _append(stage.journal, f"{_BEGIN}\n")
+        for rel_raw, content in files:
+            rel = clean_relpath(rel_raw)
+            if rel in stage.records:
+                raise PubsiteError(f"{rel}: two things would be written at this path of the "
+                                   "site (a linked file, a preview or the photo has the path "
+                                   "of a page pubsite makes); rename the file", EXIT_INPUT)
+            _stage(stage, rel, content)
+        if stage.theirs:
+            raise _theirs_error(stage)
         # Every path about to be replaced is on disk before the first replace.
-        journal.flush()
-    with _ctrl_c_after():
-        for rel in staged:
+        _append(stage.journal, "".join(stage.lines))
+    except BaseException:
+        for rel in stage.staged:
+            with contextlib.suppress(OSError):
+                os.unlink(_tmp_of(f"{stage.out_s}/{rel}"))
+        stage.folders.remove_made()
+        with contextlib.suppress(OSError):
+            if journaled:
+                os.truncate(stage.journal, journaled)
+            else:
+                os.unlink(stage.journal)
+        raise
+
+
+def _theirs_error(stage: _Stage) -> PubsiteError:
+    shown = [f"{stage.out_s}/{rel}" for rel in stage.theirs[:10]]
+    more = f" and {len(stage.theirs) - 10} more" if len(stage.theirs) > 10 else ""
+    return PubsiteError(
+        f"refusing to replace what pubsite did not write: {', '.join(shown)}{more}. This "
+        "build makes these paths (a base_url gives sitemap.xml and feed.xml, cv = true gives "
+        "cv/ and cv.pdf). Move them out of the output folder, or pass --force to let "
+        "pubsite replace them (a folder is never replaced)", EXIT_USAGE)
+
+
+def _commit(stage: _Stage, meta: dict[str, object]) -> int:
+    """Phase 2: each temporary file replaces its target, the manifest is written, stale
+    files go, the journal last. A failure removes the temporary files not yet moved; the
+    journal stays, so the next build checks every file."""
+    out_s, before = stage.out_s, stage.before
+    done = 0
+    try:
+        for rel in stage.staged:
             os.replace(_tmp_of(f"{out_s}/{rel}"), f"{out_s}/{rel}")
-        records = {rel: _stat_record(out_s, rel, rec) for rel, rec in records.items()}
-        _journal_stale(out_s, before, set(records))
-        _replace_text(f"{out_s}/{MANIFEST}", _manifest_json(records, meta or {}))
-        deleted = _delete_stale(out_s, before, set(records), folders)
-        os.unlink(f"{out_s}/{JOURNAL}")
-    return Written(len(staged), len(records) - len(staged), deleted, frozenset(records))
+            done += 1
+    except BaseException:
+        for rel in stage.staged[done:]:
+            with contextlib.suppress(OSError):
+                os.unlink(_tmp_of(f"{out_s}/{rel}"))
+        raise
+    records = stage.records
+    for rel, rec in records.items():
+        records[rel] = _stat_record(out_s, rel, rec)
+    _journal_stale(out_s, before, set(records))
+    _replace_text(f"{out_s}/{MANIFEST}", _manifest_json(records, meta))
+    deleted = _delete_stale(out_s, before, set(records), stage.folders)
+    os.unlink(f"{out_s}/{JOURNAL}")
+    return deleted
 
 
 @contextlib.contextmanager
-def _ctrl_c_after() -> Iterator[None]:
-    """Ctrl-C during the renames (a fraction of a second) takes effect once they are done,
-    so an interrupted build leaves the old site or the new one, not a journal to repair.
-    A kill -9 cannot be deferred: the journal covers it."""
+def _signals_after() -> Iterator[None]:
+    """Ctrl-C or SIGTERM during the renames (a fraction of a second) takes effect once they
+    are done, so an interrupted build leaves the old site or the new one, not a journal to
+    repair. A kill -9 cannot be deferred: the journal covers it."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     pressed: list[int] = []
-    previous_handler = signal.signal(signal.SIGINT, lambda signum, _frame: pressed.append(signum))
+    old = {sig: signal.signal(sig, lambda signum, _frame: pressed.append(signum))
+           for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous_handler)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+    if signal.SIGTERM in pressed:
+        raise Terminated
     if pressed:
         raise KeyboardInterrupt
 
 
-def _stage(out_s: str, rel: str, content: Content, before: Previous, folders: _Folders,
-           journal: Any, staged: list[str]) -> Record:
+def _stage(stage: _Stage, rel: str, content: Content) -> None:
     """Write one file's new content beside its target; nothing when it is already there."""
-    folders.ensure(rel, make=True)
-    target = f"{out_s}/{rel}"
-    data = _as_bytes(content)
-    digest = _digest(data)
+    stage.folders.ensure(rel, make=True)
+    target = f"{stage.out_s}/{rel}"
+    data = None if isinstance(content, ProjectFile) else _as_bytes(content)
+    digest = _project_digest(content) if isinstance(content, ProjectFile) \
+        else _digest(data or b"")
+    before = stage.before
     old = before.files.get(rel)
     if old is not None and old.digest == digest and not before.interrupted:
         with contextlib.suppress(OSError):
             st = os.lstat(target)
             if st.st_size == old.size and st.st_mtime_ns == old.mtime_ns and \
                     stat.S_ISREG(st.st_mode):
-                return old
-    if (old is not None or rel in before.journal) and _file_digest(target) == digest:
-        return Record(digest)
+                stage.records[rel] = old
+                return
+    present = _file_digest(target)
+    if present == digest:
+        stage.records[rel] = Record(digest)
+        return
+    known = old is not None or rel in before.journal
+    if _is_folder(target) or (not known and not stage.force and os.path.lexists(target)):
+        stage.theirs.append(rel)  # the user's: reported with the others, then the build stops
+        return
     # Written to disk with the others before any file is replaced: a build killed after
     # that still knows the file is pubsite's.
-    journal.write(f"{digest} {rel}\n")
-    staged.append(rel)
-    return Record(digest, *_write_new(_tmp_of(target), data))
+    stage.lines.append(f"{digest} {rel}\n")
+    stage.staged.append(rel)  # before writing: a failure midway removes the partial file
+    if isinstance(content, ProjectFile):
+        copied, size, mtime = _copy_new(_tmp_of(target), content)
+        if copied != digest:  # the file changed while it was copied: what was written counts
+            digest = copied
+            stage.lines.append(f"{digest} {rel}\n")
+    else:
+        size, mtime = _write_new(_tmp_of(target), data or b"")
+    stage.records[rel] = Record(digest, size, mtime)
+
+
+def _is_folder(path: str) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _project_digest(source: ProjectFile) -> str:
+    try:
+        with open_inside(Path(source.base), source.rel, source.cap) as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except Refused as exc:
+        raise PubsiteError(f"{source.rel}: {exc}; it changed since the build began, or "
+                           "cannot be published. Build again.", EXIT_INPUT) from None
 
 
 def _write_new(path: str, data: bytes) -> tuple[int, int]:
@@ -362,12 +574,39 @@ def _write_new(path: str, data: bytes) -> tuple[int, int]:
         while view:
             view = view[os.write(fd, view):]
         st = os.fstat(fd)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, path) from exc
     finally:
         os.close(fd)
     return st.st_size, st.st_mtime_ns
 
 
+def _copy_new(path: str, source: ProjectFile) -> tuple[str, int, int]:
+    """Copy a project file beside its target in pieces, never whole in memory; the digest
+    of what was written, its size and mtime."""
+    h = hashlib.sha256()
+    try:
+        f = open_inside(Path(source.base), source.rel, source.cap)
+    except Refused as exc:
+        raise PubsiteError(f"{source.rel}: {exc}", EXIT_INPUT) from None
+    with f:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        try:
+            while chunk := f.read(CHUNK):
+                h.update(chunk)
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
+            st = os.fstat(fd)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, path) from exc
+        finally:
+            os.close(fd)
+    return h.hexdigest(), st.st_size, st.st_mtime_ns
+
+
 def _as_bytes(content: Content) -> bytes:
+    assert not isinstance(content, ProjectFile)  # copied by _copy_new, never joined
     if isinstance(content, bytes):
         return content
     if isinstance(content, str):
@@ -399,9 +638,8 @@ def _journal_stale(out_s: str, before: Previous, now: set[str]) -> None:
     killed between the manifest and the deletes still knows they are pubsite's."""
     stale = (set(before.files) | set(before.journal)) - now
     if stale:
-        with open(f"{out_s}/{JOURNAL}", "a", encoding="utf-8") as journal:
-            journal.writelines(f"{digest} {rel}\n" for rel in sorted(stale)
-                               for digest in sorted(before.wrote(rel)))
+        _append(f"{out_s}/{JOURNAL}", "".join(f"{digest} {rel}\n" for rel in sorted(stale)
+                                              for digest in sorted(before.wrote(rel))))
 
 
 def _delete_stale(out_s: str, before: Previous, now: set[str], folders: _Folders) -> int:
@@ -435,7 +673,37 @@ def _manifest_json(files: dict[str, Record], meta: dict[str, object]) -> str:
                        "meta": meta}, sort_keys=True, separators=(",", ":"))
 
 
+def replace_file(path: Path, data: bytes) -> None:
+    """`export -o FILE`: the new content in a temporary file beside FILE, then one rename;
+    a full disk or a kill leaves the old file whole and no temporary file. A symlinked
+    FILE is written where it points, as the user asked."""
+    target = os.path.realpath(path)
+    if os.path.isdir(target):
+        raise PubsiteError(f"{path}: is a folder; name a file with -o", EXIT_USAGE)
+    tmp = f"{target}.pubsite-tmp-{os.getpid()}"
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        mode = 0o644
+    try:
+        _write_new(tmp, data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise PubsiteError(f"{exc.filename or path}: cannot write: {exc.strerror}; "
+                               f"{path} is as it was", EXIT_OUTPUT) from exc
+        raise
+
+
 def _replace_text(path: str, text: str) -> None:
     tmp = _tmp_of(path)
-    _write_new(tmp, text.encode("utf-8"))
-    os.replace(tmp, path)
+    try:
+        _write_new(tmp, text.encode("utf-8"))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,10 +1,10 @@
 """Run `pubsite build` with a fault at the N-th rename, replace or delete of the write stage.
 
-    python faulty_build.py kill|interrupt before|after N -- build args...
+    python faulty_build.py kill|interrupt|term before|after N -- build args...
     python faulty_build.py count -- build args...      (prints how many such steps)
 
-The fault wraps `os` as the write stage sees it: a kill -9 of the process, or a Ctrl-C
-(KeyboardInterrupt), just before or just after the step.
+The fault wraps `os` as the write stage sees it: a kill -9 of the process, a SIGTERM or a
+Ctrl-C (KeyboardInterrupt), just before or just after the step.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ def faulty_os(fault: str, when: str, at: int, counter: list[int]) -> types.Simpl
     def fire() -> None:
         if fault == "kill":
             os.kill(os.getpid(), signal.SIGKILL)
+        if fault == "term":  # what `timeout` and CI cancellation send
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
         raise KeyboardInterrupt
 
     def wrap(name: str) -> Any:
