@@ -335,3 +335,13 @@ def test_a_template_value_too_large_to_make_is_refused(tmp_path: Path, body: str
     assert result.returncode == 1, result.stderr
     assert f"{INDEX}:3: stopped: " in result.stderr
     assert "the limit is 10,000,000" in result.stderr
+
+
+def test_placeholder_text_is_capped_to_one_short_step(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    user_index(project, "<div id=lorem>{{ lipsum(10**8, max=10**8) }}</div>")
+    result = build(project)  # uncapped, one call that never returns: the timeout
+    assert result.returncode == 0, result.stderr
+    page = (project / "_site/index.html").read_text()
+    lorem = page[page.index("<div id=lorem>"):page.index("</div>", page.index("<div id=lorem>"))]
+    assert lorem.count("<p>") == 100

@@ -11,6 +11,7 @@ that a template can neither publish a file from elsewhere nor keep a build from 
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import math
 import os
@@ -255,6 +256,17 @@ def _budgeted(items: Any) -> Iterator[Any]:
         yield item
 
 
+def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
+    """Jinja's placeholder text, with at most 100 paragraphs of 1,000 words: one call is
+    one step, which the time budget cannot interrupt."""
+    from jinja2.utils import generate_lorem_ipsum
+
+    most = builtins.min(max, 1000)  # the arguments keep Jinja's names, min and max
+    least = builtins.min(min, most)
+    text: str = generate_lorem_ipsum(builtins.min(n, 100), html, least, most)
+    return text  # Markup when html: safe, as Jinja's own
+
+
 def _check_product(operator: str, left: Any, right: Any) -> None:
     """Refuse `*` and `**` results past MAX_PRODUCT items or bits, before making them."""
     size = 0
@@ -297,6 +309,8 @@ def environment(kind: str, user_dir: Path | None, escape: Callable[[str], str] |
                   finalize=_Finalize(escape, safe_type), trim_blocks=True,
                   keep_trailing_newline=True)
     env.filters["_budget"] = _budgeted
+    if cls is not jinja2.Environment:
+        env.globals["lipsum"] = _lipsum
     # Compiled code depends on these settings as well as on the source.
     env.bytecode_cache = _bytecode_cache(
         f"{cls.__name__}|{env.autoescape!r}|{env.finalize is not None}|{env.trim_blocks}|"
