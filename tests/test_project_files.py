@@ -345,3 +345,31 @@ def test_placeholder_text_is_capped_to_one_short_step(tmp_path: Path) -> None:
     page = (project / "_site/index.html").read_text()
     lorem = page[page.index("<div id=lorem>"):page.index("</div>", page.index("<div id=lorem>"))]
     assert lorem.count("<p>") == 100
+
+
+# --- the inputs themselves ------------------------------------------------------------
+
+@pytest.mark.parametrize("which", ["publications.bib", "profile.toml"])
+def test_an_input_that_is_a_fifo_is_refused_without_hanging(tmp_path: Path,
+                                                             which: str) -> None:
+    project = make_project(tmp_path / "p")
+    (project / which).unlink()
+    os.mkfifo(project / which)
+    for command in ("build", "validate"):
+        result = subprocess.run([sys.executable, "-m", "pubsite", command], cwd=project,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2, (command, result.stderr)
+        assert f"{which}: is not a file" in result.stderr
+
+
+@pytest.mark.skipif(not os.access("/proc/kmsg", os.R_OK), reason="/proc/kmsg is not readable")
+@pytest.mark.parametrize("which", ["publications.bib", "profile.toml"])
+def test_an_input_linked_to_proc_kmsg_is_refused_without_hanging(tmp_path: Path,
+                                                                 which: str) -> None:
+    project = make_project(tmp_path / "p")
+    (project / which).unlink()
+    (project / which).symlink_to("/proc/kmsg")
+    result = build(project)
+    assert result.returncode == 2, result.stderr
+    assert f"{which}: is not a regular file (reading it would wait)" in result.stderr
+    assert "Traceback" not in result.stderr

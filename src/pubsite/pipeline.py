@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from pubsite import __version__, projectfiles, report, tomlread, write
 from pubsite.errors import EXIT_USAGE, Diagnostic, Diagnostics, PubsiteError, Severity
+from pubsite.projectfiles import Refused, read_input
 from pubsite.templating import (
     as_pubsite_error,
     builtin_templates,
@@ -66,6 +67,17 @@ def resolve_inputs(bib_path: str | Path, profile_path: str | Path) -> Inputs:
     return inputs
 
 
+def read_input_file(p: Path, name: str | None = None) -> bytes:
+    """An input's bytes; a FIFO or a /proc file under its name is refused, not waited on."""
+    try:
+        return read_input(p)
+    except Refused as why:
+        raise PubsiteError(f"{name or p}: {why}; pass a .bib or .toml file", EXIT_USAGE) \
+            from None
+    except OSError as exc:
+        raise PubsiteError(f"{name or p}: cannot read: {exc.strerror}", EXIT_USAGE) from exc
+
+
 @contextmanager
 def few_collections() -> Iterator[None]:
     """A run allocates millions of objects that live to its end and form no cycles; full
@@ -90,10 +102,7 @@ def load(inputs: Inputs, diags: Diagnostics) -> Site:
     with few_collections():
         prof = profile.load(inputs.profile, diags, display=display(inputs.profile))
         bib_name = display(inputs.bib)
-        try:
-            raw = inputs.bib.read_bytes()
-        except OSError as exc:
-            raise PubsiteError(f"{bib_name}: cannot read: {exc.strerror}", EXIT_USAGE) from exc
+        raw = read_input_file(inputs.bib, bib_name)
         text, _ = bib.decode_text(raw, inputs.bib, diags, display=bib_name)
         del raw
         data = bib.parse(text, bib_name, diags)
@@ -186,7 +195,7 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
         with_pdf = memo is None
         context = context_digest(inputs, (*formats, *(("cv.pdf",) if with_pdf else ())),
                                  strict, keep_going)
-        digest = hashlib.sha256((context + hashlib.sha256(inputs.bib.read_bytes())
+        digest = hashlib.sha256((context + hashlib.sha256(read_input_file(inputs.bib))
                                  .hexdigest()).encode()).hexdigest()
         before = write.previous(out)
         _say_distrusted(before)
@@ -265,7 +274,7 @@ def context_digest(inputs: Inputs, formats: tuple[str, ...], strict: bool,
     h = hashlib.sha256()
     h.update(f"{__version__}|{sorted(formats)}|{strict}|{keep_going}|".encode())
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode() + b"\0")
-    h.update(hashlib.sha256(inputs.profile.read_bytes()).digest())
+    h.update(hashlib.sha256(read_input_file(inputs.profile)).digest())
     builtin = builtin_templates()
     for p in sorted(builtin.rglob("*")):
         if p.is_file():

@@ -94,3 +94,21 @@ def stat_inside(base: Path, rel: str | os.PathLike[str], cap: int) -> os.stat_re
     `Refused`; for lookups that must not read the file."""
     with open_inside(base, rel, cap) as f:
         return os.fstat(f.fileno())
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of an input the user named (publications.bib, profile.toml). It may be a
+    symlink (a .bib kept in a synced folder), but it must be a regular file that can be
+    read without waiting: a FIFO or `/proc/kmsg` planted under the name must not hang the
+    build. `Refused` or `OSError` otherwise."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise Refused("is not a regular file")
+        try:
+            data = f.read()
+        except BlockingIOError:
+            data = None
+        if data is None:  # a /proc file that would wait for data
+            raise Refused("is not a regular file (reading it would wait)")
+        return data

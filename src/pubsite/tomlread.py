@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pubsite.errors import Diagnostics
+from pubsite.projectfiles import Refused, read_input
 
 # tomllib has no depth or size limits; a profile is a page of text, so anything past this
 # is refused before parsing.
@@ -37,7 +38,12 @@ def _nesting(text: str) -> int:
 def read_toml(path: Path, diags: Diagnostics, name: str) -> tuple[dict[str, Any], str] | None:
     """The TOML of the profile, behind guards against hostile files (tomllib has no size or
     depth limits), or None with the reason in `diags`."""
-    data = path.read_bytes()
+    try:
+        data = read_input(path)
+    except Refused as why:
+        diags.error("profile-unreadable", name, None, f"profile {why}",
+                    "pass a profile.toml that is a regular file")
+        return None
     if len(data) > MAX_PROFILE_BYTES:
         diags.error("profile-too-large", name, None,
                     f"profile is {len(data):,} bytes; the limit is {MAX_PROFILE_BYTES:,}",
