@@ -62,15 +62,15 @@ class _Sink:
     def __init__(self, diags: Diagnostics, file: str) -> None:
         self.diags, self.file = diags, file
         self.counts: Counter[str] = Counter()
-        self.left_out: dict[str, Severity] = {}
+        self.left_out: dict[str, tuple[Severity, int | None]] = {}  # and the first's line
 
     def full(self, rule: str) -> bool:
         return self.counts[rule] >= MAX_PER_RULE
 
-    def more(self, rule: str, severity: Severity) -> None:
+    def more(self, rule: str, severity: Severity, line: int | None) -> None:
         """One more of `rule`, counted and not spelt out: the rule is full."""
         self.counts[rule] += 1
-        self.left_out[rule] = severity
+        self.left_out.setdefault(rule, (severity, line))
 
     def error(self, rule: str, line: int | None, message: str, hint: str) -> None:
         self.add(Severity.ERROR, rule, line, message, hint)
@@ -81,19 +81,19 @@ class _Sink:
     def add(self, severity: Severity, rule: str, line: int | None, message: str,
             hint: str) -> None:
         if self.full(rule):
-            self.more(rule, severity)
+            self.more(rule, severity, line)
             return
         self.counts[rule] += 1
         self.diags.add(Diagnostic(rule, severity, self.file, line, message, hint))
 
     def close(self) -> None:
-        for rule, severity in self.left_out.items():
+        for rule, (severity, line) in self.left_out.items():
             more = self.counts[rule] - MAX_PER_RULE
             self.diags.add(Diagnostic(
-                rule, severity, self.file, None,
-                f"{more:,} more [{rule}] in the profile, not listed one by one (the first "
-                f"{MAX_PER_RULE} are)", "fix the ones listed, then run `pubsite validate` "
-                "again to see the rest"))
+                rule, severity, self.file, line,
+                f"{more:,} more [{rule}] in the profile from here on, not listed one by one "
+                f"(the first {MAX_PER_RULE} are)", "fix the ones listed, then run "
+                "`pubsite validate` again to see the rest"))
 
 
 def _depth(value: Any) -> int:
@@ -184,7 +184,8 @@ def _check_strings(value: Any, path: tuple[str | int, ...], finder: _LineFinder,
         if fixed is None:
             return
         if sink.full("mojibake"):
-            sink.more("mojibake", Severity.WARNING)  # its line would cost a search
+            # Where the key is written, not where its text is: that would cost a search.
+            sink.more("mojibake", Severity.WARNING, finder.find(path))
             return
         dotted = ".".join(str(p) for p in path)
         line = finder.find(path)
@@ -226,7 +227,8 @@ class _Reader:
         for name, value in raw.items():
             f = fields.get(name)
             if f is None and self.sink.full("profile-unknown-key"):
-                self.sink.more("profile-unknown-key", Severity.ERROR)
+                self.sink.more("profile-unknown-key", Severity.ERROR,
+                               self.finder.find((*path, name)))
                 continue
             if f is None:
                 close = get_close_matches(name, list(fields), n=1)
