@@ -15,7 +15,6 @@ from pubsite.render.formats import Md, escape, link
 from pubsite.templating import environment
 from pubsite.view import obfuscate_email
 
-
 # A link of the simple form, [label](url): neither part holds a bracket (nor the URL a
 # parenthesis), so that each try stops at the next one. With any character allowed up to
 # the closing one, each "[" of "[a](" or "[[[" read the rest of the text, and 100 KB of
