@@ -515,7 +515,7 @@ def _bib_cases(k: float) -> dict[str, str]:
         "3,000 unterminated": "".join(f"@misc{{k{i}, title = {{x\n" for i in range(n(3000))),
         "billion laughs": '@string{s0 = "ha"}\n' + "".join(
             f"@string{{s{i + 1} = s{i} # s{i}}}\n" for i in range(64))
-            + "@misc{k, title = s64, author = {Ada}}\n" * n(1),
+            + "".join(f"@misc{{k{i}, title = s64, author = {{Ada}}}}\n" for i in range(n(20))),
         "100k concatenations": '@string{a = "x"}\n@misc{k, author = {Ada}, title = '
                                + " # ".join(["a"] * n(100_000)) + "}\n",
         "12,500 open @article{x,": "@article{x,\n" * n(12_500),
