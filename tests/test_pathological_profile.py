@@ -120,3 +120,22 @@ def test_profile_markdown_keeps_a_link_with_parentheses(tmp_path: Path) -> None:
     html = MarkdownIt("commonmark").render((tmp_path / "_site" / "index.md").read_text())
     assert '<a href="https://en.wikipedia.org/wiki/Ada_(language)">the page</a> and' in html
     assert '<a href="https://b.org">b</a>' in html
+
+
+def test_a_line_of_400k_blanks_keeps_the_lines_after_it(tmp_path: Path) -> None:
+    # Blank runs are where a backtracking pattern spends its time: each key and table line
+    # is read with str methods, once.
+    profile = 'name = "Ada"\n' + " " * 400_000 + "\nnmae = 1\n[" + " " * 100 + "x]\n"
+    result = pubsite(tmp_path, profile, "validate")
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "profile.toml:3: error[profile-unknown-key] unknown key 'nmae'" in result.stdout
+    assert "profile.toml:4: error[profile-unknown-key] unknown key 'x'" in result.stdout
+
+
+def test_profile_markdown_link_then_400k_blanks_builds(tmp_path: Path) -> None:
+    # The simple link form gave back the blanks after "](" one at a time: 32 KB took 3.5 s,
+    # and the time grew with the square of the blanks.
+    about = "[a](" + " " * 400_000 + "x"
+    result = pubsite(tmp_path, f'name = "Ada"\nabout = "{about}"\n', "build", "-q")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "[a](" + " " * 1000 in (tmp_path / "_site" / "index.md").read_text()

@@ -16,11 +16,12 @@ from pubsite.templating import environment
 from pubsite.view import obfuscate_email
 
 # A link of the simple form, [label](url): neither part holds a bracket (nor the URL a
-# parenthesis), so that each try stops at the next one. With any character allowed up to
+# parenthesis), so that each try stops at the next one; and no part gives back what it
+# took (*+), so that blanks after "](" are read once. With any character allowed up to
 # the closing one, each "[" of "[a](" or "[[[" read the rest of the text, and 100 KB of
 # them took a minute. What this leaves, nested and balanced forms, the Markdown reader
 # reads, and mdlinks checks every link it finds.
-_SIMPLE_LINK = re.compile(r"(?<!!)\[([^\[\]]*)\]\(\s*<?([^()\[\]\s>]*)>?\s*\)")
+_SIMPLE_LINK = re.compile(r"(?<!!)\[([^\[\]]*+)\]\(\s*+<?([^()\[\]\s>]*+)>?\s*+\)")
 
 
 def profile_markdown(text: str) -> Md:
