@@ -2,6 +2,9 @@
 
     python bench/run.py                 # 100, 1k, 10k, 50k entries and the TUGboat corpus file
     python bench/run.py --sizes 100     # the smoke run the tests use
+    python bench/run.py --sizes 100 --corpus none --pathological
+                                        # every hostile case at n and 4n: time, memory,
+                                        # growth and a verdict (each run stopped at 120 s)
 
 Every figure is a ratio to the bare parse of the same file in the same run; each
 measurement runs in a fresh interpreter so that peak memory is its own. The bare parse and
