@@ -2,7 +2,11 @@
 
     probe.py bare|build|build-loud|validate|stages BIB PROFILE OUT
 
-`build-loud` prints its findings as a user's build does.
+`build-loud` prints its findings as a user's build does. A build that pubsite refuses (a
+profile it cannot read) is timed too, with the reason under "refused".
+
+With PROBE_TIMEOUT set (seconds), a run still going then stops and prints what it took
+so far, its peak memory and "timeout": a hostile file is reported, not waited for.
 
 `stages` is a cold build timed stage by stage (by wrapping the stage functions), followed
 by the floor for writing: the same files, same bytes, written straight into an empty
@@ -17,6 +21,7 @@ import os
 import resource
 import shutil
 import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -71,9 +76,42 @@ def write_floor(out: Path) -> tuple[float, int, int]:
     return seconds, len(files), sum(len(d) for _, d in files)
 
 
+def _peak_kib() -> int:
+    """This process's own peak RSS. Linux's ru_maxrss also counts the peak of the process
+    that forked it (the bench, holding a 24 MB hostile file), carried across exec; VmHWM is
+    the peak of this program's memory alone."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def watchdog(what: str, start: float) -> None:
+    """Past PROBE_TIMEOUT seconds, print the figures so far and end the process: its peak
+    memory is known only inside it."""
+    limit = float(os.environ.get("PROBE_TIMEOUT", "0"))
+    if limit <= 0:
+        return
+
+    def give_up() -> None:
+        print(json.dumps({"what": what, "seconds": time.perf_counter() - start,
+                          "peak_kib": _peak_kib(), "entries": 0, "rebuilt": 0,
+                          "timeout": True}), flush=True)
+        os._exit(0)
+
+    timer = threading.Timer(limit, give_up)
+    timer.daemon = True
+    timer.start()
+
+
 def main() -> None:
     what, bib, profile, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
     start = time.perf_counter()
+    watchdog(what, start)
     rebuilt = 0
     extra: dict[str, object] = {}
     if what == "bare":
@@ -88,13 +126,20 @@ def main() -> None:
         count = len(found)
     else:
         from pubsite import pipeline
+        from pubsite.errors import PubsiteError
 
         stages: Stages = defaultdict(float)
         if what == "stages":
             stages["start-up"] = time.perf_counter() - start
             instrument(stages)
-        result = pipeline.build(pipeline.Inputs(bib, profile), out, ("html", "markdown"),
-                                keep_going=True, quiet=what != "build-loud")
+        try:
+            result = pipeline.build(pipeline.Inputs(bib, profile), out, ("html", "markdown"),
+                                    keep_going=True, quiet=what != "build-loud")
+        except PubsiteError as exc:  # even --keep-going stops at a profile it cannot read
+            print(json.dumps({"what": what, "seconds": time.perf_counter() - start,
+                              "peak_kib": _peak_kib(), "entries": 0, "rebuilt": 0,
+                              "refused": exc.message}))
+            return
         count = result.publications
         rebuilt = result.written
         if what == "stages":
@@ -104,7 +149,7 @@ def main() -> None:
             extra = {"stages": dict(stages), "write_floor_s": floor, "files": files,
                      "output_bytes": size}
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _peak_kib()
     print(json.dumps({"what": what, "seconds": seconds, "peak_kib": peak, "entries": count,
                       "rebuilt": rebuilt, **extra}))
 

@@ -2,6 +2,9 @@
 
     python bench/run.py                 # 100, 1k, 10k, 50k entries and the TUGboat corpus file
     python bench/run.py --sizes 100     # the smoke run the tests use
+    python bench/run.py --sizes 100 --corpus none --pathological
+                                        # every hostile case at n and 4n: time, memory,
+                                        # growth and a verdict (each run stopped at 120 s)
 
 Every figure is a ratio to the bare parse of the same file in the same run; each
 measurement runs in a fresh interpreter so that peak memory is its own. The bare parse and
@@ -20,6 +23,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -137,29 +141,129 @@ def stages(name: str, bib: Path, work: Path, bare_s: float) -> dict[str, object]
             "output_bytes": int(run["output_bytes"]), "lines": lines}
 
 
-def hostile(work: Path) -> None:
-    """Each hostile file against the bare parse, and at four times its size: a build
-    whose time grows more than 5x for 4x the input is not linear."""
+# A hostile case is linear when 4x its input takes at most this many times the time and
+# the memory (a little over 4, for the noise of one run), and the n-size run is quick.
+LINEAR_GROWTH = 4.5
+QUICK_S = 5.0
+# A run that grows the address space past this ends with a MemoryError, not with the
+# machine's memory: a quadratic case at 4x can ask for tens of gigabytes.
+MEMORY_CAP = 6 * 1024 ** 3
+
+
+def _cap_memory() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
+def timed_build(bib: Path, profile: Path, out: Path, timeout: float) -> dict[str, Any]:
+    """One build of a hostile file in a fresh interpreter, stopped after `timeout` seconds
+    (the probe then reports its time and peak so far, with "timeout") or at MEMORY_CAP
+    ("memory"); a run under 2 s is the best of two, so that noise is not read as growth."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(bib.parent / ".xdg-cache"),
+           "PROBE_TIMEOUT": str(timeout)}
+    best: dict[str, Any] | None = None
+    for _ in range(2):
+        shutil.rmtree(out, ignore_errors=True)
+        try:
+            result = subprocess.run([sys.executable, str(HERE / "probe.py"), "build", str(bib),
+                                     str(profile), str(out)], capture_output=True, text=True,
+                                    check=False, env=env, timeout=timeout + 30,
+                                    preexec_fn=_cap_memory)
+        except subprocess.TimeoutExpired:  # stuck in one C call: the watchdog never ran
+            return {"seconds": float(timeout), "peak_kib": None, "timeout": True}
+        if result.returncode != 0:
+            oom = "MemoryError" in result.stderr
+            return {"seconds": None, "peak_kib": None, "memory": oom,
+                    "crash": "" if oom else result.stderr.strip()[-300:]}
+        run = dict(json.loads(result.stdout.strip().splitlines()[-1]))
+        if best is None or run["seconds"] < best["seconds"]:
+            best = run
+        if run.get("timeout") or run["seconds"] >= 2:
+            break
+    assert best is not None
+    return best
+
+
+def _verdict(small: dict[str, Any], large: dict[str, Any] | None, timeout: float) -> str:
+    if small.get("timeout"):
+        return f"> {timeout:.0f} s NOT LINEAR"
+    if small["seconds"] is None:
+        return "out of memory NOT LINEAR" if small.get("memory") else "CRASHED"
+    words = []
+    if large is None or large.get("timeout") or large["seconds"] is None:
+        words.append("NOT LINEAR (4x: " + ("out of memory)" if large and large.get("memory")
+                                           else f"> {timeout:.0f} s)"))
+    elif max(large["seconds"] / max(small["seconds"], 1e-3),
+             (large["peak_kib"] or 0) / max(small["peak_kib"] or 1, 1)) > LINEAR_GROWTH:
+        words.append("NOT LINEAR")
+    if small["seconds"] >= QUICK_S:
+        words.append(f"OVER {QUICK_S:.0f} s")
+    return ", ".join(words) or "linear"
+
+
+def hostile(work: Path, scale: float = 1.0, timeout: float = 120.0) -> list[dict[str, Any]]:
+    """Each hostile case built at its size n and at 4n, each in a fresh interpreter: time,
+    peak memory, their growth and a verdict. A case whose n-size run does not finish
+    within `timeout` is not run at 4n."""
     print()
-    print("| hostile file | MB | bare parse s | build s | ratio | build s at 4x size | growth |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    small, large = pathological(1), pathological(4)
+    print(f"hostile inputs at n and 4n (scale {scale:g} of the sizes the names give; "
+          f"each run stopped at {timeout:.0f} s)")
+    print("| case | KB at n | s at n | s at 4n | growth | peak MiB at n | peak MiB at 4n "
+          "| memory growth | verdict |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     folder = work / "patho"
     folder.mkdir(exist_ok=True)
     bib, profile, out = folder / "publications.bib", folder / "profile.toml", folder / "_site"
-    profile.write_text(synth.PROFILE, encoding="utf-8")
-    for name, text in small.items():
-        timings = []
-        for content in (text, large[name]):
-            bib.write_text(content, encoding="utf-8")
-            shutil.rmtree(out, ignore_errors=True)
-            timings.append(probe("build", bib, profile, out)["seconds"])
-        bib.write_text(text, encoding="utf-8")
-        bare = probe("bare", bib, profile, out)["seconds"]
-        growth = timings[1] / max(timings[0], 1e-3)
-        print(f"| {name} | {len(text) / 1e6:.1f} | {bare:.3f} | {timings[0]:.3f} | "
-              f"{timings[0] / max(bare, 1e-3):.1f}x | {timings[1]:.3f} | {growth:.1f}x "
-              f"{'linear' if growth <= 5 else 'NOT LINEAR'} |", flush=True)
+    small, large = pathological(scale), pathological(4 * scale)
+    rows = []
+    for name, (bib_n, profile_n) in small.items():
+        runs: list[dict[str, Any] | None] = []
+        for bib_text, profile_text in ((bib_n, profile_n), large[name]):
+            bib.write_text(bib_text, encoding="utf-8")
+            profile.write_text(profile_text, encoding="utf-8")
+            stopped = runs and (runs[0] is None or runs[0].get("timeout")
+                                or runs[0]["seconds"] is None)
+            runs.append(None if stopped else timed_build(bib, profile, out, timeout))
+        assert runs[0] is not None
+        rows.append(_hostile_row(name, small[name], large[name], runs[0], runs[1], timeout))
+        print(rows[-1]["line"], flush=True)
+    return rows
+
+
+def _hostile_row(name: str, small_case: tuple[str, str], large_case: tuple[str, str],
+                 small: dict[str, Any], large: dict[str, Any] | None,
+                 timeout: float) -> dict[str, Any]:
+    """One line of the hostile table and its figures for --json (None: not known)."""
+    hostile_file = 1 if name.startswith("profile:") else 0
+    row: dict[str, Any] = {
+        "name": name, "file": "profile.toml" if hostile_file else "publications.bib",
+        "bytes_n": len(small_case[hostile_file].encode()),
+        "bytes_4n": len(large_case[hostile_file].encode()),
+        "seconds_n": small["seconds"], "seconds_4n": large and large["seconds"],
+        "peak_mib_n": small["peak_kib"] and small["peak_kib"] / 1024,
+        "peak_mib_4n": large and large["peak_kib"] and large["peak_kib"] / 1024,
+        "timeout_n": bool(small.get("timeout")),
+        "timeout_4n": bool(large and large.get("timeout")),
+        "refused": small.get("refused", ""), "verdict": _verdict(small, large, timeout)}
+    done = row["seconds_n"] is not None and not row["timeout_n"]
+    done_4n = done and row["seconds_4n"] is not None and not row["timeout_4n"]
+    row["growth"] = row["seconds_4n"] / max(row["seconds_n"], 1e-3) if done_4n else None
+    row["memory_growth"] = row["peak_mib_4n"] / row["peak_mib_n"] \
+        if done_4n and row["peak_mib_n"] and row["peak_mib_4n"] else None
+
+    def secs(value: float | None, stopped: bool) -> str:
+        return "-" if value is None else f"> {timeout:.0f}" if stopped else f"{value:.2f}"
+
+    def num(value: float | None, form: str) -> str:
+        return "-" if value is None else format(value, form)
+
+    row["line"] = (
+        f"| {name} | {row['bytes_n'] / 1e3:,.1f} | {secs(row['seconds_n'], row['timeout_n'])} "
+        f"| {secs(row['seconds_4n'], row['timeout_4n'])} | {num(row['growth'], '.1f')}x "
+        f"| {num(row['peak_mib_n'], '.0f')} | {num(row['peak_mib_4n'], '.0f')} "
+        f"| {num(row['memory_growth'], '.1f')}x | {row['verdict']} |")
+    return row
 
 
 def noisy_noop(work: Path) -> float:
@@ -291,7 +395,13 @@ def main() -> None:
     parser.add_argument("--work", default=str(HERE / "out"))
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--pathological", action="store_true",
-                        help="also time hostile files against the bare parse of each")
+                        help="also time every hostile case at its size and at 4x: time, "
+                             "peak memory, growth and a verdict")
+    parser.add_argument("--pathological-scale", type=float, default=1.0, metavar="K",
+                        help="hostile cases at K times the sizes their names give (the "
+                             "smoke test runs small ones)")
+    parser.add_argument("--pathological-timeout", type=float, default=120.0, metavar="S",
+                        help="stop a hostile run after S seconds and report it as such")
     parser.add_argument("--memory", metavar="SIZES", default="",
                         help="peak memory of validate and of a cold build against the bare "
                              "parse at these sizes (e.g. 50000,330000)")
@@ -342,8 +452,8 @@ def main() -> None:
     if 10000 in sizes and 50000 in sizes:
         latency["growth_50k_over_10k"] = float(sizes[50000]["cold_s"]) / \
             float(sizes[10000]["cold_s"])
-    if args.pathological:
-        hostile(work)
+    hostile_rows = hostile(work, args.pathological_scale, args.pathological_timeout) \
+        if args.pathological else []
     print()
     for k, v in latency.items():
         print(f"{k}: {v:.3f}")
@@ -359,8 +469,11 @@ def main() -> None:
     for line in verdicts(sizes, latency):
         print(line)
     if args.json:
+        pathological_rows = [{k: v for k, v in r.items() if k != "line"}
+                             for r in hostile_rows]
         Path(args.json).write_text(json.dumps({"rows": rows, "latency": latency,
-                                               "stages": breakdown, "compare": compared},
+                                               "stages": breakdown, "compare": compared,
+                                               "pathological": pathological_rows},
                                               indent=2))
 
 
@@ -387,24 +500,69 @@ def verdicts(sizes: dict[int, dict[str, object]], latency: dict[str, float]) -> 
     return list(dict.fromkeys(lines))
 
 
-def pathological(scale: int = 1) -> dict[str, str]:
-    """Hostile files; `scale` multiplies their size, to see that time grows with it."""
+TINY_BIB = "@misc{k, title = {T}, author = {Ada}, year = {2020}}\n"
+
+
+def _bib_cases(k: float) -> dict[str, str]:
+    """Hostile .bib files; `k` multiplies their size (1: the size the name gives)."""
+    def n(count: int) -> int:
+        return max(1, round(count * k))
+
+    def entry(field: str) -> str:
+        return "@misc{k, title = {T}, year = {2020}, " + field + "}\n"
+
     return {
-        "deep braces": "@misc{a, title = {" + "{" * 20000 * scale + "x" + "}" * 20000 * scale
-                       + "}}\n",
+        "deep braces": "@misc{a, title = {" + "{" * n(20000) + "x" + "}" * n(20000) + "}}\n",
         "5 MB field": "@misc{a, author={Ada}, title={T}, abstract = {"
-                      + "w \\\"u " * 1_000_000 * scale + "}}\n",
-        "3,000 unterminated": "".join(f"@misc{{k{i}, title = {{x\n"
-                                      for i in range(3000 * scale)),
+                      + "w \\\"u " * n(1_000_000) + "}}\n",
+        "3,000 unterminated": "".join(f"@misc{{k{i}, title = {{x\n" for i in range(n(3000))),
         "billion laughs": '@string{s0 = "ha"}\n' + "".join(
             f"@string{{s{i + 1} = s{i} # s{i}}}\n" for i in range(64))
-            + "@misc{k, title = s64, author = {Ada}}\n" * scale,
+            + "".join(f"@misc{{k{i}, title = s64, author = {{Ada}}}}\n" for i in range(n(20))),
         "100k concatenations": '@string{a = "x"}\n@misc{k, author = {Ada}, title = '
-                               + " # ".join(["a"] * 100_000 * scale) + "}\n",
-        "12,500 open @article{x,": "@article{x,\n" * 12_500 * scale,
+                               + " # ".join(["a"] * n(100_000)) + "}\n",
+        "12,500 open @article{x,": "@article{x,\n" * n(12_500),
         "4,000 duplicate keys": "".join(f"@misc{{x, title = {{T{i}}}, author = {{Ada}}}}\n"
-                                        for i in range(4000 * scale)),
+                                        for i in range(n(4000))),
+        'author "Ab Ab ... Doe" 12 KB': entry('author = "' + "Ab " * n(4000) + 'Doe"'),
+        'author "a,a,..." 50 KB': entry('author = "' + "a," * n(25_000) + '"'),
+        "links {[a]([a](...} 100 KB": entry("author = {Ada}, links = {"
+                                             + "[a](" * n(25_000) + "}"),
+        "also {V 2020 (V 2020 (...} 128 KB": entry("author = {Ada}, also = {"
+                                                    + "V 2020 (" * n(16_000) + "}"),
+        "author {Jane, 100 KB of spaces, x}": entry("author = {Jane" + " " * n(100_000)
+                                                    + "x}"),
+        "100k @ characters": "@" * n(100_000),
+        "one entry with 20k fields": entry("author = {Ada}, " + ", ".join(
+            f"f{i} = {{x}}" for i in range(n(20_000)))),
+        "crossref chain of 8k entries": "".join(
+            f"@misc{{e{i}, title = {{T{i}}}, author = {{Ada}}, crossref = {{e{i + 1}}}}}\n"
+            for i in range(n(8000) - 1)) + f"@misc{{e{n(8000) - 1}, year = {{2020}}}}\n",
+        "author {Jane Doe, 400k *}": entry("author = {Jane Doe" + "*" * n(400_000) + "}"),
     }
+
+
+def _profile_cases(k: float) -> dict[str, str]:
+    """Hostile profile.toml files (the .bib is a tiny valid one); `k` as above. At 4x both
+    stay under the profile's 512 KB limit, so that the 4x run reads them too."""
+    def n(count: int) -> int:
+        return max(1, round(count * k))
+
+    return {
+        "profile: dotted key of 50k parts": synth.PROFILE.replace(
+            "[publications]", ".".join(["a"] * n(50_000)) + ".b = 1\n[publications]"),
+        "profile: 16k unknown keys": synth.PROFILE.replace(
+            "[publications]", "".join(f"k{i:x}=1\n" for i in range(n(16_000)))
+            + "[publications]"),
+    }
+
+
+def pathological(scale: float = 1) -> dict[str, tuple[str, str]]:
+    """Every hostile case as (publications.bib, profile.toml); `scale` multiplies their
+    size, to see that time grows with it."""
+    cases = {name: (text, synth.PROFILE) for name, text in _bib_cases(scale).items()}
+    cases.update({name: (TINY_BIB, text) for name, text in _profile_cases(scale).items()})
+    return cases
 
 
 HEADER = ("| file | entries | MB | bare parse s | cold | warm | one edit | peak MiB bare / "

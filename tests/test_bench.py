@@ -12,11 +12,29 @@ import pytest
 
 from conftest import ROOT
 
+# Every hostile case the bench times (bench/run.py's pathological()), by the name its
+# table gives it: a case dropped from the bench fails here.
+HOSTILE = ["deep braces", "5 MB field", "3,000 unterminated", "billion laughs",
+           "100k concatenations", "12,500 open @article{x,", "4,000 duplicate keys",
+           'author "Ab Ab ... Doe" 12 KB', 'author "a,a,..." 50 KB',
+           "links {[a]([a](...} 100 KB", "also {V 2020 (V 2020 (...} 128 KB",
+           "author {Jane, 100 KB of spaces, x}", "100k @ characters",
+           "one entry with 20k fields", "crossref chain of 8k entries",
+           "author {Jane Doe, 400k *}", "profile: dotted key of 50k parts",
+           "profile: 16k unknown keys"]
+# The verdicts bench/run.py gives, from its own figures (never asserted to be "linear":
+# speed is the bench's to report, not a test's).
+VERDICT = (r"(linear|OVER 5 s|CRASHED|out of memory NOT LINEAR|> \d+ s NOT LINEAR|"
+           r"NOT LINEAR( \(4x: (> \d+ s|out of memory)\))?(, OVER 5 s)?)")
+NUMBER = r"(-|> \d+|[0-9.,]+)"
+
 
 def test_bench_smoke_run(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "100",
                              "--corpus", "none", "--work", str(tmp_path), "--pathological",
-                             "--json", str(tmp_path / "r.json")],
+                             # The hostile cases small: the smoke run reports each of them.
+                             "--pathological-scale", "0.02", "--json",
+                             str(tmp_path / "r.json")],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
@@ -44,3 +62,22 @@ def test_bench_smoke_run(tmp_path: Path) -> None:
     assert abs(sum(stages["stages"].values()) - stages["total_s"]) < 1e-6
     assert stages["floor_s"] == pytest.approx(stages["stages"]["read"] +
                                               stages["write_floor_s"])
+    _check_hostile(out, data["pathological"])
+
+
+def _check_hostile(out: str, rows: list[dict[str, object]]) -> None:
+    """Each hostile case has its line: size, seconds and peak memory at n and 4n, their
+    growth and a verdict; and the same figures in the JSON."""
+    assert "| case | KB at n | s at n | s at 4n | growth | peak MiB at n | peak MiB at 4n " \
+           "| memory growth | verdict |" in out
+    for name in HOSTILE:
+        cells = rf"\| {re.escape(name)} \| [0-9.,]+ \| {NUMBER} \| {NUMBER} \| {NUMBER}x " \
+                rf"\| {NUMBER} \| {NUMBER} \| {NUMBER}x \| {VERDICT} \|$"
+        assert re.search(cells, out, re.M), name
+    assert [r["name"] for r in rows] == HOSTILE
+    for r in rows:
+        assert re.fullmatch(VERDICT, str(r["verdict"])), r
+        assert isinstance(r["bytes_n"], int) and isinstance(r["bytes_4n"], int)
+        assert r["bytes_4n"] > r["bytes_n"], r["name"]
+        assert r["file"] == ("profile.toml" if str(r["name"]).startswith("profile:")
+                             else "publications.bib")

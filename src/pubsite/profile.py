@@ -4,19 +4,21 @@ Diagnostic naming the key and its line."""
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import dataclasses
 import datetime as dt
 import os
 import re
 import typing
+from collections import Counter
 from difflib import get_close_matches
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pubsite import mdlinks, projectfiles, urls
 from pubsite.cleantext import strip_invisible
-from pubsite.errors import Diagnostics
+from pubsite.errors import Diagnostic, Diagnostics, Severity
 from pubsite.model import DEFAULT_MARKS, Mark, Profile
 from pubsite.text_checks import mojibake_fix
 from pubsite.tomlread import MAX_NESTING, read_toml
@@ -30,19 +32,69 @@ def load(path: Path, diags: Diagnostics, display: str | None = None) -> Profile 
     raw, text = found
     finder = _LineFinder(text)
     if _depth(raw) > MAX_NESTING:
+        # Tables and dotted keys together, each within the guard before tomllib.
         line = next((i for i, x in enumerate(finder.lines, 1) if x.count(".") > MAX_NESTING),
                     None)
         diags.error("profile-too-deep", name, line,
                     f"profile nests more than {MAX_NESTING} levels (a dotted key of many "
                     "parts)", "flatten the tables: pubsite's keys nest two levels at most")
         return None
-    _check_strings(raw, (), name, finder, diags)
-    reader = _Reader(name, path.parent, finder, diags)
+    sink = _Sink(diags, name)
+    _check_strings(raw, (), finder, sink)
+    reader = _Reader(name, path.parent, finder, sink)
     profile = _defaults(reader.table(Profile, raw, ()), name)
+    sink.close()
     if not profile.name:
         diags.error("profile-missing", name, None, "profile has no 'name'",
                     'add a line: name = "Your Name"')
     return profile
+
+
+# Past this many diagnostics of one rule the profile's report says how many more there
+# are: a file of 16,000 unknown keys is one mistake (or an attack), and its report stays
+# readable; what the rest would cost to spell out (a close match, a line) is never spent.
+MAX_PER_RULE = 50
+
+
+class _Sink:
+    """The profile's diagnostics, at most MAX_PER_RULE of each rule, then one line with
+    the count of the rest."""
+
+    def __init__(self, diags: Diagnostics, file: str) -> None:
+        self.diags, self.file = diags, file
+        self.counts: Counter[str] = Counter()
+        self.left_out: dict[str, tuple[Severity, int | None]] = {}  # and the first's line
+
+    def full(self, rule: str) -> bool:
+        return self.counts[rule] >= MAX_PER_RULE
+
+    def more(self, rule: str, severity: Severity, line: int | None) -> None:
+        """One more of `rule`, counted and not spelt out: the rule is full."""
+        self.counts[rule] += 1
+        self.left_out.setdefault(rule, (severity, line))
+
+    def error(self, rule: str, line: int | None, message: str, hint: str) -> None:
+        self.add(Severity.ERROR, rule, line, message, hint)
+
+    def warning(self, rule: str, line: int | None, message: str, hint: str) -> None:
+        self.add(Severity.WARNING, rule, line, message, hint)
+
+    def add(self, severity: Severity, rule: str, line: int | None, message: str,
+            hint: str) -> None:
+        if self.full(rule):
+            self.more(rule, severity, line)
+            return
+        self.counts[rule] += 1
+        self.diags.add(Diagnostic(rule, severity, self.file, line, message, hint))
+
+    def close(self) -> None:
+        for rule, (severity, line) in self.left_out.items():
+            more = self.counts[rule] - MAX_PER_RULE
+            self.diags.add(Diagnostic(
+                rule, severity, self.file, line,
+                f"{more:,} more [{rule}] in the profile from here on, not listed one by one "
+                f"(the first {MAX_PER_RULE} are)", "fix the ones listed, then run "
+                "`pubsite validate` again to see the rest"))
 
 
 def _depth(value: Any) -> int:
@@ -60,10 +112,31 @@ def _depth(value: Any) -> int:
 
 
 class _LineFinder:
-    """Finds the line of a TOML key path by reading the text (tomllib gives no positions)."""
+    """Finds the line of a TOML key path by reading the text (tomllib gives no positions).
+    The text is indexed once, so that a lookup is a few dictionary reads: a search of the
+    whole text for each diagnostic took 56 s for 16,000 unknown keys."""
 
     def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
+        self.text = text
+        # TOML's lines end at \n alone (splitlines would also split at \x0c or \u2028
+        # inside a string, and every later line number would be off).
+        self.lines = text.split("\n")
+        self.starts = [0]
+        for line in self.lines[:-1]:
+            self.starts.append(self.starts[-1] + len(line) + 1)
+        self.headers: dict[str, int] = {}  # [table] or [[table]] -> its first line
+        self.keys: dict[tuple[str, str], int] = {}  # (table, key) -> its first line
+        current = ""
+        for i, line in enumerate(self.lines, 1):
+            header = _header(line)
+            if header is not None:
+                current = header
+                self.headers.setdefault(current, i)
+                continue
+            written, equals, _ = line.partition("=")
+            if equals:
+                for table, key in _spellings(current, written.strip()):
+                    self.keys.setdefault((table, key), i)
 
     def find(self, path: tuple[str | int, ...]) -> int | None:
         keys = [p for p in path if isinstance(p, str)]
@@ -71,49 +144,74 @@ class _LineFinder:
             return None
         table = ".".join(keys[:-1])
         last = keys[-1]
-        key_re = re.compile(r'^\s*["\']?' + re.escape(last) + r'["\']?\s*=')
-        header_re = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?")
-        current = ""
-        for i, line in enumerate(self.lines, 1):
-            m = header_re.match(line)
-            if m:
-                current = m.group(1).replace('"', "").replace(" ", "")
-                if current == ".".join(keys):
-                    return i
-                continue
-            if key_re.match(line) and (current == table or table.startswith(current + ".")
-                                       or (not table and not current)):
-                return i
+        found = [self.headers.get(".".join(keys)), self.keys.get((table, last))]
+        # A key written under a table that holds the path's table ([a] then b.c = 1).
+        found += [self.keys.get((".".join(keys[:i]), last)) for i in range(1, len(keys) - 1)]
+        return min((x for x in found if x is not None), default=None)
+
+    def line_at(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+
+def _header(line: str) -> str | None:
+    """The table a line `[a.b]` or `[[a.b]]` opens, without quotes or blanks. Read with
+    str methods: a pattern with two blank runs around a lazy part took 13 s for a line of
+    2,000 blanks, each split of the blanks tried in turn."""
+    rest = line.lstrip()
+    if not rest.startswith("["):
         return None
+    rest = rest[2:] if rest.startswith("[[") else rest[1:]
+    name, bracket, _ = rest.partition("]")
+    if not bracket or not name:
+        return None
+    return name.replace('"', "").replace(" ", "").strip()
 
 
-def _check_strings(value: Any, path: tuple[str | int, ...], file: str, finder: _LineFinder,
-                   diags: Diagnostics) -> None:
+def _spellings(table: str, written: str) -> list[tuple[str, str]]:
+    """The keys a line `written = ...` under [table] may be read as: with or without a
+    quote on either side, and a dotted key (`owner.name`) under its own table."""
+    found = {written}
+    if written[:1] in "\"'":
+        found.add(written[1:])
+    if written[-1:] in "\"'":
+        found |= {x[:-1] for x in list(found)}
+    pairs = [(table, x) for x in found if x]
+    if "." in written and not any(q in written for q in "\"'"):
+        parts = [x.strip() for x in written.split(".")]
+        pairs.append((".".join(x for x in (table, *parts[:-1]) if x), parts[-1]))
+    return pairs
+
+
+def _check_strings(value: Any, path: tuple[str | int, ...], finder: _LineFinder,
+                   sink: _Sink) -> None:
     """Garbled text (mojibake) anywhere in the profile, with the repair as the hint."""
     if isinstance(value, dict):
         for k, v in value.items():
-            _check_strings(v, (*path, k), file, finder, diags)
+            _check_strings(v, (*path, k), finder, sink)
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            _check_strings(v, (*path, i), file, finder, diags)
+            _check_strings(v, (*path, i), finder, sink)
     elif isinstance(value, str):
         fixed = mojibake_fix(value)
-        if fixed is not None:
-            dotted = ".".join(str(p) for p in path)
-            line = finder.find(path)
-            if line is None or value[:20] not in "\n".join(finder.lines[line - 1:]):
-                line = _line_of(finder, value) or line
-            diags.warning("mojibake", file, line,
-                          f"'{dotted}' looks like garbled text (UTF-8 read in another "
-                          "encoding)", f"replace it with: {fixed[:200]}")
+        if fixed is None:
+            return
+        if sink.full("mojibake"):
+            # Where the key is written, not where its text is: that would cost a search.
+            sink.more("mojibake", Severity.WARNING, finder.find(path))
+            return
+        dotted = ".".join(str(p) for p in path)
+        line = finder.find(path)
+        if line is None or finder.text.find(value[:20], finder.starts[line - 1]) < 0:
+            line = _line_of(finder, value) or line
+        sink.warning("mojibake", line,
+                     f"'{dotted}' looks like garbled text (UTF-8 read in another "
+                     "encoding)", f"replace it with: {fixed[:200]}")
 
 
 def _line_of(finder: _LineFinder, value: str) -> int | None:
     probe = value.strip().split("\n")[0][:30]
-    for i, line in enumerate(finder.lines, 1):
-        if probe and probe in line:
-            return i
-    return None
+    at = finder.text.find(probe) if probe else -1
+    return finder.line_at(at) if at >= 0 else None
 
 
 _TYPE_NAMES = {str: "string", bool: "boolean", int: "integer"}
@@ -125,12 +223,12 @@ class _Reader:
     values outside the choices are reported where they are written, and left at their
     defaults."""
 
-    def __init__(self, file: str, root: Path, finder: _LineFinder, diags: Diagnostics) -> None:
-        self.file, self.root, self.finder, self.diags = file, root, finder, diags
-        self.urls = _Urls(file, finder, diags)
+    def __init__(self, file: str, root: Path, finder: _LineFinder, sink: _Sink) -> None:
+        self.file, self.root, self.finder, self.sink = file, root, finder, sink
+        self.urls = _Urls(finder, sink)
 
     def error(self, rule: str, path: tuple[str | int, ...], message: str, hint: str) -> object:
-        self.diags.error(rule, self.file, self.finder.find(path), message, hint)
+        self.sink.error(rule, self.finder.find(path), message, hint)
         return _BAD
 
     def table(self, cls: type[Any], raw: dict[str, Any], path: tuple[str | int, ...],
@@ -140,6 +238,10 @@ class _Reader:
         values: dict[str, Any] = {}
         for name, value in raw.items():
             f = fields.get(name)
+            if f is None and self.sink.full("profile-unknown-key"):
+                self.sink.more("profile-unknown-key", Severity.ERROR,
+                               self.finder.find((*path, name)))
+                continue
             if f is None:
                 close = get_close_matches(name, list(fields), n=1)
                 self.error("profile-unknown-key", (*path, name),
@@ -264,8 +366,8 @@ class _Urls:
     """Every URL of the profile passes the one allow-list; a refused one is reported and
     left out."""
 
-    def __init__(self, file: str, finder: _LineFinder, diags: Diagnostics) -> None:
-        self.file, self.finder, self.diags = file, finder, diags
+    def __init__(self, finder: _LineFinder, sink: _Sink) -> None:
+        self.finder, self.sink = finder, sink
 
     def check(self, value: str, path: tuple[str | int, ...],
               allowed: frozenset[str] = urls.WEB_AND_MAIL) -> str:
@@ -274,9 +376,9 @@ class _Urls:
         safe, why = urls.check_url(value, allowed)
         if safe is None:
             dotted = ".".join(str(p) for p in path)
-            self.diags.error("url-scheme", self.file, self.finder.find(path),
-                             f"'{dotted}' is refused: {why}",
-                             "use an http(s) address; the link is left out")
+            self.sink.error("url-scheme", self.finder.find(path),
+                            f"'{dotted}' is refused: {why}",
+                            "use an http(s) address; the link is left out")
             return ""
         return safe
 
@@ -290,7 +392,7 @@ class _Urls:
 
 def _check_path(value: str, path: tuple[str | int, ...], reader: _Reader) -> bool:
     """Whether a path in the profile stays inside the project (a URL is checked as one)."""
-    file, root, finder, diags = reader.file, reader.root, reader.finder, reader.diags
+    root, finder, sink = reader.root, reader.finder, reader.sink
     if re.match(r"^[a-z][a-z0-9+.-]*:", value, re.I):
         return True  # a URL: the URL rule checks it
     p = PurePosixPath(value.replace("\\", "/"))
@@ -299,24 +401,24 @@ def _check_path(value: str, path: tuple[str | int, ...], reader: _Reader) -> boo
         with contextlib.suppress(OSError, ValueError):
             inside = (root / p).resolve().is_relative_to(root.resolve())
     if not inside:
-        diags.error("profile-path", file, finder.find(path),
-                    f"'{_dotted(path)}' = '{value}' leaves the project folder",
-                    "use a path inside the folder of profile.toml, e.g. images/photo.jpg")
+        sink.error("profile-path", finder.find(path),
+                   f"'{_dotted(path)}' = '{value}' leaves the project folder",
+                   "use a path inside the folder of profile.toml, e.g. images/photo.jpg")
         return False
     try:
         projectfiles.stat_inside(root, p, projectfiles.MAX_LINKED_BYTES)
     except projectfiles.Refused as why:
         if not os.path.lexists(root / p):
-            diags.warning("profile-path", file, finder.find(path),
-                          f"'{_dotted(path)}' = '{value}' does not exist",
-                          "put the file there or fix the path")
+            sink.warning("profile-path", finder.find(path),
+                         f"'{_dotted(path)}' = '{value}' does not exist",
+                         "put the file there or fix the path")
             return True
         # Never copied, even with --keep-going: a symlink out of the project, a FIFO that
         # would hang the build, a device, a file over the cap.
-        diags.error("profile-path", file, finder.find(path),
-                    f"'{_dotted(path)}' = '{value}' {why}; it is left out",
-                    "use a regular file inside the folder of profile.toml, at most "
-                    f"{projectfiles.MAX_LINKED_BYTES // 2**20} MiB (not a symlink to "
-                    "another place)")
+        sink.error("profile-path", finder.find(path),
+                   f"'{_dotted(path)}' = '{value}' {why}; it is left out",
+                   "use a regular file inside the folder of profile.toml, at most "
+                   f"{projectfiles.MAX_LINKED_BYTES // 2**20} MiB (not a symlink to "
+                   "another place)")
         return False
     return True

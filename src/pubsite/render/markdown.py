@@ -15,6 +15,14 @@ from pubsite.render.formats import Md, escape, link
 from pubsite.templating import environment
 from pubsite.view import obfuscate_email
 
+# A link of the simple form, [label](url): neither part holds a bracket (nor the URL a
+# parenthesis), so that each try stops at the next one; and no part gives back what it
+# took (*+), so that blanks after "](" are read once. With any character allowed up to
+# the closing one, each "[" of "[a](" or "[[[" read the rest of the text, and 100 KB of
+# them took a minute. What this leaves, nested and balanced forms, the Markdown reader
+# reads, and mdlinks checks every link it finds.
+_SIMPLE_LINK = re.compile(r"(?<!!)\[([^\[\]]*+)\]\(\s*+<?([^()\[\]\s>]*+)>?\s*+\)")
+
 
 def profile_markdown(text: str) -> Md:
     """Profile Markdown passes through with raw HTML and template syntax neutralised."""
@@ -24,7 +32,7 @@ def profile_markdown(text: str) -> Md:
     def fix(m: re.Match[str]) -> str:
         return str(link(m.group(1), m.group(2)))
 
-    text = re.sub(r"(?<!!)\[([^\]]*)\]\(\s*<?([^)\s>]*)>?\s*\)", fix, text)
+    text = _SIMPLE_LINK.sub(fix, text)
     # What the simple form above misses (references, nesting, images) is caught here.
     return Md(mdlinks.inert(text).strip())
 
