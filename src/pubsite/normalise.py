@@ -467,7 +467,7 @@ def _split_list(value: str) -> list[str]:
 
 
 def _parse_venue(text: str) -> Venue:
-    """`NAME YEAR (note; note)`, each part but the name optional, read as the pattern
+    r"""`NAME YEAR (note; note)`, each part but the name optional, read as the pattern
     `^(.*?)\s*(\b\d{4}\b)?\s*(?:\(([^)]*)\))?\s*$` reads it, but from the end: the
     pattern tried every length of name and scanned the rest each time, quadratic in the
     text ("V 2020 (V 2020 (...")."""
@@ -501,7 +501,7 @@ _SPACES = re.compile(r"\s*")
 
 
 def link_items(value: str) -> list[tuple[str, str]]:
-    """The `[label](url)` items of a links field, as `\[([^\]]+)\]\(\s*([^)\s]+)\s*\)`
+    r"""The `[label](url)` items of a links field, as `\[([^\]]+)\]\(\s*([^)\s]+)\s*\)`
     finds them, in one pass: the pattern read the rest of the field again from each `[`
     ("[a]([a]([a](...": quadratic)."""
     out: list[tuple[str, str]] = []
