@@ -173,7 +173,7 @@ def parse(text: str, file: str, diags: Diagnostics,
                 recovered = (pos, max(pos + len(raw), found[-1][1].end))
                 cursor = recovered[1]
                 continue
-            if pos == recovered[1] and isinstance(block, bm.ImplicitComment):
+            if pos == recovered[1] > recovered[0] and isinstance(block, bm.ImplicitComment):
                 continue
         if isinstance(block, bm.DuplicateBlockKeyBlock | bm.DuplicateFieldKeyBlock):
             inner = block.ignore_error_block
@@ -193,8 +193,27 @@ def parse(text: str, file: str, diags: Diagnostics,
             _failed_block(block, file, line, raw, diags)
         elif isinstance(block, bm.ImplicitComment):
             comments.append((line, block.comment))
+            _stray_at(raw, file, line, diags)
+    if not entries and text.strip() and not diags.items:
+        diags.warning("no-entries", file, 1, "the file holds no BibTeX entry; the site lists "
+                      "no publications", "write each publication as @type{key, field = "
+                      "{value}, ...}")
     _resolve_crossrefs(entries, diags)
     return BibData(file, text, entries, strings, comments)
+
+
+def _stray_at(raw: str, file: str, line: int, diags: Diagnostics) -> None:
+    """An `@` outside every entry that starts none: BibTeX reads an entry type there and
+    reports an error; here it is said once per stretch of text, at the first `@`."""
+    at = raw.find("@")
+    if at < 0:
+        return
+    count = raw.count("@")
+    what = "an '@'" if count == 1 else f"{count} '@' characters"
+    diags.warning("stray-at", file, line + raw.count("\n", 0, at),
+                  f"{what} outside any entry start no entry: {raw[at:at + 40]!r}; BibTeX "
+                  "reports an error here", "delete the '@' (in a comment, write it as "
+                  "'at'), or finish the entry as @type{key, field = {value}}")
 
 
 def _place(text: str, raw: str, cursor: int,
