@@ -35,6 +35,7 @@ class RawEntry:
     raw: str
     field_lines: dict[str, int] = field(default_factory=dict)
     inherited: set[str] = field(default_factory=set)  # fields a crossref gave
+    index: _FieldIndex | None = field(default=None, compare=False, repr=False)
 
     def field_line(self, name: str) -> int:
         """1-based line of a field, found in the entry's own text."""
@@ -43,13 +44,43 @@ class RawEntry:
         return self.field_lines[name]
 
     def nth_field_line(self, name: str, nth: int) -> int:
+        """1-based line of the nth `name =` in the entry's text (of the last when there are
+        fewer, of the entry when there is none)."""
+        if self.index is None:
+            self.index = _FieldIndex(self.raw)
+        offsets = self.index.offsets(name)
+        offset = offsets[min(nth, len(offsets)) - 1] if offsets else 0
+        return self.line + bisect.bisect_left(self.index.newlines, offset)
+
+
+class _FieldIndex:
+    """Where each `name =` stands in an entry's text, found in one pass: a pattern per name
+    read the whole entry again for each field (an entry of 20,000 fields: minutes)."""
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+        self.newlines = [m.start() for m in re.finditer("\n", raw)]
+        self.found: dict[str, list[int]] = {}
+        for m in _FIELD_NAME.finditer(raw):
+            self.found.setdefault(_name_key(m.group(1)), []).append(m.start())
+
+    def offsets(self, name: str) -> list[int]:
+        if _NAME_CHARS.fullmatch(name):
+            # A name of these characters is exactly the run of them before its `=`.
+            return self.found.get(_name_key(name), [])
         pattern = re.compile(r"(?<![\w\-:.+])" + re.escape(name) + r"\s*=", re.IGNORECASE)
-        offset = 0
-        for i, m in enumerate(pattern.finditer(self.raw), 1):
-            offset = m.start()
-            if i == nth:
-                break
-        return self.line + self.raw.count("\n", 0, offset)
+        return [m.start() for m in pattern.finditer(self.raw)]
+
+
+_FIELD_NAME = re.compile(r"(?<![\w\-:.+])([\w\-:.+]+)\s*=")
+_NAME_CHARS = re.compile(r"[\w\-:.+]+")
+# What IGNORECASE matches besides the lowercase: the letters whose lowercase is two
+# characters, or another letter's (the dotted and dotless i, the long s).
+_CASE_FIXES = str.maketrans({"İ": "i", "ı": "i", "ſ": "s"})
+
+
+def _name_key(name: str) -> str:
+    return name.translate(_CASE_FIXES).lower()
 
 
 @dataclass(slots=True)
