@@ -457,8 +457,15 @@ def _parts(v: str, macros: Macros, file: str, line: int, diags: Diagnostics,
             yield (m.group(4), False) if found is None else (found, True)
 
 
+MAX_CROSSREF_DEPTH = 16  # BibTeX reads one level, biblatex a few; a chain of thousands is an attack
+
+
 def _resolve_crossrefs(entries: list[RawEntry], diags: Diagnostics) -> None:
+    """Each entry takes the fields it lacks from the entries its crossref chain names, up to
+    MAX_CROSSREF_DEPTH of them, each giving its own fields (not those it inherited): a
+    chain of n entries would otherwise cost n * n, and its fields too."""
     by_key = {e.key.casefold(): e for e in entries}
+    too_deep: list[RawEntry] = []
     for entry in entries:
         ref = entry.fields.get("crossref")
         if ref is None:
@@ -472,20 +479,34 @@ def _resolve_crossrefs(entries: list[RawEntry], diags: Diagnostics) -> None:
                           key=entry.key)
             continue
         while parent is not None and parent.key.casefold() not in seen:
+            if len(seen) > MAX_CROSSREF_DEPTH:
+                too_deep.append(entry)
+                break
             seen.add(parent.key.casefold())
-            for name, value in parent.fields.items():
-                if name in ("crossref", "ids"):
-                    continue
-                target = name
-                if name == "title" and parent.entry_type in ("proceedings", "book",
-                                                             "collection", "mvbook"):
-                    target = "booktitle"
-                if target not in entry.fields:
-                    entry.fields[target] = value
-                    entry.inherited.add(target)
+            _inherit(entry, parent)
             nxt = parent.fields.get("crossref")
             parent = by_key.get(nxt.strip().casefold()) if nxt else None
         if parent is not None and parent.key.casefold() in seen:
             diags.warning("crossref-cycle", entry.file, entry.field_line("crossref"),
                           f"crossref chain from {entry.key} loops back on itself",
                           "remove the crossref that points back", key=entry.key)
+    if too_deep:
+        first = too_deep[0]
+        diags.warning("crossref-depth", first.file, first.field_line("crossref"),
+                      f"the crossref chain from {first.key} (and {len(too_deep) - 1} more "
+                      f"entries) is longer than {MAX_CROSSREF_DEPTH} entries; fields further "
+                      "along are not inherited", "point each entry's crossref at the entry "
+                      "that holds the shared fields (BibTeX reads one level)", key=first.key)
+
+
+def _inherit(entry: RawEntry, parent: RawEntry) -> None:
+    for name, value in parent.fields.items():
+        if name in ("crossref", "ids") or name in parent.inherited:
+            continue
+        target = name
+        if name == "title" and parent.entry_type in ("proceedings", "book", "collection",
+                                                     "mvbook"):
+            target = "booktitle"
+        if target not in entry.fields:
+            entry.fields[target] = value
+            entry.inherited.add(target)
