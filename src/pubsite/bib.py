@@ -225,12 +225,18 @@ def parse(text: str, file: str, diags: Diagnostics,
         elif isinstance(block, bm.ImplicitComment):
             comments.append((line, block.comment))
             _stray_at(raw, file, line, diags)
-    if not entries and text.strip() and not diags.items:
-        diags.warning("no-entries", file, 1, "the file holds no BibTeX entry; the site lists "
-                      "no publications", "write each publication as @type{key, field = "
-                      "{value}, ...}")
+    _no_entries(entries, text, file, diags)
     _resolve_crossrefs(entries, diags)
     return BibData(file, text, entries, strings, comments)
+
+
+def _no_entries(entries: list[RawEntry], text: str, file: str, diags: Diagnostics) -> None:
+    """Text that is no entry at all (and nothing said about it yet): BibTeX reads it as a
+    comment, but the site it gives is empty, which is never what was meant."""
+    if entries or not text.strip() or any(d.file == file for d in diags.items):
+        return
+    diags.warning("no-entries", file, 1, "the file holds no BibTeX entry; the site lists no "
+                  "publications", "write each publication as @type{key, field = {value}, ...}")
 
 
 def _stray_at(raw: str, file: str, line: int, diags: Diagnostics) -> None:
