@@ -210,6 +210,21 @@ def test_an_entry_of_twenty_thousand_fields_names_their_lines(tmp_path: Path) ->
     assert pub["title"] == "Title of many"
 
 
+def test_an_entry_of_twenty_thousand_made_up_fields_builds(tmp_path: Path) -> None:
+    # Each field's line read the entry again; each name went through difflib.
+    fields = "  yeaar = {2020},\n" + "".join(f"  f{i} = {{v}},\n" for i in range(20_000))
+    text = entry("made", "  author = {Jane Doe},\n" + fields)
+    found = [d for d in diagnostics(tmp_path, text) if d["rule"] == "unknown-field"]
+    assert (found[0]["line"], found[0]["hint"]) == (6, "did you mean 'year'?")
+    assert [(d["line"], d["message"][:12]) for d in found[-2:]] == [
+        (20_005, "field 'f1999"), (20_006, "field 'f1999")]
+    assert len(found) == 20_001
+    result = pubsite(tmp_path, text, "build")
+    assert result.returncode == 0, result.stderr
+    [pub] = publications((tmp_path / "_site" / "index.html").read_text(encoding="utf-8"))
+    assert pub["title"] == "Title of made"
+
+
 def test_field_lines_follow_case_and_repeats() -> None:
     raw = "@misc{k,\n  Title = {a},\n  xtitle = {b},\n  TITLE = {c},\n}"
     entry_ = bib.RawEntry("k", "misc", {}, "f.bib", 10, raw)
