@@ -119,6 +119,23 @@ def test_a_name_followed_by_four_hundred_thousand_marks_builds(tmp_path: Path) -
     assert (full_name(other), other["marks"]) == ("Bob Roe", [])
 
 
+def test_a_name_nested_in_twenty_thousand_emphasis_commands_builds(tmp_path: Path) -> None:
+    # Each \\textbf was taken out by copying the name and finding its brace from the start.
+    n = 20_000
+    text = entry("bold", "  author = {" + "\\textbf{" * n + "Jane Doe" + "}" * n +
+                 " and Bob Roe},\n")
+    [owner, other] = exported(tmp_path, text)[0]["authors"]
+    assert (full_name(owner), owner["owner"]) == ("Jane Doe", True)
+    assert full_name(other) == "Bob Roe"
+
+
+def test_names_emphasised_by_hand_unwrap_as_before() -> None:
+    assert names.unwrap_emphasis("\\textbf{Zhu, W.}") == ("Zhu, W.", True)
+    assert names.unwrap_emphasis("{\\bf Zhu} \\emph{W.}") == ("Zhu W.", True)
+    many = "\\emph{A}" * (names.MAX_EMPHASIS + 1) + "{\\bfseries  B}"
+    assert names.unwrap_emphasis(many) == ("A" * (names.MAX_EMPHASIS + 1) + "B", True)
+
+
 def test_marks_taken_off_both_ends_keep_their_written_order() -> None:
     symbols = (("†", "corresponding"), ("*", "equal"))
     assert names.extract_marks("Jane Doe{†}*", symbols) == (

@@ -188,6 +188,7 @@ def decode_name(raw: str) -> tuple[Name, tuple[str, ...]]:
 
 _EMPHASIS = re.compile(r"\\(?:textbf|underline|uline|textit|emph)\s*\{|\{\\(?:bf|bfseries)\s+")
 _BOLD_HINTS = ("\\textbf", "\\underline", "\\uline", "{\\bf")
+MAX_EMPHASIS = 64  # more than this in one name: read in one pass (a real name has one or two)
 
 
 @lru_cache(maxsize=65536)
@@ -196,6 +197,8 @@ def unwrap_emphasis(raw: str) -> tuple[str, bool]:
     True when the name was bolded or underlined by hand (people do that to their own)."""
     if "\\" not in raw:
         return raw, False
+    if len(_EMPHASIS.findall(raw)) > MAX_EMPHASIS:
+        return _unwrap_in_one_pass(raw)
     bold = False
     while m := _EMPHASIS.search(raw):
         bold = bold or m.group(0).startswith(_BOLD_HINTS)
@@ -203,6 +206,31 @@ def unwrap_emphasis(raw: str) -> tuple[str, bool]:
         end = braces.closing(raw, open_at)
         raw = raw[:m.start()] + raw[m.end():end] + raw[end + 1:]
     return raw, bold
+
+
+def _unwrap_in_one_pass(raw: str) -> tuple[str, bool]:
+    """unwrap_emphasis for a name of thousands of commands: the loop there reads the rest of
+    the name again for each. This pass differs only where taking a command out joins its
+    neighbours into another (`\\emph\\textbf{{`), which no real name does."""
+    bold = False
+    out: list[str] = []
+    groups: list[bool] = []  # for each open brace: does its closing brace end an emphasis?
+    i = 0
+    while i < len(raw):
+        c = raw[i]
+        m = _EMPHASIS.match(raw, i) if c in "\\{" else None
+        if m:
+            bold = bold or m.group(0).startswith(_BOLD_HINTS)
+            groups.append(True)
+            i = m.end()
+            continue
+        if c == "{":
+            groups.append(False)
+        elif c == "}" and groups and groups.pop():
+            c = ""
+        out.append(c)
+        i += 1
+    return "".join(out), bold
 
 
 # --- contribution marks -------------------------------------------------------------
