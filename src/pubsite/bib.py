@@ -248,9 +248,10 @@ def _stray_at(raw: str, file: str, line: int, diags: Diagnostics) -> None:
     count = raw.count("@")
     what = "an '@'" if count == 1 else f"{count} '@' characters"
     diags.warning("stray-at", file, line + raw.count("\n", 0, at),
-                  f"{what} outside any entry start no entry: {raw[at:at + 40]!r}; BibTeX "
-                  "reports an error here", "delete the '@' (in a comment, write it as "
-                  "'at'), or finish the entry as @type{key, field = {value}}")
+                  f"{what} outside any entry, where BibTeX starts an entry and finds "
+                  f"none ({raw[at:at + 40]!r}): it reports an error", "delete the '@' (in a "
+                  "comment, write it as 'at'), or finish the entry as @type{key, field = "
+                  "{value}}")
 
 
 def _place(text: str, raw: str, cursor: int,
