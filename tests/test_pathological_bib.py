@@ -208,6 +208,16 @@ def test_a_file_without_entries_is_reported(tmp_path: Path) -> None:
     assert [d["rule"] for d in found] == ["no-entries"]
 
 
+def test_a_field_after_a_long_run_of_blank_lines_is_found(tmp_path: Path) -> None:
+    # `^\\s*name =` tried each blank line as a start and read the run again from each.
+    blank = 200_000
+    text = (entry("a", "  author = {Jane Doe},\n") + "Notes:" + "\n" * blank +
+            "see above\n  doi = {10.1/x},\n")
+    found = diagnostics(tmp_path, text)
+    assert [(d["rule"], d["line"]) for d in found] == [("lost-field", 7 + blank + 1)]
+    assert found[0]["message"].startswith("'doi = {' stands outside any entry")
+
+
 def test_entry_starts_pass_over_runs_of_at_signs() -> None:
     assert bibscan.entry_starts("@" * 100_000 + "misc{a,}") == [0]
     text = "@@ \n@{a,} x@y @b ( @@misc{"

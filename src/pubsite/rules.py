@@ -69,7 +69,10 @@ _TYPES, _FIELDS = tuple(sorted(ENTRY_TYPES)), tuple(sorted(KNOWN_FIELDS))
 
 _YEAR = re.compile(r"^\d{4}$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?(/(\d{4}(-\d{2}(-\d{2})?)?)?)?$")
-_LOST_FIELD = re.compile(r"^\s*([A-Za-z][\w\-]*)\s*=\s*[{\"\d]", re.M)
+# A field written outside an entry: a name at the start of a line (after blank lines,
+# maybe), then `= {`, `= "` or `= 1`. Found from the name; the lookbehind keeps each start
+# to one place, where `^\s*` tried each line of a run of blank lines and read the run again.
+_LOST_FIELD = re.compile(r"(?<!\S)[A-Za-z][\w\-]*\s*=\s*[{\"\d]")
 _TITLE_KEY = re.compile(r"[\W_]+")
 
 
@@ -77,11 +80,11 @@ def check_bib(data: BibData, diags: Diagnostics,
               facts: dict[int, WorkFacts] | None = None) -> None:
     """Check every entry; `facts`, when given, receives each entry's work facts by line."""
     for line, comment in data.comments:
-        m = _LOST_FIELD.search(comment)
-        if m:
-            offset = comment.count("\n", 0, m.start())
-            diags.warning("lost-field", data.file, line + offset,
-                          f"'{m.group(0).strip()}' stands outside any entry and is ignored",
+        found = lost_field(comment)
+        if found:
+            at, text = found
+            diags.warning("lost-field", data.file, line + comment.count("\n", 0, at),
+                          f"'{text}' stands outside any entry and is ignored",
                           "move it inside the entry above (is a closing brace too early, or "
                           "a comma missing?)")
     works = []
@@ -97,6 +100,20 @@ def check_bib(data: BibData, diags: Diagnostics,
 
 
 MAX_SPELLING_CHECKS = 500  # distinct unknown field names per file; real files have dozens
+
+
+def lost_field(comment: str) -> tuple[int, str] | None:
+    """The first field written in text outside the entries, as `^\\s*name\\s*=\\s*[{"\\d]`
+    (multiline) finds it: where its match starts (the first line start of the blank
+    stretch before the name), and its text."""
+    for m in _LOST_FIELD.finditer(comment):
+        start = m.start()
+        while start > 0 and comment[start - 1].isspace():
+            start -= 1
+        newline = comment.find("\n", start, m.start())
+        if start == 0 or newline >= 0:
+            return (start if start == 0 else newline + 1), m.group(0).strip()
+    return None
 
 
 class _Tally:
