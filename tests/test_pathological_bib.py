@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pubsite import bib, bibscan, names, normalise
+from pubsite import bib, bibscan, latex, names, normalise
 from pubsite.errors import Diagnostics
 from pubsite.model import Name
 
@@ -182,6 +182,30 @@ def test_venues_read_as_before() -> None:
         "Workshop", "", (normalise.Note("at ICML"),))
     assert venue("V2020 (x) y)") == normalise.Venue("V2020 (x) y)")
     assert venue("A\nB 2020") == normalise.Venue("A\nB 2020")
+
+
+def test_a_title_of_unclosed_math_builds(tmp_path: Path) -> None:
+    # Each `\\(` that nothing closes was read on to the end of the title.
+    text = entry("math", "  author = {Jane Doe},\n  note = {" + "\\(" * 100_000 +
+                 " $x^2$},\n")
+    [pub] = exported(tmp_path, text)
+    assert pub["title"] == "Title of math"
+    assert latex.math_spans("\\(" * 100_000 + " $x^2$") == [(200_001, 200_006)]
+
+
+def test_pages_and_links_with_long_runs_of_spaces_build(tmp_path: Path) -> None:
+    # A pattern tried each space of the run as a start and read the run again from each.
+    spaces, controls = " " * 200_000, "\x01" * 200_000
+    fields = "  author = {Jane Doe},\n  journal = {J},\n  volume = {1},\n"
+    text = entry("runs", fields + f"  pages = {{1{spaces}-{spaces}9}},\n", "article")
+    result = pubsite(tmp_path, text, "export", "--format", "text")
+    assert result.returncode == 0, result.stderr
+    assert "pp. 1–9" in result.stdout
+    text = entry("runs", fields + f"  code = {{https://x.org/{controls}a}},\n", "article")
+    found = diagnostics(tmp_path, text)
+    assert [(d["rule"], d["line"]) for d in found] == [("control-character", 8),
+                                                       ("url-not-web", 8)]
+    assert found[1]["message"].endswith("the URL contains control characters")
 
 
 # --- the file's structure -------------------------------------------------------------

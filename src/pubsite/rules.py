@@ -80,9 +80,9 @@ def check_bib(data: BibData, diags: Diagnostics,
               facts: dict[int, WorkFacts] | None = None) -> None:
     """Check every entry; `facts`, when given, receives each entry's work facts by line."""
     for line, comment in data.comments:
-        found = lost_field(comment)
-        if found:
-            at, text = found
+        lost = lost_field(comment)
+        if lost:
+            at, text = lost
             diags.warning("lost-field", data.file, line + comment.count("\n", 0, at),
                           f"'{text}' stands outside any entry and is ignored",
                           "move it inside the entry above (is a closing brace too early, or "
