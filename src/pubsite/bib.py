@@ -35,6 +35,7 @@ class RawEntry:
     raw: str
     field_lines: dict[str, int] = field(default_factory=dict)
     inherited: set[str] = field(default_factory=set)  # fields a crossref gave
+    index: _FieldIndex | None = field(default=None, compare=False, repr=False)
 
     def field_line(self, name: str) -> int:
         """1-based line of a field, found in the entry's own text."""
@@ -43,13 +44,43 @@ class RawEntry:
         return self.field_lines[name]
 
     def nth_field_line(self, name: str, nth: int) -> int:
+        """1-based line of the nth `name =` in the entry's text (of the last when there are
+        fewer, of the entry when there is none)."""
+        if self.index is None:
+            self.index = _FieldIndex(self.raw)
+        offsets = self.index.offsets(name)
+        offset = offsets[min(nth, len(offsets)) - 1] if offsets else 0
+        return self.line + bisect.bisect_left(self.index.newlines, offset)
+
+
+class _FieldIndex:
+    """Where each `name =` stands in an entry's text, found in one pass: a pattern per name
+    read the whole entry again for each field (an entry of 20,000 fields: minutes)."""
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+        self.newlines = [m.start() for m in re.finditer("\n", raw)]
+        self.found: dict[str, list[int]] = {}
+        for m in _FIELD_NAME.finditer(raw):
+            self.found.setdefault(_name_key(m.group(1)), []).append(m.start())
+
+    def offsets(self, name: str) -> list[int]:
+        if _NAME_CHARS.fullmatch(name):
+            # A name of these characters is exactly the run of them before its `=`.
+            return self.found.get(_name_key(name), [])
         pattern = re.compile(r"(?<![\w\-:.+])" + re.escape(name) + r"\s*=", re.IGNORECASE)
-        offset = 0
-        for i, m in enumerate(pattern.finditer(self.raw), 1):
-            offset = m.start()
-            if i == nth:
-                break
-        return self.line + self.raw.count("\n", 0, offset)
+        return [m.start() for m in pattern.finditer(self.raw)]
+
+
+_FIELD_NAME = re.compile(r"(?<![\w\-:.+])([\w\-:.+]+)\s*=")
+_NAME_CHARS = re.compile(r"[\w\-:.+]+")
+# What IGNORECASE matches besides the lowercase: the letters whose lowercase is two
+# characters, or another letter's (the dotted and dotless i, the long s).
+_CASE_FIXES = str.maketrans({"İ": "i", "ı": "i", "ſ": "s"})
+
+
+def _name_key(name: str) -> str:
+    return name.translate(_CASE_FIXES).lower()
 
 
 @dataclass(slots=True)
@@ -173,7 +204,7 @@ def parse(text: str, file: str, diags: Diagnostics,
                 recovered = (pos, max(pos + len(raw), found[-1][1].end))
                 cursor = recovered[1]
                 continue
-            if pos == recovered[1] and isinstance(block, bm.ImplicitComment):
+            if pos == recovered[1] > recovered[0] and isinstance(block, bm.ImplicitComment):
                 continue
         if isinstance(block, bm.DuplicateBlockKeyBlock | bm.DuplicateFieldKeyBlock):
             inner = block.ignore_error_block
@@ -193,8 +224,34 @@ def parse(text: str, file: str, diags: Diagnostics,
             _failed_block(block, file, line, raw, diags)
         elif isinstance(block, bm.ImplicitComment):
             comments.append((line, block.comment))
+            _stray_at(raw, file, line, diags)
+    _no_entries(entries, text, file, diags)
     _resolve_crossrefs(entries, diags)
     return BibData(file, text, entries, strings, comments)
+
+
+def _no_entries(entries: list[RawEntry], text: str, file: str, diags: Diagnostics) -> None:
+    """Text that is no entry at all (and nothing said about it yet): BibTeX reads it as a
+    comment, but the site it gives is empty, which is never what was meant."""
+    if entries or not text.strip() or any(d.file == file for d in diags.items):
+        return
+    diags.warning("no-entries", file, 1, "the file holds no BibTeX entry; the site lists no "
+                  "publications", "write each publication as @type{key, field = {value}, ...}")
+
+
+def _stray_at(raw: str, file: str, line: int, diags: Diagnostics) -> None:
+    """An `@` outside every entry that starts none: BibTeX reads an entry type there and
+    reports an error; here it is said once per stretch of text, at the first `@`."""
+    at = raw.find("@")
+    if at < 0:
+        return
+    count = raw.count("@")
+    what = "an '@'" if count == 1 else f"{count} '@' characters"
+    diags.warning("stray-at", file, line + raw.count("\n", 0, at),
+                  f"{what} outside any entry, where BibTeX starts an entry and finds "
+                  f"none ({raw[at:at + 40]!r}): it reports an error", "delete the '@' (in a "
+                  "comment, write it as 'at'), or finish the entry as @type{key, field = "
+                  "{value}}")
 
 
 def _place(text: str, raw: str, cursor: int,
@@ -407,8 +464,15 @@ def _parts(v: str, macros: Macros, file: str, line: int, diags: Diagnostics,
             yield (m.group(4), False) if found is None else (found, True)
 
 
+MAX_CROSSREF_DEPTH = 16  # BibTeX reads one level, biblatex a few; a chain of thousands is an attack
+
+
 def _resolve_crossrefs(entries: list[RawEntry], diags: Diagnostics) -> None:
+    """Each entry takes the fields it lacks from the entries its crossref chain names, up to
+    MAX_CROSSREF_DEPTH of them, each giving its own fields (not those it inherited): a
+    chain of n entries would otherwise cost n * n, and its fields too."""
     by_key = {e.key.casefold(): e for e in entries}
+    too_deep: list[RawEntry] = []
     for entry in entries:
         ref = entry.fields.get("crossref")
         if ref is None:
@@ -422,20 +486,34 @@ def _resolve_crossrefs(entries: list[RawEntry], diags: Diagnostics) -> None:
                           key=entry.key)
             continue
         while parent is not None and parent.key.casefold() not in seen:
+            if len(seen) > MAX_CROSSREF_DEPTH:
+                too_deep.append(entry)
+                break
             seen.add(parent.key.casefold())
-            for name, value in parent.fields.items():
-                if name in ("crossref", "ids"):
-                    continue
-                target = name
-                if name == "title" and parent.entry_type in ("proceedings", "book",
-                                                             "collection", "mvbook"):
-                    target = "booktitle"
-                if target not in entry.fields:
-                    entry.fields[target] = value
-                    entry.inherited.add(target)
+            _inherit(entry, parent)
             nxt = parent.fields.get("crossref")
             parent = by_key.get(nxt.strip().casefold()) if nxt else None
         if parent is not None and parent.key.casefold() in seen:
             diags.warning("crossref-cycle", entry.file, entry.field_line("crossref"),
                           f"crossref chain from {entry.key} loops back on itself",
                           "remove the crossref that points back", key=entry.key)
+    if too_deep:
+        first = too_deep[0]
+        diags.warning("crossref-depth", first.file, first.field_line("crossref"),
+                      f"the crossref chain from {first.key} (and {len(too_deep) - 1} more "
+                      f"entries) is longer than {MAX_CROSSREF_DEPTH} entries; fields further "
+                      "along are not inherited", "point each entry's crossref at the entry "
+                      "that holds the shared fields (BibTeX reads one level)", key=first.key)
+
+
+def _inherit(entry: RawEntry, parent: RawEntry) -> None:
+    for name, value in parent.fields.items():
+        if name in ("crossref", "ids") or name in parent.inherited:
+            continue
+        target = name
+        if name == "title" and parent.entry_type in ("proceedings", "book", "collection",
+                                                     "mvbook"):
+            target = "booktitle"
+        if target not in entry.fields:
+            entry.fields[target] = value
+            entry.inherited.add(target)

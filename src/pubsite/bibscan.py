@@ -107,9 +107,26 @@ def scan_entry(text: str, at: int) -> Entry | None:
     return None
 
 
-_ENTRY_START = re.compile(r"@\s*[^\s\"#%'(),={}]+\s*[{(]")
-
-
 def entry_starts(text: str) -> list[int]:
-    """Where `@type{` or `@type(` stands in a stretch bibtexparser read as a comment."""
-    return [m.start() for m in _ENTRY_START.finditer(text)]
+    """Where `@type{` or `@type(` stands in a stretch bibtexparser read as a comment (what
+    `@\\s*[^\\s"#%'(),={}]+\\s*[{(]` finds).
+
+    An `@` is itself a type character: every `@` of a run `@@@...` would read the same run
+    to its end, so a failed run is passed over whole instead (linear, not quadratic)."""
+    out: list[int] = []
+    at = text.find("@")
+    while at >= 0:
+        start = _skip(text, at + 1)
+        m = _ID.match(text, start)
+        if m is None:
+            at = text.find("@", at + 1)
+            continue
+        brace = _skip(text, m.end())
+        if brace < len(text) and text[brace] in "{(":
+            out.append(at)
+            at = text.find("@", brace + 1)
+        else:
+            # An `@` inside the type read here, but for its last character, reads on to
+            # the same end and fails alike.
+            at = text.find("@", m.end() - 1)
+    return out

@@ -152,12 +152,41 @@ def _prepare(text: str) -> str:
         text = _TEX_QUOTE.sub("\u2018\\1\u2019", text)
     if ("^" in text or "_" in text) and ("$" in text or "\\(" in text):
         # Only in math: outside it "file_1" is an underscore someone typed.
-        text = _MATH.sub(lambda m: _SCRIPT.sub(_scripted, m.group(0)), text)
+        pieces, at = [], 0
+        for start, end in math_spans(text):
+            pieces += [text[at:start], _SCRIPT.sub(_scripted, text[start:end])]
+            at = end
+        text = "".join(pieces) + text[at:]
     return text
 
 
 _TEX_QUOTE = re.compile(r"(?<!`)`([^`'\n]+)'(?!')")
-_MATH = re.compile(r"\$[^$]*\$|\\\(.*?\\\)", re.S)
+
+
+def math_spans(text: str) -> list[tuple[int, int]]:
+    r"""The math of a text, `$...$` or `\(...\)`, as `\$[^$]*\$|\\\(.*?\\\)` (dot matching
+    newlines) finds it, in one pass: the pattern read on to the end from each `\(` that
+    nothing closes. A `$` or `\(` that finds no end now ends the search for its kind."""
+    spans: list[tuple[int, int]] = []
+    last_close = text.rfind("\\)")
+    at = 0
+    dollar = paren = -2  # the next `$` and `\(` at or after `at`; -1: none that closes
+    pair = -1  # the `$` after `dollar`
+    while True:
+        if -1 != dollar < at:
+            dollar = text.find("$", at)
+            pair = text.find("$", dollar + 1) if dollar >= 0 else -1
+            dollar = dollar if pair >= 0 else -1
+        if -1 != paren < at:
+            paren = text.find("\\(", at)
+            paren = paren if 0 <= paren <= last_close - 2 else -1
+        if dollar < 0 and paren < 0:
+            return spans
+        if paren < 0 or 0 <= dollar < paren:
+            spans.append((dollar, pair + 1))
+        else:
+            spans.append((paren, text.find("\\)", paren + 2) + 2))
+        at = spans[-1][1]
 
 
 def _scripted(m: re.Match[str]) -> str:

@@ -15,7 +15,9 @@ from functools import lru_cache
 from pubsite import braces, latex
 from pubsite.model import Name
 
-_AND_RE = re.compile(r"[ \t\n\r\f\v]+and[ \t\n\r\f\v]+", re.IGNORECASE)
+# A match starts only where a run of spaces does (the lookbehind): without it, each space of
+# a long run would be tried as a start and scan the run again, quadratic in its length.
+_AND_RE = re.compile(r"(?<![ \t\n\r\f\v])[ \t\n\r\f\v]+and[ \t\n\r\f\v]+", re.IGNORECASE)
 _WS = " \t\n\r\f\v"
 
 
@@ -29,11 +31,13 @@ def split_authors(field: str) -> list[str]:
         return [p.strip(_WS) for p in _AND_RE.split(text)]
     out: list[str] = []
     start = 0
+    opened = closed = counted = 0  # braces in text[:counted], counted once each
     for m in _AND_RE.finditer(text):
-        if m.start() < start:
-            continue
         # Only an "and" at brace depth 0 separates names (braces are counted in C).
-        if text.count("{", 0, m.start()) > text.count("}", 0, m.start()):
+        opened += text.count("{", counted, m.start())
+        closed += text.count("}", counted, m.start())
+        counted = m.start()
+        if opened > closed:
             continue
         out.append(text[start:m.start()].strip(_WS))
         start = m.end()
@@ -184,6 +188,7 @@ def decode_name(raw: str) -> tuple[Name, tuple[str, ...]]:
 
 _EMPHASIS = re.compile(r"\\(?:textbf|underline|uline|textit|emph)\s*\{|\{\\(?:bf|bfseries)\s+")
 _BOLD_HINTS = ("\\textbf", "\\underline", "\\uline", "{\\bf")
+MAX_EMPHASIS = 64  # more than this in one name: read in one pass (a real name has one or two)
 
 
 @lru_cache(maxsize=65536)
@@ -192,6 +197,8 @@ def unwrap_emphasis(raw: str) -> tuple[str, bool]:
     True when the name was bolded or underlined by hand (people do that to their own)."""
     if "\\" not in raw:
         return raw, False
+    if len(_EMPHASIS.findall(raw)) > MAX_EMPHASIS:
+        return _unwrap_in_one_pass(raw)
     bold = False
     while m := _EMPHASIS.search(raw):
         bold = bold or m.group(0).startswith(_BOLD_HINTS)
@@ -199,6 +206,31 @@ def unwrap_emphasis(raw: str) -> tuple[str, bool]:
         end = braces.closing(raw, open_at)
         raw = raw[:m.start()] + raw[m.end():end] + raw[end + 1:]
     return raw, bold
+
+
+def _unwrap_in_one_pass(raw: str) -> tuple[str, bool]:
+    """unwrap_emphasis for a name of thousands of commands: the loop there reads the rest of
+    the name again for each. This pass differs only where taking a command out joins its
+    neighbours into another (`\\emph\\textbf{{`), which no real name does."""
+    bold = False
+    out: list[str] = []
+    groups: list[bool] = []  # for each open brace: does its closing brace end an emphasis?
+    i = 0
+    while i < len(raw):
+        c = raw[i]
+        m = _EMPHASIS.match(raw, i) if c in "\\{" else None
+        if m:
+            bold = bold or m.group(0).startswith(_BOLD_HINTS)
+            groups.append(True)
+            i = m.end()
+            continue
+        if c == "{":
+            groups.append(False)
+        elif c == "}" and groups and groups.pop():
+            c = ""
+        out.append(c)
+        i += 1
+    return "".join(out), bold
 
 
 # --- contribution marks -------------------------------------------------------------
@@ -242,29 +274,43 @@ def extract_marks(raw: str, symbols: tuple[tuple[str, str], ...]) -> tuple[str, 
 
 
 def _strip_symbols(part: str, symbols: tuple[tuple[str, str], ...], found: list[str]) -> str:
+    # The text left is part[start:end]: taking a symbol off moves an index instead of copying
+    # the rest, so a name followed by thousands of marks is read in one pass.
     lead = part[: len(part) - len(part.lstrip(_WS))]
-    text = part.strip(_WS)
+    start, end = len(lead), max(len(part.rstrip(_WS)), len(lead))
     head: list[str] = []
-    tail: list[str] = []  # taken off the end, so kept in reverse to restore written order
+    tail: list[str] = []  # taken off the end, in reverse of the written order
     changed = True
-    while changed and text:
+    while changed and start < end:
         changed = False
         for sym, mark_id in symbols:
             braced = "{" + sym + "}"
-            if text.endswith(braced):
-                text = text[: -len(braced)].rstrip(_WS + "~")
-                tail.insert(0, mark_id)
-            elif text.endswith(sym) and not text.endswith("\\" + sym):
-                text = text[: -len(sym)].rstrip(_WS + "~")
-                tail.insert(0, mark_id)
-            elif text.startswith(sym):
-                text = text[len(sym):].lstrip(_WS + "~")
+            if part.endswith(braced, start, end):
+                end = _rstrip_at(part, start, end - len(braced))
+                tail.append(mark_id)
+            elif part.endswith(sym, start, end) and not part.endswith("\\" + sym, start, end):
+                end = _rstrip_at(part, start, end - len(sym))
+                tail.append(mark_id)
+            elif part.startswith(sym, start, end):
+                start += len(sym)
+                while start < end and part[start] in _WS_TIE:
+                    start += 1
                 head.append(mark_id)
             else:
                 continue
             changed = True
-    found.extend(head + tail)
-    return lead + text
+    found.extend(head + tail[::-1])
+    return lead + part[start:end]
+
+
+_WS_TIE = _WS + "~"
+
+
+def _rstrip_at(text: str, start: int, end: int) -> int:
+    """The end of text[start:end] without its trailing spaces and ties."""
+    while end > start and text[end - 1] in _WS_TIE:
+        end -= 1
+    return end
 
 
 def _might_have_mark(raw: str, symbols: tuple[tuple[str, str], ...]) -> bool:
@@ -410,7 +456,8 @@ class OwnerMatcher:
         if not any(form.family and form.family in whole for form in self.forms):
             return 0
         best = 0
-        for family, given in _readings(name):
+        longest = max(len(form.family) for form in self.forms)
+        for family, given in _readings(name, longest):
             for form in self.forms:
                 if family == form.family:
                     fit = _given_fit(form.given, given)
@@ -427,13 +474,14 @@ class OwnerMatcher:
         if not self.match_initials and _is_initials(name.first) and any(
                 f.family == _family_key(name.family) for f in self.forms):
             return "an initial form of the owner's name (set owner.match_initials or add an alias)"
-        for family_key, given in _readings(name)[:1]:
-            for form in self.forms:
-                letters = [t[0] for t in given]
-                owners = [t[0] for t in form.given]
-                if family_key == form.family and len(given) > 1 and letters != owners \
-                        and sorted(letters) == sorted(owners):
-                    return "the owner's name with the given names in another order"
+        # The name as written (the first of its readings) is enough here.
+        family_key, given = _family_key(name.family), _given_tokens(name.first)
+        letters = [t[0] for t in given]
+        for form in self.forms:
+            owners = [t[0] for t in form.given]
+            if family_key == form.family and len(given) > 1 and letters != owners \
+                    and sorted(letters) == sorted(owners):
+                return "the owner's name with the given names in another order"
         whole = fold(first + " " + family)
         for kf, kl in self.keys:
             mine = fold(kf + " " + kl)
@@ -444,13 +492,24 @@ class OwnerMatcher:
         return None
 
 
-def _readings(name: Name) -> list[tuple[str, tuple[str, ...]]]:
+def _readings(name: Name, longest: int) -> list[tuple[str, tuple[str, ...]]]:
     """(family, given names) as written, and with a compound or particle family name that
-    BibTeX split off into the given names ("A. Meyer Gohde", "J. De Leeuw")."""
+    BibTeX split off into the given names ("A. Meyer Gohde", "J. De Leeuw").
+
+    Only families of at most `longest` letters (the owner's longest) can match, and a word
+    with no letters changes neither part: the words taken into the family stop there, so a
+    name of thousands of words gives a few readings, not one per word."""
     out = [(_family_key(name.family), _given_tokens(name.first))]
     words = name.first.split()
+    keys = [_family_key(w) for w in words]
+    family = out[0][0]
     for k in range(1, len(words) + 1):
-        family = _family_key(" ".join([*words[-k:], name.family]))
+        if not keys[-k]:
+            continue  # the reading of k - 1 words again
+        # The key of words joined by spaces is the keys joined: fold and \w work per letter.
+        family = keys[-k] + family
+        if len(family) > longest:
+            break
         out.append((family, _given_tokens(" ".join(words[:-k]))))
     if words and not name.von and all(_is_initials_word(w) for w in [*words[1:], name.last]):
         # "Wall W.A.", "Wall W. A.", "Wall WA": family name first, initials after, no comma.

@@ -52,7 +52,6 @@ TEXT_FIELDS = ("journal", "booktitle", "volume", "number", "pages", "publisher",
                "institution", "organization", "address", "edition", "series", "note",
                "howpublished", "editor", "chapter", "isbn", "issn")
 
-_LINKS_ITEM = re.compile(r"\[([^\]]+)\]\(\s*([^)\s]+)\s*\)")
 _ARXIV_NEW = re.compile(r"^\d{4}\.\d{4,5}(v\d+)?$")
 _ARXIV_OLD = re.compile(r"^[a-z\-]+(\.[A-Z]{2})?/\d{7}(v\d+)?$")
 _HIGHLIGHT = 10 * names.EXACT  # biblatex's author+an = {n=highlight}
@@ -272,7 +271,7 @@ class Normaliser:
             arxiv = identifiers.arxiv(eprint)
         for field, value in e.fields.items():
             if field == "links":
-                for label, url in _LINKS_ITEM.findall(value):
+                for label, url in link_items(value):
                     self._add_link(e, field, latex.decode(label), url, out)
             elif field in LINK_FIELDS:
                 url = urls.clean_bib_url(value)
@@ -492,15 +491,64 @@ def _split_list(value: str) -> list[str]:
     return [x.strip() for x in value.split(";") if x.strip()] if value else []
 
 
-_VENUE = re.compile(r"^(?P<name>.*?)\s*(?P<year>\b\d{4}\b)?\s*(?:\((?P<notes>[^)]*)\))?\s*$")
-
-
 def _parse_venue(text: str) -> Venue:
-    m = _VENUE.match(text)
-    if not m:
-        return Venue(text)
-    notes = tuple(Note(n.strip()) for n in (m.group("notes") or "").split(";") if n.strip())
-    return Venue(m.group("name").strip(), m.group("year") or "", notes)
+    r"""`NAME YEAR (note; note)`, each part but the name optional, read as the pattern
+    `^(.*?)\s*(\b\d{4}\b)?\s*(?:\(([^)]*)\))?\s*$` reads it, but from the end: the
+    pattern tried every length of name and scanned the rest each time, quadratic in the
+    text ("V 2020 (V 2020 (...")."""
+    head_end = len(text.rstrip())
+    notes = ""
+    if text[:head_end].endswith(")"):
+        # The notes open at the first `(` after the `)` before the last; with none, the
+        # name takes the `)` too.
+        close = head_end - 1
+        opened = text.find("(", text.rfind(")", 0, close) + 1, close)
+        if opened >= 0:
+            head_end, notes = opened, text[opened + 1:close]
+    name_end = len(text[:head_end].rstrip())
+    year = ""
+    if _YEAR_AT_END.fullmatch(text, max(name_end - 4, 0), name_end) and (
+            name_end == 4 or not _WORD.match(text, name_end - 5)):
+        year = text[name_end - 4:name_end]
+        name_end = len(text[:name_end - 4].rstrip())
+    if "\n" in text[:name_end]:
+        return Venue(text)  # the pattern's name is one line
+    return Venue(text[:name_end].strip(), year,
+                 tuple(Note(n.strip()) for n in notes.split(";") if n.strip()))
+
+
+_YEAR_AT_END = re.compile(r"\d{4}")
+_WORD = re.compile(r"\w")
+
+
+_LINK_URL = re.compile(r"[^)\s]*")
+_SPACES = re.compile(r"\s*")
+
+
+def link_items(value: str) -> list[tuple[str, str]]:
+    r"""The `[label](url)` items of a links field, as `\[([^\]]+)\]\(\s*([^)\s]+)\s*\)`
+    finds them, in one pass: the pattern read the rest of the field again from each `[`
+    ("[a]([a]([a](...": quadratic)."""
+    out: list[tuple[str, str]] = []
+    run_from = run_to = after = -1  # the last URL run read, and where the spaces after it end
+    i = value.find("[")
+    while i >= 0:
+        close = value.find("]", i + 1)
+        if close < 0:
+            break
+        if close > i + 1 and value.startswith("(", close + 1):
+            start = _SPACES.match(value, close + 2).end()  # type: ignore[union-attr]
+            if not run_from <= start < run_to:  # a run read before ends where it ended
+                run_from = start
+                run_to = _LINK_URL.match(value, start).end()  # type: ignore[union-attr]
+                after = _SPACES.match(value, run_to).end()  # type: ignore[union-attr]
+            if run_to > start and value.startswith(")", after):
+                out.append((value[i + 1:close], value[start:run_to]))
+                i = value.find("[", after + 1)
+                continue
+        # Every `[` before `close` would find the same `]` and fail the same way.
+        i = value.find("[", close + 1)
+    return out
 
 
 def clean_doi(value: str) -> str:

@@ -69,7 +69,10 @@ _TYPES, _FIELDS = tuple(sorted(ENTRY_TYPES)), tuple(sorted(KNOWN_FIELDS))
 
 _YEAR = re.compile(r"^\d{4}$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?(/(\d{4}(-\d{2}(-\d{2})?)?)?)?$")
-_LOST_FIELD = re.compile(r"^\s*([A-Za-z][\w\-]*)\s*=\s*[{\"\d]", re.M)
+# A field written outside an entry: a name at the start of a line (after blank lines,
+# maybe), then `= {`, `= "` or `= 1`. Found from the name; the lookbehind keeps each start
+# to one place, where `^\s*` tried each line of a run of blank lines and read the run again.
+_LOST_FIELD = re.compile(r"(?<!\S)[A-Za-z][\w\-]*\s*=\s*[{\"\d]")
 _TITLE_KEY = re.compile(r"[\W_]+")
 
 
@@ -77,11 +80,11 @@ def check_bib(data: BibData, diags: Diagnostics,
               facts: dict[int, WorkFacts] | None = None) -> None:
     """Check every entry; `facts`, when given, receives each entry's work facts by line."""
     for line, comment in data.comments:
-        m = _LOST_FIELD.search(comment)
-        if m:
-            offset = comment.count("\n", 0, m.start())
-            diags.warning("lost-field", data.file, line + offset,
-                          f"'{m.group(0).strip()}' stands outside any entry and is ignored",
+        lost = lost_field(comment)
+        if lost:
+            at, text = lost
+            diags.warning("lost-field", data.file, line + comment.count("\n", 0, at),
+                          f"'{text}' stands outside any entry and is ignored",
                           "move it inside the entry above (is a closing brace too early, or "
                           "a comma missing?)")
     works = []
@@ -96,6 +99,23 @@ def check_bib(data: BibData, diags: Diagnostics,
     unknown.report(diags)
 
 
+MAX_SPELLING_CHECKS = 500  # distinct unknown field names per file; real files have dozens
+
+
+def lost_field(comment: str) -> tuple[int, str] | None:
+    """The first field written in text outside the entries, as `^\\s*name\\s*=\\s*[{"\\d]`
+    (multiline) finds it: where its match starts (the first line start of the blank
+    stretch before the name), and its text."""
+    for m in _LOST_FIELD.finditer(comment):
+        start = m.start()
+        while start > 0 and comment[start - 1].isspace():
+            start -= 1
+        newline = comment.find("\n", start, m.start())
+        if start == 0 or newline >= 0:
+            return (start if start == 0 else newline + 1), m.group(0).strip()
+    return None
+
+
 class _Tally:
     """Fields and LaTeX commands pubsite does not know: once per name, with a count, at the
     first place found (a file repeats its own habits on every entry)."""
@@ -103,6 +123,16 @@ class _Tally:
     def __init__(self) -> None:
         self.fields: dict[str, tuple[RawEntry, int]] = {}
         self.commands: dict[str, tuple[RawEntry, str, int]] = {}
+        self.asked: set[str] = set()
+
+    def closest_field(self, name: str) -> str | None:
+        """The known field a misspelt one is closest to, for the first MAX_SPELLING_CHECKS
+        distinct names: difflib takes a fraction of a millisecond a name, and an entry of
+        20,000 made-up fields took seconds. Later names are still tallied as unknown."""
+        if name not in self.asked and len(self.asked) >= MAX_SPELLING_CHECKS:
+            return None
+        self.asked.add(name)
+        return _closest(name, _FIELDS, 0.8)
 
     def field(self, e: RawEntry, name: str) -> None:
         first, n = self.fields.get(name, (e, 0))
@@ -173,7 +203,7 @@ def _check_entry(e: RawEntry, diags: Diagnostics, unknown: _Tally) -> None:
                       key=e.key)
     for name, value in e.fields.items():
         if name not in KNOWN_FIELDS and not name.startswith(("bdsk-", "mendeley-")):
-            close = _closest(name, _FIELDS, 0.8)
+            close = unknown.closest_field(name)
             if close:  # a slip to fix in each entry
                 diags.warning("unknown-field", e.file, e.field_line(name),
                               f"field '{name}' in {e.key} is not one pubsite or BibTeX knows",

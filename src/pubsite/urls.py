@@ -8,7 +8,9 @@ import re
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 # What browsers strip before reading a scheme: leading/trailing C0 controls and space, and
 # every tab and newline anywhere (WHATWG URL parser).
-_C0_EDGES = re.compile(r"^[\x00-\x20]+|[\x00-\x20]+$")
+# What a URL reader drops at both ends (as `^[\x00-\x20]+|[\x00-\x20]+$` would, but a
+# pattern tried each character of a long run inside the URL and read the run again).
+_C0 = "".join(map(chr, range(0x21)))
 _TAB_NL = re.compile(r"[\t\n\r]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -23,13 +25,13 @@ def check_url(url: str, allowed: frozenset[str] = WEB) -> tuple[str | None, str]
         # The common case, and what the checks below would conclude: no edge, tab,
         # newline or control characters to strip, no entities, an allowed scheme.
         return url, ""
-    cleaned = _TAB_NL.sub("", _C0_EDGES.sub("", url))
+    cleaned = _TAB_NL.sub("", url.strip(_C0))
     if not cleaned:
         return None, "the URL is empty"
     if _CONTROL.search(cleaned):
         return None, "the URL contains control characters"
     # Entities would be decoded by a Markdown or HTML reader before the scheme is read.
-    decoded = _TAB_NL.sub("", _C0_EDGES.sub("", html.unescape(cleaned)))
+    decoded = _TAB_NL.sub("", html.unescape(cleaned).strip(_C0))
     for candidate in (cleaned, decoded):
         m = _SCHEME.match(candidate)
         if m and m.group(1).lower() not in allowed:
@@ -108,6 +110,6 @@ def from_bib(value: str) -> tuple[str | None, str, bool]:
     safe, why = check_url(v)
     if safe is not None:
         return safe, "", False
-    scheme = _SCHEME.match(_TAB_NL.sub("", _C0_EDGES.sub("", html.unescape(v))))
+    scheme = _SCHEME.match(_TAB_NL.sub("", html.unescape(v).strip(_C0)))
     hostile = scheme is None or scheme.group(1).lower() in HOSTILE
     return None, why, hostile

@@ -153,7 +153,9 @@ def scholar_meta(p: Publication, base_url: str = "") -> list[tuple[str, str]]:
 
 # --- The full reference of a CV -------------------------------------------------------
 
-_DASHES = re.compile(r"\s*(?:-+|–|—)\s*")
+# Spaces open a match only where their run starts (a pattern that tried each space of a
+# long run read the run again from each); a dash opens one anywhere.
+_DASHES = re.compile(r"(?:(?<!\s)\s+)?(?:-+|–|—)\s*")
 _PUBLISHED_BY = ("book", "chapter", "proceedings", "other")
 
 
