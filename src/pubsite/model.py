@@ -195,9 +195,10 @@ class Publication:
 # the keys.
 
 def key(default: Any, help: str, *, choices: tuple[str, ...] = (), check: str = "",
-        minimum: int | None = None, internal: bool = False) -> Any:
+        minimum: int | None = None, internal: bool = False, at_most: int | None = None
+        ) -> Any:
     meta = {"help": help, "choices": choices, "check": check, "minimum": minimum,
-            "internal": internal}
+            "internal": internal, "at_most": at_most}
     if isinstance(default, list | dict):
         raise TypeError("use a tuple or a dataclass default")
     return field(default=default, metadata=meta)
@@ -280,7 +281,9 @@ class ProfileLink:
 @dataclass(frozen=True, slots=True)
 class OwnerSpec:
     name: str = key("", "your name as BibTeX writes it (default: name)")
-    aliases: tuple[str, ...] = key((), "other spellings of your name in author lists")
+    # Every author is compared with every alias: a list past this is not a person's names.
+    aliases: tuple[str, ...] = key((), "other spellings of your name in author lists",
+                                   at_most=100)
     match_initials: bool = key(
         True, "match initials and a given name more or fewer (false: only the name and "
         "aliases as written)")

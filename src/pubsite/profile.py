@@ -283,6 +283,11 @@ class _Reader:
             return self.error("profile-type", path, f"'{dotted}' must be {kind}",
                               f"write each item as [[{dotted}]]" if kind[3] == "a" else
                               f'write {dotted} = ["...", "..."]')
+        limit = meta.get("at_most")
+        if limit is not None and len(raw) > limit:
+            self.error("profile-value", path, f"'{dotted}' lists {len(raw):,} items; the "
+                       f"first {limit} are used", f"keep {dotted} to {limit} at most")
+            raw = raw[:limit]
         found = [self.value(item, v, (*path, i), meta) for i, v in enumerate(raw)]
         return tuple(v for v in found if v is not _BAD)
 
