@@ -21,6 +21,8 @@ from pubsite import write
 from pubsite.cli import main
 from pubsite.errors import PubsiteError
 
+from conftest import tmpfs
+
 TOOLS = Path(__file__).resolve().parent / "tools"
 FOREIGN = {"CNAME": b"example.org\n", ".git/HEAD": b"ref: refs/heads/main\n",
            ".git/config": b"[remote]\n", "publications/notes.txt": b"mine"}
@@ -297,16 +299,9 @@ def test_a_symlink_inside_the_output_is_never_followed(project: Path, tmp_path_f
     assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not Path("/bin/mount").exists(),
-                    reason="mounting a tmpfs needs root")
 def test_output_folder_as_a_mount_point(project: Path) -> None:
     out = project / "_site"
-    out.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(out)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    try:
+    with tmpfs(out, "16m"):
         build(project)
         add_foreign(out)
         bib = project / "publications.bib"
@@ -314,8 +309,6 @@ def test_output_folder_as_a_mount_point(project: Path) -> None:
         build(project)
         assert "Cavs: An Edited" in (out / "index.html").read_text()
         assert {k: v for k, v in snapshot(out).items() if k in FOREIGN} == FOREIGN
-    finally:
-        subprocess.run(["umount", str(out)], check=False)
 
 
 def _either(f: object, rel: str) -> str:

@@ -372,16 +372,8 @@ class _Stage:
 
 def _append(path: str, text: str) -> None:
     """Text at the end of pubsite's journal, in one write; a failure names the file."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-        try:
-            view = memoryview(text.encode("utf-8"))
-            while view:
-                view = view[os.write(fd, view):]
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, path) from exc
+    _write_chunks(path, (text.encode("utf-8"),), os.O_WRONLY | os.O_APPEND | os.O_CREAT |
+                  os.O_NOFOLLOW)
 
 
 def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Content],
@@ -565,19 +557,29 @@ def _project_digest(source: ProjectFile) -> str:
                            "cannot be published. Build again.", EXIT_INPUT) from None
 
 
-def _write_new(path: str, data: bytes) -> tuple[int, int]:
-    """Write a file that no one else writes; its size and mtime (kept by the rename).
-    Plain os calls: with twenty thousand files, file objects cost more than the writes."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+
+
+def _write_chunks(path: str, chunks: Iterable[bytes], flags: int = _NEW) -> os.stat_result:
+    """Write `chunks` to `path` with plain os calls (with twenty thousand files, file
+    objects cost more than the writes); a failure names `path`."""
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        st = os.fstat(fd)
+        fd = os.open(path, flags, 0o644)
+        try:
+            for chunk in chunks:
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
+            return os.fstat(fd)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror, path) from exc
-    finally:
-        os.close(fd)
+
+
+def _write_new(path: str, data: bytes) -> tuple[int, int]:
+    """Write a file that no one else writes; its size and mtime (kept by the rename)."""
+    st = _write_chunks(path, (data,))
     return st.st_size, st.st_mtime_ns
 
 
@@ -589,19 +591,14 @@ def _copy_new(path: str, source: ProjectFile) -> tuple[str, int, int]:
         f = open_inside(Path(source.base), source.rel, source.cap)
     except Refused as exc:
         raise PubsiteError(f"{source.rel}: {exc}", EXIT_INPUT) from None
+
+    def hashed() -> Iterator[bytes]:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+            yield chunk
+
     with f:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-        try:
-            while chunk := f.read(CHUNK):
-                h.update(chunk)
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(fd, view):]
-            st = os.fstat(fd)
-        except OSError as exc:
-            raise OSError(exc.errno, exc.strerror, path) from exc
-        finally:
-            os.close(fd)
+        st = _write_chunks(path, hashed())
     return h.hexdigest(), st.st_size, st.st_mtime_ns
 
 
