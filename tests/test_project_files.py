@@ -373,3 +373,25 @@ def test_an_input_linked_to_proc_kmsg_is_refused_without_hanging(tmp_path: Path,
     assert result.returncode == 2, result.stderr
     assert f"{which}: is not a regular file (reading it would wait)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("photo", [".git/config", ".env"])
+def test_a_photo_that_is_a_hidden_file_is_not_published(tmp_path: Path, photo: str) -> None:
+    project = make_project(tmp_path)
+    secret = f"token-{uuid.uuid4().hex}"
+    (project / photo).parent.mkdir(exist_ok=True)
+    (project / photo).write_text(secret)
+    set_photo(project, photo)
+    result = build(project)
+    assert result.returncode == 1, result.stderr
+    assert f"'photo' = '{photo}' names a hidden file or folder" in result.stderr
+    assert secret.encode() not in published(project, result)
+
+
+def test_a_missing_template_is_named_not_a_write_failure(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    user_index(project, '{% include "nonexistent.html" %}')
+    result = build(project)
+    assert result.returncode == 1, result.stderr
+    assert "nonexistent.html" in result.stderr
+    assert "cannot write" not in result.stderr

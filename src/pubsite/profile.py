@@ -405,6 +405,12 @@ def _check_path(value: str, path: tuple[str | int, ...], reader: _Reader) -> boo
     if inside:
         with contextlib.suppress(OSError, ValueError):
             inside = (root / p).resolve().is_relative_to(root.resolve())
+    if any(part.startswith(".") and part != ".." for part in p.parts):
+        # .git/config or .env would be published: hidden paths stay private, as for links.
+        sink.error("profile-path", finder.find(path),
+                   f"'{_dotted(path)}' = '{value}' names a hidden file or folder",
+                   "use a file that is not hidden, e.g. images/photo.jpg")
+        return False
     if not inside:
         sink.error("profile-path", finder.find(path),
                    f"'{_dotted(path)}' = '{value}' leaves the project folder",

@@ -394,6 +394,8 @@ def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Conte
         with _signals_after():
             deleted = _commit(stage, meta or {})
     except OSError as exc:
+        if exc.errno is None:  # not the file system's (Jinja's TemplateNotFound is an OSError)
+            raise
         raise _cannot_write(exc, out) from exc
     records = stage.records
     return Written(len(stage.staged), len(records) - len(stage.staged), deleted,
