@@ -390,8 +390,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100,1000,10000,50000")
-    parser.add_argument("--corpus", default=str(HERE.parent.parent / "shared" / "corpus" /
-                                                "real" / "texlive-beebe_tugboat.bib"))
+    parser.add_argument("--corpus", default=str(HERE.parent / "tests" / "data" / "shared" /
+                                                "corpus" / "real" /
+                                                "texlive-beebe_tugboat.bib"))
     parser.add_argument("--work", default=str(HERE / "out"))
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--pathological", action="store_true",

@@ -21,7 +21,10 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 def _find_shared() -> Path | None:
-    for candidate in (os.environ.get("PUBSITE_SHARED"), ROOT.parent / "shared"):
+    """The corpus, schemas and seed facts the tests read: a copy inside the repository
+    (tests/data/shared), so that a clone anywhere runs every test; PUBSITE_SHARED may
+    point at another copy."""
+    for candidate in (os.environ.get("PUBSITE_SHARED"), DATA / "shared"):
         if candidate and (Path(candidate) / "corpus").is_dir():
             return Path(candidate)
     return None

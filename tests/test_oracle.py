@@ -15,7 +15,7 @@ from pubsite import bib, names
 from pubsite.errors import Diagnostics
 
 ORACLE = Path(__file__).parent / "oracle" / "names.bst"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+SHARED = Path(__file__).resolve().parent / "data" / "shared" / "corpus"
 FILES = sorted([*SHARED.glob("real/*.bib"), *SHARED.glob("real2/*.bib")])
 
 pytestmark = pytest.mark.skipif(shutil.which("bibtex") is None, reason="bibtex not installed")
