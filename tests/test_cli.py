@@ -60,6 +60,8 @@ def test_init_then_build_in_empty_folder(runner: CliRunner, tmp_path: Path,
     result = runner.invoke(main, ["init", "--name", "Ada Lovelace"])
     assert result.exit_code == 0, result.output
     assert "wrote" in result.output
+    checked = runner.invoke(main, ["validate"])
+    assert (checked.exit_code, checked.output.strip()) == (0, "no problems found")
     result = runner.invoke(main, ["build"])
     assert result.exit_code == 0, result.output
     html = (tmp_path / "_site" / "index.html").read_text()

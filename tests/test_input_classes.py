@@ -184,14 +184,23 @@ def test_linked_files_are_published_safely(tmp_path: Path) -> None:
     bib = (r"@article{a, author = {Ada Lovelace}, title = {T}, journal = {J}, year = 2020,"
            r" pdf = {p.pdf}, code = {.git/config}, html = {./index.html}}" "\n")
     args = _project(tmp_path, bib, 'name = "Ada Lovelace"\nbase_url = "https://ada.org"\n')
-    for formats in (["--format", "markdown"], []):
-        out = CliRunner().invoke(main, ["build", *args, "--out", str(tmp_path / "s"),
-                                        "--quiet", *formats])
-        assert out.exit_code == 0, out.output
-        assert (tmp_path / "s" / "assets" / "pdf" / "p.pdf").read_bytes() == b"%PDF p"
-        assert not (tmp_path / "s" / ".git").exists()
+    out = CliRunner().invoke(main, ["build", *args, "--out", str(tmp_path / "md"),
+                                    "--quiet", "--format", "markdown"])
+    assert out.exit_code == 0, out.output  # a Markdown site has no index.html of its own
+    assert (tmp_path / "md" / "assets" / "pdf" / "p.pdf").read_bytes() == b"%PDF p"
+    assert (tmp_path / "md" / "index.html").read_text() == "<p>my old homepage</p>"
+    assert not (tmp_path / "md" / ".git").exists()
+    out = CliRunner().invoke(main, ["build", *args, "--out", str(tmp_path / "s"), "--quiet"])
+    assert out.exit_code == 1  # pubsite's own page is never overwritten, nor left out quietly
+    assert "publications.bib:1: a links 'index.html'" in out.output
+    bib = bib.replace(", html = {./index.html}", "")
+    args = _project(tmp_path, bib, 'name = "Ada Lovelace"\nbase_url = "https://ada.org"\n')
+    out = CliRunner().invoke(main, ["build", *args, "--out", str(tmp_path / "s"), "--quiet"])
+    assert out.exit_code == 0, out.output
+    assert (tmp_path / "s" / "assets" / "pdf" / "p.pdf").read_bytes() == b"%PDF p"
+    assert not (tmp_path / "s" / ".git").exists()
     index = (tmp_path / "s" / "index.html").read_text()
-    assert "my old homepage" not in index  # pubsite's own page is never overwritten
+    assert "my old homepage" not in index
     paper = (tmp_path / "s" / "publications" / "a" / "index.html").read_text()
     assert '<meta name="citation_pdf_url" content="https://ada.org/assets/pdf/p.pdf">' in paper
     missing = [d for d in _findings(args) if d["rule"] == "link-file-missing"]

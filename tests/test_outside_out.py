@@ -153,7 +153,9 @@ def test_a_folder_where_a_file_goes_is_named_and_kept(project: Path) -> None:
     for args in (("build",), ("build", "--force")):
         result = run(project, *args)
         assert result.returncode == 2, result.stderr
-        assert "_site/robots.txt" in result.stderr
+        assert "a folder stands where this build writes a file: " in result.stderr
+        assert "_site/robots.txt. Move or rename the folder" in result.stderr
+        assert "pass --force" not in result.stderr  # --force would not help
         assert "Is a directory" not in result.stderr
         assert (out / "robots.txt" / "note").read_text() == "mine"
 

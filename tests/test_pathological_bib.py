@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pubsite import bib, bibscan, latex, names, normalise
+from pubsite import bib, bibscan, braces, latex, names, normalise
 from pubsite.errors import Diagnostics
 from pubsite.model import Name
 
@@ -315,3 +315,29 @@ def test_crossref_inherits_through_a_short_chain() -> None:
     assert by_key["a"] == {"title": "A", "crossref": "b", "pages": "1", "booktitle": "Proc",
                            "year": "2020"}
     assert diags.items == []
+
+
+def test_twelve_thousand_unterminated_entries_are_reported(tmp_path: Path) -> None:
+    # Each failed entry was read again by bibscan, whose brace scan ran to the end of the
+    # file: n * n.
+    n = 12_000
+    text = "".join(f"@misc{{k{i}, title = {{x\n" for i in range(n))
+    found = diagnostics(tmp_path, text)
+    assert found, "an unterminated file is called clean"
+    assert found[0]["line"] == 1 and found[0]["severity"] == "error"
+    result = pubsite(tmp_path, text, "build")
+    assert result.returncode == 1
+    assert "publications.bib:1" in result.stdout + result.stderr
+
+
+def test_groups_close_where_the_plain_scanner_closes() -> None:
+    import random
+
+    rng = random.Random(7)
+    for _ in range(300):
+        text = "".join(rng.choice('{}"ab \\') for _ in range(rng.randint(0, 40)))
+        groups = braces.Groups(text)
+        for start in range(len(text) + 1):
+            assert groups.closing(start, quote=True) == braces.closing(text, start, quote=True)
+            if start < len(text) and text[start] == "{":
+                assert groups.closing(start) == braces.closing(text, start), (text, start)

@@ -6,6 +6,7 @@ build with its file and line. Every test runs `pubsite build` as a user does."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -80,6 +81,21 @@ def test_a_template_symlinked_to_a_file_outside_the_project_stops_the_build(
            "replace it with a regular file" in result.stderr
     assert secret.encode() not in published(project, result)
     assert not (project / "_site").exists()
+
+
+def test_validate_reports_a_template_the_build_would_refuse(
+        tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    project = make_project(tmp_path / "site")
+    target, secret = secret_file(tmp_path_factory.mktemp("outside"))
+    (project / "templates/html").mkdir(parents=True)
+    (project / "templates/html/env.html").symlink_to(target)
+    result = subprocess.run([sys.executable, "-m", "pubsite", "validate", "--format", "json"],
+                            cwd=project, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    [found] = [d for d in json.loads(result.stdout) if d["rule"] == "template-refused"]
+    assert (found["severity"], found["file"]) == ("error", "templates/html/env.html")
+    assert found["message"].startswith("is a symlink to a file outside the project folder")
+    assert secret not in result.stdout
 
 
 def test_a_template_symlinked_to_proc_self_environ_publishes_no_variable(
@@ -395,3 +411,42 @@ def test_a_missing_template_is_named_not_a_write_failure(tmp_path: Path) -> None
     assert result.returncode == 1, result.stderr
     assert "nonexistent.html" in result.stderr
     assert "cannot write" not in result.stderr
+
+
+def test_a_linked_file_at_a_page_path_is_a_user_error_naming_both(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    (project / "index.html").write_text("<p>my own notes</p>")
+    _link_entry(project, "pdf", "index.html")
+    line = (project / "publications.bib").read_text().splitlines().index("@misc{linked2024,") + 1
+    result = build(project)
+    assert result.returncode == 1, result.stderr
+    assert f"publications.bib:{line}: linked2024 links 'index.html'" in result.stderr
+    assert "where the site's own page or file goes" in result.stderr
+    assert "internal" not in result.stderr
+    assert not (project / "_site").exists()
+
+
+def test_a_link_to_a_file_elsewhere_on_this_computer_is_left_out(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    (tmp_path / "outside").mkdir()
+    secret, _ = secret_file(tmp_path / "outside")
+    _link_entry(project, "pdf", str(secret))
+    result = build(project)
+    assert result.returncode == 0, result.stderr
+    assert f"names '{secret}', a file on this computer outside the project; the link is " \
+           "left out" in result.stdout + result.stderr
+    site = project / "_site"
+    assert str(secret) not in (site / "index.html").read_text()
+    assert str(secret) not in (site / "index.md").read_text()
+
+
+def test_a_link_from_the_site_root_to_a_project_file_is_published(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    (project / "papers").mkdir()
+    (project / "papers" / "linked.pdf").write_bytes(b"%PDF-1.4 linked")
+    _link_entry(project, "pdf", "/papers/linked.pdf")
+    result = build(project)
+    assert result.returncode == 0, result.stderr
+    site = project / "_site"
+    assert (site / "papers" / "linked.pdf").read_bytes() == b"%PDF-1.4 linked"
+    assert 'href="papers/linked.pdf"' in (site / "index.html").read_text()

@@ -115,3 +115,20 @@ def test_no_pickle_or_eval_reads_anything() -> None:
              for word in ("pickle", "marshal", "eval(", "exec(")
              if word in p.read_text()]
     assert found == []
+
+
+def test_readme_names_every_rule_the_code_reports() -> None:
+    """A user who meets a rule id looks it up in the README's list under validate."""
+    rules: dict[str, str] = {}
+    for path in sorted((ROOT / "src" / "pubsite").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    node.func.attr in ("error", "warning") and node.args and \
+                    isinstance(node.args[0], ast.Constant) and \
+                    isinstance(node.args[0].value, str):
+                rules.setdefault(node.args[0].value, path.name)
+    assert len(rules) > 40  # the scan finds the calls
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = readme[readme.index("### `pubsite validate`"):readme.index("### `pubsite export`")]
+    missing = {rule: where for rule, where in rules.items() if f"`{rule}`" not in listed}
+    assert missing == {}

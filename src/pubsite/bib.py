@@ -177,13 +177,12 @@ def parse(text: str, file: str, diags: Diagnostics,
 
     # bibtexparser logs each failed block; they all become diagnostics here instead.
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
-    line_at = line_of or _LineIndex(text).line
-    macros = Macros(len(text))
+    line_at, macros = line_of or _LineIndex(text).line, Macros(len(text))
     strings: dict[str, str] = {}
     entries: list[RawEntry] = []
     comments: list[tuple[int, str]] = []
     seen_keys: dict[str, RawEntry] = {}
-    cursor = 0
+    cursor, groups = 0, braces.Groups(text)  # groups: built only if bibscan is needed
     recovered = (0, 0)  # the stretch last read by bibscan: bibtexparser's ghosts inside go
     for block in _blocks(text, parse_string):
         placed = _place(text, block.raw or "", cursor, recovered)
@@ -196,7 +195,7 @@ def parse(text: str, file: str, diags: Diagnostics,
         else:
             line = (block.start_line or 0) + 1
         if isinstance(block, (bm.ParsingFailedBlock, bm.ImplicitComment)) and pos >= 0:
-            found = _rescan(text, pos, pos + len(raw), block)
+            found = _rescan(groups, pos, pos + len(raw), block)
             if found:
                 for at, entry in found:
                     entries.append(_entry(entry, file, line_at(at), text[at:entry.end],
@@ -268,9 +267,11 @@ def _place(text: str, raw: str, cursor: int,
     return pos, raw
 
 
-def _rescan(text: str, start: int, end: int, block: object) -> list[tuple[int, Any]]:
+def _rescan(groups: braces.Groups, start: int, end: int,
+            block: object) -> list[tuple[int, Any]]:
     """Entries BibTeX reads where bibtexparser failed or saw a comment: read by bibscan.
     A failed block is read from its `@` (on past its end: a value may hold an `@`)."""
+    text = groups.text
     out: list[tuple[int, Any]] = []
     if "@" not in text[start:end]:
         return out
@@ -281,7 +282,7 @@ def _rescan(text: str, start: int, end: int, block: object) -> list[tuple[int, A
             continue
         if re.match(r"@\s*(comment|string|preamble)\b", text[at:at + 40], re.I):
             continue  # BibTeX skips the word "comment" and reads on; macros are not ours here
-        found = bibscan.scan_entry(text, at)
+        found = bibscan.scan_entry(groups, at)
         if found:
             out.append((at, found))
         elif failed and not out:

@@ -37,20 +37,21 @@ def _skip(text: str, i: int) -> int:
     return _WS.match(text, i).end()  # type: ignore[union-attr]
 
 
-def _value(text: str, i: int) -> int | None:
+def _value(groups: braces.Groups, i: int) -> int | None:
     """End of the value (with its `#` parts) starting at i, or None when it never ends."""
+    text = groups.text
     while True:
         i = _skip(text, i)
         if i >= len(text):
             return None
         c = text[i]
         if c == "{":
-            end = braces.closing(text, i)
+            end = groups.closing(i)
             if end >= len(text):
                 return None
             i = end + 1
         elif c == '"':
-            end = braces.closing(text, i + 1, quote=True)
+            end = groups.closing(i + 1, quote=True)
             if end >= len(text):
                 return None
             i = end + 1
@@ -66,9 +67,10 @@ def _value(text: str, i: int) -> int | None:
         return i
 
 
-def scan_entry(text: str, at: int) -> Entry | None:
-    """The entry whose `@` is at `at`, read as BibTeX reads it; None where BibTeX too
-    would report an error."""
+def scan_entry(groups: braces.Groups, at: int) -> Entry | None:
+    """The entry whose `@` is at `at` in `groups.text`, read as BibTeX reads it; None where
+    BibTeX too would report an error. One `Groups` serves every entry of a file."""
+    text = groups.text
     i = _skip(text, at + 1)
     m = _ID.match(text, i)
     if not m or m.group(0)[0].isdigit():  # BibTeX: "You're missing an entry type"
@@ -99,7 +101,7 @@ def scan_entry(text: str, at: int) -> Entry | None:
         if i >= len(text) or text[i] != "=":
             return None
         start = _skip(text, i + 1)
-        end = _value(text, start)
+        end = _value(groups, start)
         if end is None:
             return None
         fields.append(Field(name, text[start:end].strip()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import unicodedata
 import urllib.parse
@@ -295,6 +296,11 @@ class Normaliser:
                    f"link '{label}' of {e.key} is left out: {why}",
                    "use an http(s) address", key=e.key)
             return
+        if safe.startswith("/") and not safe.startswith("//"):
+            found_at = self._rooted_link(e, field, label, safe)
+            if found_at is None:
+                return
+            safe = found_at
         local = not urls.has_scheme(safe) and not safe.startswith(("/", "#", "?"))
         if local:
             found = self._local_link(e, field, label, safe)
@@ -304,6 +310,27 @@ class Normaliser:
         if any(link.url == safe for link in out):
             return  # `url` and `html` the same: one link
         out.append(Link(label, safe, local))
+
+    def _rooted_link(self, e: RawEntry, field: str, label: str, url: str) -> str | None:
+        """A link from the site's root (`/assets/pdf/x.pdf`): the project's file when the
+        project holds it (linked relatively, so the site works under any base_url and from
+        disk); left out when it names a file elsewhere on this computer (a JabRef path,
+        `/proc/...`), which a visitor could never open and which tells them your folders;
+        else kept as written, a page elsewhere on the same web server."""
+        rel = url.lstrip("/")
+        if rel and self._project_file(rel)[0] is not None:
+            return rel
+        path = urllib.parse.unquote(url.split("#")[0].split("?")[0])
+        with contextlib.suppress(OSError, ValueError):
+            if path != "/" and os.path.lexists(path):
+                self.diags.warning(
+                    "link-file-missing", e.file, e.field_line(field),
+                    f"link '{label}' of {e.key} names '{path}', a file on this computer "
+                    "outside the project; the link is left out",
+                    "copy the file into the project (e.g. assets/pdf/) and link it there",
+                    key=e.key)
+                return None
+        return url
 
     def _local_link(self, e: RawEntry, field: str, label: str, rel: str) -> str | None:
         found, refused = self._project_file(rel)

@@ -125,7 +125,26 @@ def validate(inputs: Inputs) -> list[Diagnostic]:
     except PubsiteError as exc:
         if exc.exit_code == EXIT_USAGE:
             raise
+    if inputs.templates is not None:
+        _check_templates(inputs.templates, diags)
     return diags.sorted()
+
+
+def _check_templates(folder: Path, diags: Diagnostics) -> None:
+    """Each file of templates/ that a build would refuse to read (a symlink out of the
+    project, a FIFO, a file over the cap): found by validate, not first by a build."""
+    from pubsite import templating
+
+    try:
+        for name in templating.user_template_names(folder):
+            try:
+                templating.read_user_file(folder, name)
+            except PubsiteError as exc:
+                path = str(folder / name)
+                diags.error("template-refused", path, None,
+                            exc.message.removeprefix(f"{path}: "))
+    except PubsiteError as exc:
+        diags.error("template-refused", str(folder), None, exc.message)
 
 
 def _drain(items: list[RawEntry]) -> Iterator[RawEntry]:

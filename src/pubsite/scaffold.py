@@ -15,6 +15,7 @@ import stat
 import unicodedata
 from pathlib import Path
 
+from pubsite import latex
 from pubsite.errors import EXIT_USAGE, PubsiteError
 from pubsite.templating import builtin_templates
 
@@ -41,6 +42,8 @@ STARTER_BIB = """\
   year    = {2023},
   award   = {Best Paper Award},
   links   = {[blog post](https://example.org/blog)},
+  abstract = {What the paper shows, in a few sentences: shown under the entry and on its
+              page, and read by Google Scholar.},
 }
 """
 
@@ -77,6 +80,8 @@ def name_problem(name: str) -> str | None:
             return f"a name is one line of text, without control characters ({c!r})"
         if category == "Cs":  # bytes the terminal's encoding could not decode
             return "the name is not valid text in the terminal's encoding"
+    if not plain_name(name).strip():
+        return "the name is empty; give the owner's name, e.g. --name 'Ada Lovelace'"
     return None
 
 
@@ -127,9 +132,18 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
+def plain_name(name: str) -> str:
+    """NAME as plain text: a name typed as LaTeX (`Kurt G\\"odel`, `Erd{\\H{o}}s`) is read
+    the way pubsite reads the .bib, so profile.toml holds the name the .bib gives back."""
+    if not any(c in name for c in "\\{}"):
+        return name
+    return " ".join(latex.decode(name).split())
+
+
 def init(directory: Path, name: str) -> list[str]:
     """Write the starter files that are not there yet; refuse (before writing any) when
     one is a symlink."""
+    typed, name = name, plain_name(name)
     values = {"NAME": toml_string(name),
               "DESCRIPTION": toml_string(f"{name}'s academic homepage."),
               "BIBNAME": bibtex_name(name)}
@@ -142,7 +156,7 @@ def init(directory: Path, name: str) -> list[str]:
     directory.mkdir(parents=True, exist_ok=True)
     missing = [f for f in starters if not (directory / f).exists()]
     _refuse_symlinks(directory, missing)
-    out = []
+    out = [f"read the name as LaTeX: {name}"] if name != typed else []
     for filename, text in starters.items():
         target = directory / filename
         if filename in missing and create(directory, filename, text.encode()):

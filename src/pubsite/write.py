@@ -363,6 +363,7 @@ class _Stage:
     staged: list[str] = field(default_factory=list)
     records: dict[str, Record] = field(default_factory=dict)
     theirs: list[str] = field(default_factory=list)
+    folders_in_way: list[str] = field(default_factory=list)  # where this build writes a file
     lines: list[str] = field(default_factory=list)  # the journal's, written in one go
 
     @property
@@ -431,7 +432,7 @@ def _stage_all(stage: _Stage, files: Iterable[tuple[str, Content]]) -> None:
                                    "site (a linked file, a preview or the photo has the path "
                                    "of a page pubsite makes); rename the file", EXIT_INPUT)
             _stage(stage, rel, content)
-        if stage.theirs:
+        if stage.theirs or stage.folders_in_way:
             raise _theirs_error(stage)
         # Every path about to be replaced is on disk before the first replace.
         _append(stage.journal, "".join(stage.lines))
@@ -449,13 +450,25 @@ def _stage_all(stage: _Stage, files: Iterable[tuple[str, Content]]) -> None:
 
 
 def _theirs_error(stage: _Stage) -> PubsiteError:
-    shown = [f"{stage.out_s}/{rel}" for rel in stage.theirs[:10]]
-    more = f" and {len(stage.theirs) - 10} more" if len(stage.theirs) > 10 else ""
-    return PubsiteError(
-        f"refusing to replace what pubsite did not write: {', '.join(shown)}{more}. This "
-        "build makes these paths (a base_url gives sitemap.xml and feed.xml, cv = true gives "
-        "cv/ and cv.pdf). Move them out of the output folder, or pass --force to let "
-        "pubsite replace them (a folder is never replaced)", EXIT_USAGE)
+    parts = []
+    if stage.theirs:
+        parts.append(
+            f"refusing to replace what pubsite did not write: {_listed(stage, stage.theirs)}. "
+            "This build makes these paths (a base_url gives sitemap.xml and feed.xml, cv = "
+            "true gives cv/ and cv.pdf). Move them out of the output folder, or pass --force "
+            "to let pubsite replace them")
+    if stage.folders_in_way:
+        parts.append(
+            f"a folder stands where this build writes a file: "
+            f"{_listed(stage, stage.folders_in_way)}. Move or rename the folder; pubsite "
+            "never replaces a folder, even with --force")
+    return PubsiteError(". ".join(parts), EXIT_USAGE)
+
+
+def _listed(stage: _Stage, rels: list[str]) -> str:
+    shown = [f"{stage.out_s}/{rel}" for rel in rels[:10]]
+    more = f" and {len(rels) - 10} more" if len(rels) > 10 else ""
+    return ", ".join(shown) + more
 
 
 def _commit(stage: _Stage, meta: dict[str, object]) -> int:
@@ -526,7 +539,10 @@ def _stage(stage: _Stage, rel: str, content: Content) -> None:
         stage.records[rel] = Record(digest)
         return
     known = old is not None or rel in before.journal
-    if _is_folder(target) or (not known and not stage.force and os.path.lexists(target)):
+    if _is_folder(target):
+        stage.folders_in_way.append(rel)  # reported with the others, then the build stops
+        return
+    if not known and not stage.force and os.path.lexists(target):
         stage.theirs.append(rel)  # the user's: reported with the others, then the build stops
         return
     # Written to disk with the others before any file is replaced: a build killed after

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pubsite.model import Content, Site
+from pubsite.errors import EXIT_INPUT, PubsiteError
+from pubsite.model import Content, Publication, Site
 from pubsite.projectfiles import ProjectFile
 from pubsite.render import cv, data
 from pubsite.render.html import HtmlSite
@@ -118,10 +119,19 @@ def _project_files(site: Site, produced: set[str]) -> Iterator[tuple[str, Conten
     """The project's files the links name (a paper's PDF), at the same path in the site,
     for every site format; never over a file pubsite writes itself."""
     base = os.path.abspath(Path(site.profile.source_file).parent)
-    wanted = [link.url for p in site.publications for link in p.links if link.local]
-    wanted += [p.preview.path for p in site.publications if p.preview]
-    for rel in dict.fromkeys(wanted):
-        if rel not in produced:
-            # The normaliser kept only files `projectfiles` accepts; the write stage
-            # streams each one through it again, never reading a file whole.
-            yield rel, ProjectFile(base, rel)
+    wanted: dict[str, Publication] = {}
+    for pub in site.publications:
+        for rel in [link.url for link in pub.links if link.local] + \
+                ([pub.preview.path] if pub.preview else []):
+            wanted.setdefault(rel, pub)
+    clashes = [f"{pub.source_file}:{pub.source_line}: {pub.key} links '{rel}'"
+               for rel, pub in wanted.items() if rel in produced]
+    if clashes:
+        raise PubsiteError(
+            f"a linked file would be copied to where the site's own page or file goes: "
+            f"{'; '.join(clashes[:10])}. Give the linked file another name or folder "
+            "(e.g. assets/pdf/paper.pdf)", EXIT_INPUT)
+    for rel in wanted:
+        # The normaliser kept only files `projectfiles` accepts; the write stage
+        # streams each one through it again, never reading a file whole.
+        yield rel, ProjectFile(base, rel)
