@@ -13,6 +13,7 @@ grouped by type with numbering and the short style. Runs in one process (CliRunn
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import sys
@@ -67,10 +68,11 @@ def snapshot(out: Path, only: str | None = None) -> None:
                 shutil.copy(ROOT / "profile.toml", project / "profile.toml")
             else:
                 (project / "profile.toml").write_text(f'name = "{owner}"\n', encoding="utf-8")
-            args = ["--bib", str(project / "publications.bib"),
-                    "--profile", str(project / "profile.toml")]
-            built = runner.invoke(main, ["build", *args, "--out", str(project / "_site"),
-                                         "--quiet", "--keep-going"])
+            # Relative paths: the JSON export and messages name the .bib as given.
+            os.chdir(project)
+            args = ["--bib", "publications.bib", "--profile", "profile.toml"]
+            built = runner.invoke(main, ["build", *args, "--out", "_site", "--quiet",
+                                         "--keep-going"])
             (target / "build.log").write_text(f"exit {built.exit_code}\n{built.output}")
             if (project / "_site").is_dir():
                 shutil.copytree(project / "_site", target / "site", dirs_exist_ok=True,
@@ -80,6 +82,7 @@ def snapshot(out: Path, only: str | None = None) -> None:
                 result = runner.invoke(main, ["export", *args, *extra])
                 (target / f"export.{label}").write_text(
                     f"exit {result.exit_code}\n{result.stdout}", encoding="utf-8")
+            os.chdir(ROOT)
         print(name, file=sys.stderr)
 
 
@@ -88,4 +91,4 @@ if __name__ == "__main__":
     parser.add_argument("out", type=Path)
     parser.add_argument("--only", help="a pattern the project's name must match")
     options = parser.parse_args()
-    snapshot(options.out, options.only)
+    snapshot(options.out.resolve(), options.only)
