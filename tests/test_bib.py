@@ -152,7 +152,7 @@ def test_parsing_in_pieces_equals_parsing_whole(path: Path,
         diags = Diagnostics()
         data = bib.parse(text, path.name, diags)
         return ([(e.key, e.entry_type, e.fields, e.line) for e in data.entries],
-                data.strings, data.comments, [(x.rule, x.line, x.key) for x in diags.items])
+                data.comments, [(x.rule, x.line, x.key) for x in diags.items])
 
     whole = run(10**9)
     assert run(2048) == whole

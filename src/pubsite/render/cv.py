@@ -52,10 +52,6 @@ class Item:
     label: str
     pub: Publication
 
-    @property
-    def slug(self) -> str:
-        return self.pub.slug
-
 
 @dataclass(frozen=True, slots=True)
 class CvGroup:
