@@ -136,11 +136,21 @@ def build(bib_path: Path, profile_path: Path, out_dir: Path, formats: tuple[str,
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
               show_default=True, help="How to print the findings.")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--list-rules", is_flag=True,
+              help="Print every rule validate can report (id, severity, what it finds, the "
+                   "usual fix) and exit; --format json for a list of objects.")
 @_handle_errors
-def validate(bib_path: Path, profile_path: Path, fmt: str, strict: bool) -> None:
+def validate(bib_path: Path, profile_path: Path, fmt: str, strict: bool,
+             list_rules: bool) -> None:
     """Check the inputs and point at file:line for every problem."""
     from pubsite import pipeline, report
 
+    if list_rules:
+        if fmt == "github":
+            raise click.UsageError("--list-rules prints text or json, not github "
+                                   "annotations")
+        click.echo(report.rules_json() if fmt == "json" else report.rules_text())
+        return
     items = pipeline.validate(pipeline.resolve_inputs(bib_path, profile_path))
     if fmt == "json":
         click.echo(report.as_json(items))
