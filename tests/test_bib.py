@@ -108,10 +108,21 @@ BIBLIKE = st.text(alphabet=st.sampled_from(list('@{}",=#% \n\\abcAND0123~$^')), 
 @given(BIBLIKE)
 def test_random_input_never_raises(text: str) -> None:
     data, d = parse(text)
+    _consistent(text, data, d)
+
+
+def _consistent(text: str, data: bib.BibData, d: Diagnostics) -> None:
+    """What any input yields points back into that input: an entry starts with an `@` on
+    its line and its key is in its text; every finding has a message and a line that
+    exists."""
+    lines = text.splitlines() or [""]
+    assert len(data.entries) <= text.count("@")
     for e in data.entries:
-        assert isinstance(e.key, str)
+        assert 1 <= e.line <= len(lines) and "@" in lines[e.line - 1], (e.key, e.line)
+        assert e.key in e.raw and e.raw in text
     for x in d.items:
         assert x.message
+        assert x.line is None or 1 <= x.line <= len(lines) + 1, (x.rule, x.line)
 
 
 @settings(max_examples=200, deadline=None)
@@ -121,7 +132,12 @@ def test_random_input_never_raises(text: str) -> None:
     "@misc{k3, author = {Jean de La Fontaine*}, title = {\\\"u}\n", "\\\\\n", "% c\n",
 ]), max_size=12))
 def test_mutated_bibtex_never_raises(parts: list[str]) -> None:
-    parse("".join(parts))
+    text = "".join(parts)
+    data, d = parse(text)
+    _consistent(text, data, d)
+    # An entry that stands whole, with nothing open before it, is always read.
+    if parts and parts[0].startswith("@article{k1"):
+        assert data.entries and data.entries[0].key == "k1"
 
 
 @pytest.mark.parametrize("path", [p for p in REAL if p.stat().st_size > 20_000],
@@ -136,7 +152,7 @@ def test_parsing_in_pieces_equals_parsing_whole(path: Path,
         diags = Diagnostics()
         data = bib.parse(text, path.name, diags)
         return ([(e.key, e.entry_type, e.fields, e.line) for e in data.entries],
-                data.strings, data.comments, [(x.rule, x.line, x.key) for x in diags.items])
+                data.comments, [(x.rule, x.line, x.key) for x in diags.items])
 
     whole = run(10**9)
     assert run(2048) == whole

@@ -249,10 +249,85 @@ def test_build_summarises_many_findings_and_validate_prints_all(runner: CliRunne
     assert checked.output.count("warning[year-format]") == 90
 
 
-def test_the_cli_lists_formats_and_kinds_as_the_renderers_know_them() -> None:
-    """The CLI keeps its own copies so that --help imports no renderer; they must agree."""
+def test_the_cli_lists_kinds_as_the_entry_view_knows_them() -> None:
+    """The CLI keeps its own copy so that --help imports no renderer; they must agree."""
     from pubsite import cli, view
+
+    assert tuple(view.KIND_LABELS) == cli.KINDS
+
+
+def _table(target: str) -> dict[str, str]:
     from pubsite.render import registry
 
-    assert sorted(cli.EXPORT_FORMATS) == sorted(registry.EXPORTS)
-    assert tuple(view.KIND_LABELS) == cli.KINDS
+    return {f.name: f.help for f in registry.FORMATS if f.target == target}
+
+
+def test_export_help_lists_every_format_of_the_table(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["export", "--help"], prog_name="pubsite")
+    assert result.exit_code == 0
+    choices = re.search(r"--format \[([a-z|-]+)\]", result.output)
+    assert choices is not None and choices[1].split("|") == list(_table("export"))
+    described = dict(re.findall(r"^    ([a-z-]+) +(.+)$",
+                                result.output[result.output.index("Formats:"):], re.M))
+    assert described == _table("export")
+
+
+def test_build_help_lists_every_site_format(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["build", "--help"], prog_name="pubsite")
+    choices = re.search(r"--format \[([a-z|-]+)\]", result.output)
+    assert choices is not None and choices[1].split("|") == list(_table("site"))
+    assert "index.md: the profile" in " ".join(result.output.split())
+
+
+def test_readme_lists_the_formats_of_the_table() -> None:
+    """The README's format table under export names each export format once, and the build
+    line the site formats."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### `pubsite export`"):]
+    table = section[section.index("| format | what you get |"):]
+    table = table[:table.index("\n\n")]
+    names = [n for row in table.splitlines()[2:]
+             for n in re.findall(r"`([a-z-]+)`", row.split(" | ")[0])]
+    assert sorted(names) == sorted(_table("export"))
+    build = re.search(r"`pubsite build \[--out _site\] \[--format ([a-z\\|]+)\]", readme)
+    assert build is not None and build[1].split("\\|") == list(_table("site"))
+
+
+def test_each_format_names_what_spells_it() -> None:
+    """The table's spelling column names a real class or function, and the CV lists are
+    written with the class it names."""
+    import importlib
+
+    from pubsite.render import cv, registry
+
+    for f in registry.FORMATS:
+        module, _, name = f.spelling.rpartition(".")
+        assert callable(getattr(importlib.import_module(module), name)), f.spelling
+        if f.target == "export" and f.name in ("latex", "markdown", "html", "text"):
+            assert cv._formats()[f.name][0].__name__ == name, f.name
+
+
+def test_a_new_export_format_is_one_row(runner: CliRunner, project: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row added to the table is a --format choice and exports, with nothing else
+    changed (the CLI reads its choices when its commands are made)."""
+    import importlib
+
+    from pubsite import cli
+    from pubsite.render import registry
+
+    row = registry.OutputFormat("keys", "export", "the keys, one a line",
+                                lambda site, _layout, _t: "".join(
+                                    p.key + "\n" for p in site.publications), "str")
+    monkeypatch.setattr(registry, "FORMATS", (*registry.FORMATS, row))
+    fresh = importlib.reload(cli)
+    try:
+        monkeypatch.chdir(project)
+        result = runner.invoke(fresh.main, ["export", "--format", "keys"])
+        assert result.exit_code == 0, result.output
+        assert len(result.output.splitlines()) == 15
+        assert "keys        the keys, one a line" in runner.invoke(
+            fresh.main, ["export", "--help"]).output
+    finally:
+        monkeypatch.undo()
+        importlib.reload(cli)

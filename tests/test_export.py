@@ -16,7 +16,6 @@ from click.testing import CliRunner
 from pubsite import bib, pipeline
 from pubsite.cli import main
 from pubsite.errors import Diagnostics
-from pubsite.render.texescape import tex_escape
 from test_default_site import SEED_AUTHORS
 from test_homepage import CV_PROFILE
 
@@ -527,10 +526,14 @@ def test_every_character_compiles_or_is_reported(tmp_path: Path) -> None:
                              "--standalone"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     text = _pdflatex(tmp_path, result.stdout)
-    unprintable = {c for c in chars if tex_escape(c) == "?"}
-    reported = re.search(r"(\d+) character\(s\) \(.*\) have no pdflatex form", result.stderr)
+    # Written out by hand (not computed by the escaper under test): the characters of
+    # SCRIPTS and of the corpus files that pdflatex has no form for; a character that the
+    # escaper starts or stops printing changes the count and fails here.
+    unprintable = set("中文日本語✓😀ʃ") | set("测试刊凯期撒ʿ\ufffd\u0304\u0328")
+    reported = re.search(r"(\d+) character\(s\) \((.*)\) have no pdflatex form",
+                         result.stderr)
     assert reported is not None and int(reported.group(1)) == len(unprintable)
-    assert {"中", "😀"} <= unprintable
+    assert set(reported.group(2).removesuffix(", ...").split(", ")) <= unprintable
     assert "Cyrillic character(s)" in result.stderr and "texlive-lang-cyrillic" in result.stderr
     assert "Lovelace" in text
     assert all(c in text for c in "ŁóźÆß€½Σα")

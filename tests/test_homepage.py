@@ -549,7 +549,7 @@ def test_serve_previews_without_cv_pdf_and_a_build_then_makes_it(tmp_path: Path)
     """pdflatex takes seconds: `pubsite serve` (a build with a memo) leaves cv.pdf out, and
     the next `pubsite build` is not taken for a no-op: it makes it."""
     from pubsite import pipeline
-    from pubsite.render.registry import Memo
+    from pubsite.render.memo import Memo
 
     require_tool("pdflatex", "cv.pdf is compiled with pdflatex")
     out = _project(tmp_path, extra_profile="cv = true\n", tail=CV_PROFILE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -117,18 +118,91 @@ def test_no_pickle_or_eval_reads_anything() -> None:
     assert found == []
 
 
-def test_readme_names_every_rule_the_code_reports() -> None:
-    """A user who meets a rule id looks it up in the README's list under validate."""
-    rules: dict[str, str] = {}
+README = ROOT / "README.md"
+_RULES_BLOCK = re.compile(r"(<!-- rules:[^\n]*-->\n)(.*?)(<!-- /rules -->)", re.S)
+
+
+def _rules_markdown() -> str:
+    from pubsite.rulebook import RULES
+
+    rows = [f"| `{r.id}` | {'/'.join(r.severities)} | {r.doc} |" for r in RULES.values()]
+    return "\n".join(["| rule | severity | what it finds |", "|---|---|---|", *rows]) + "\n"
+
+
+def test_readme_lists_the_rule_table(update_golden: bool) -> None:
+    """The README's rule list under validate is the rule table: every id in both, with the
+    table's severity and doc (`pytest --update-golden` writes it from the table)."""
+    from pubsite.rulebook import RULES
+
+    readme = README.read_text(encoding="utf-8")
+    section = readme[readme.index("### `pubsite validate`"):readme.index("### `pubsite export`")]
+    block = _RULES_BLOCK.search(section)
+    assert block is not None, "the README's validate section lost its <!-- rules --> block"
+    if update_golden:
+        README.write_text(readme.replace(block.group(0), block.group(1) + _rules_markdown()
+                                         + block.group(3)), encoding="utf-8")
+        return
+    listed = re.findall(r"^\| `([a-z0-9-]+)` \|", block.group(2), re.M)
+    assert sorted(set(RULES) - set(listed)) == [], "in the table, not in the README"
+    assert sorted(set(listed) - set(RULES)) == [], "in the README, not in the table"
+    assert block.group(2) == _rules_markdown(), "run pytest --update-golden and review"
+
+
+_REPORTERS = {"error", "warning", "Diagnostic", "report"}
+
+
+def _constants(node: ast.expr, assigned: dict[str, set[str]]) -> set[str]:
+    """The rule ids an argument can hold: a literal, either side of `a if c else b`, or a
+    name assigned literals in the same function (`rule = "..."`, `rule, sev = "...", ...`)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return _constants(node.body, assigned) | _constants(node.orelse, assigned)
+    if isinstance(node, ast.Name):
+        return assigned.get(node.id, set())
+    return set()
+
+
+def _assigned_literals(fn: ast.AST) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for node in ast.walk(fn):
+        if not isinstance(node, ast.Assign):
+            continue
+        for target in node.targets:
+            pairs = zip(target.elts, node.value.elts, strict=False) \
+                if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) \
+                else [(target, node.value)]
+            for name, value in pairs:
+                if isinstance(name, ast.Name) and isinstance(value, ast.Constant) and \
+                        isinstance(value.value, str):
+                    found.setdefault(name.id, set()).add(value.value)
+    return found
+
+
+def _rule_ids_in_code() -> dict[str, str]:
+    """Every rule id a module of src/pubsite hands to Diagnostics, with where."""
+    ids: dict[str, str] = {}
     for path in sorted((ROOT / "src" / "pubsite").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                    node.func.attr in ("error", "warning") and node.args and \
-                    isinstance(node.args[0], ast.Constant) and \
-                    isinstance(node.args[0].value, str):
-                rules.setdefault(node.args[0].value, path.name)
-    assert len(rules) > 40  # the scan finds the calls
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    listed = readme[readme.index("### `pubsite validate`"):readme.index("### `pubsite export`")]
-    missing = {rule: where for rule, where in rules.items() if f"`{rule}`" not in listed}
-    assert missing == {}
+        if path.name == "rulebook.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for fn in ast.walk(tree):
+            if not isinstance(fn, ast.FunctionDef):
+                continue
+            assigned = _assigned_literals(fn)
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Call) and node.args and \
+                        getattr(node.func, "attr", getattr(node.func, "id", "")) in _REPORTERS:
+                    for rule in _constants(node.args[0], assigned):
+                        ids.setdefault(rule, f"{path.name}:{node.lineno}")
+    return ids
+
+
+def test_every_rule_the_code_raises_is_in_the_table_and_back() -> None:
+    from pubsite.rulebook import RULES
+
+    in_code = _rule_ids_in_code()
+    assert len(in_code) > 40  # the scan finds the calls
+    assert {r: where for r, where in in_code.items() if r not in RULES} == {}, \
+        "declare these in pubsite/rulebook.py"
+    assert sorted(set(RULES) - set(in_code)) == [], "no code raises these: remove the rows"

@@ -57,7 +57,7 @@ def test_months_checked_and_read_alike(tmp_path: Path) -> None:
     for raw in ("Oct.", "october", "10", "Octember", "13"):
         d = Diagnostics()
         e = bib.parse(f"@misc{{k, title={{T}}, month={{{raw}}}}}", "x.bib", d).entries[0]
-        rules.check_bib(bib.BibData("x.bib", "", [e], {}, []), d)
+        rules.check_bib(bib.BibData("x.bib", "", [e], []), d)
         warned = any(x.rule == "month-format" for x in d.items)
         assert warned == (identifiers.month(raw) is None), raw
 
@@ -72,7 +72,7 @@ def test_checked_characters_are_the_cleaned_ones(ch: str) -> None:
     assert cleantext.strip_invisible(f"a{ch}b") == "ab"
     d = Diagnostics()
     e = bib.parse(f"@misc{{k, title={{a{ch}b}}}}", "x.bib", d).entries[0]
-    rules.check_bib(bib.BibData("x.bib", "", [e], {}, []), d)
+    rules.check_bib(bib.BibData("x.bib", "", [e], []), d)
     assert {x.rule for x in d.items} & {"bidi-character", "control-character"}, ch
 
 

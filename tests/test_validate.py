@@ -134,7 +134,7 @@ def test_strict_fails_on_warnings(tmp_path: Path) -> None:
 def test_json_fields(tmp_path: Path) -> None:
     _code, out = _validate(tmp_path, GOOD + "@article{good,\n title={x}}\n", "--format", "json")
     d = next(d for d in json.loads(out) if d["rule"] == "duplicate-key")
-    assert set(d) == {"rule", "severity", "file", "line", "column", "message", "hint", "key"}
+    assert set(d) == {"rule", "severity", "file", "line", "message", "hint", "key"}
     assert d["severity"] == "warning" and d["line"] == 7 and d["key"] == "good"
     assert "line 1" in d["message"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,9 +88,7 @@ class BibData:
     file: str
     text: str
     entries: list[RawEntry]
-    strings: dict[str, str]
     comments: list[tuple[int, str]]  # text outside entries, with its line
-    encoding: str = "utf-8"
 
 
 def read_text(path: Path, diags: Diagnostics, display: str | None = None) -> tuple[str, str]:
@@ -168,17 +166,14 @@ class _LineIndex:
         return bisect.bisect_right(self.starts, offset) + 1
 
 
-def parse(text: str, file: str, diags: Diagnostics,
-          line_of: Callable[[int], int] | None = None) -> BibData:
-    """Parse the text; `line_of` maps an offset to the file's line when the text is only
-    part of the file (a build after an edit)."""
+def parse(text: str, file: str, diags: Diagnostics) -> BibData:
+    """Parse the text: entries, with their 1-based lines, and the text between them."""
     from bibtexparser import model as bm
     from bibtexparser.entrypoint import parse_string
 
     # bibtexparser logs each failed block; they all become diagnostics here instead.
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
-    line_at, macros = line_of or _LineIndex(text).line, Macros(len(text))
-    strings: dict[str, str] = {}
+    line_at, macros = _LineIndex(text).line, Macros(len(text))
     entries: list[RawEntry] = []
     comments: list[tuple[int, str]] = []
     seen_keys: dict[str, RawEntry] = {}
@@ -218,7 +213,6 @@ def parse(text: str, file: str, diags: Diagnostics,
             key = block.key.strip()
             value = _resolve(block.value, macros, file, line, diags, None)
             macros[key.lower()] = value
-            strings[key] = value
         elif isinstance(block, bm.ParsingFailedBlock):
             _failed_block(block, file, line, raw, diags)
         elif isinstance(block, bm.ImplicitComment):
@@ -226,7 +220,7 @@ def parse(text: str, file: str, diags: Diagnostics,
             _stray_at(raw, file, line, diags)
     _no_entries(entries, text, file, diags)
     _resolve_crossrefs(entries, diags)
-    return BibData(file, text, entries, strings, comments)
+    return BibData(file, text, entries, comments)
 
 
 def _no_entries(entries: list[RawEntry], text: str, file: str, diags: Diagnostics) -> None:

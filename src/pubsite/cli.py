@@ -3,7 +3,6 @@ Heavy modules load inside the commands so that `pubsite --help` stays fast."""
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 import signal
@@ -24,10 +23,9 @@ from pubsite.errors import (
     PubsiteError,
     Terminated,
 )
+from pubsite.render import registry
 
 F = TypeVar("F", bound=Callable[..., Any])
-EXPORT_FORMATS = ("json", "markdown", "html", "text", "latex", "csl-json", "bibtex",
-                  "jsonresume", "rendercv")  # registry.EXPORTS' names; --help imports no renderer
 KINDS = ("journal", "conference", "preprint", "thesis", "book", "chapter", "report",
          "proceedings", "patent", "other")  # view.KIND_LABELS' keys (test_cli checks both)
 
@@ -103,8 +101,10 @@ def main() -> None:
 @main.command()
 @_input_options
 @_OUT
-@click.option("--format", "formats", multiple=True, type=click.Choice(["html", "markdown"]),
-              help="What to build (repeatable). Default: the HTML site and index.md.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(registry.names("site")),
+              help="What to build (repeatable): " + "; ".join(
+                  f"{f.name}, {f.help}" for f in registry.FORMATS if f.target == "site")
+              + ". Default: all of them.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--keep-going", is_flag=True, help="Build despite errors in the input.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
@@ -118,7 +118,7 @@ def build(bib_path: Path, profile_path: Path, out_dir: Path, formats: tuple[str,
 
     inputs = pipeline.resolve_inputs(bib_path, profile_path)
     with report.progress(quiet) as say:
-        result = pipeline.build(inputs, out_dir, formats or ("html", "markdown"),
+        result = pipeline.build(inputs, out_dir, formats or registry.names("site"),
                                 strict=strict, keep_going=keep_going, quiet=quiet, say=say,
                                 force=force)
     if quiet:
@@ -136,11 +136,21 @@ def build(bib_path: Path, profile_path: Path, out_dir: Path, formats: tuple[str,
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
               show_default=True, help="How to print the findings.")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--list-rules", is_flag=True,
+              help="Print every rule validate can report (id, severity, what it finds, the "
+                   "usual fix) and exit; --format json for a list of objects.")
 @_handle_errors
-def validate(bib_path: Path, profile_path: Path, fmt: str, strict: bool) -> None:
+def validate(bib_path: Path, profile_path: Path, fmt: str, strict: bool,
+             list_rules: bool) -> None:
     """Check the inputs and point at file:line for every problem."""
     from pubsite import pipeline, report
 
+    if list_rules:
+        if fmt == "github":
+            raise click.UsageError("--list-rules prints text or json, not github "
+                                   "annotations")
+        click.echo(report.rules_json() if fmt == "json" else report.rules_text())
+        return
     items = pipeline.validate(pipeline.resolve_inputs(bib_path, profile_path))
     if fmt == "json":
         click.echo(report.as_json(items))
@@ -155,10 +165,18 @@ def validate(bib_path: Path, profile_path: Path, fmt: str, strict: bool) -> None
     sys.exit(EXIT_INPUT if failed else 0)
 
 
-@main.command()
+def _formats_epilog() -> str:
+    """The export formats and what each gives, for `pubsite export --help`."""
+    rows = [f for f in registry.FORMATS if f.target == "export"]
+    width = max(len(f.name) for f in rows)
+    # \b: click prints the block as it is, one format a line.
+    return "\b\nFormats:\n" + "\n".join(f"  {f.name:<{width}}  {f.help}" for f in rows)
+
+
+@main.command(epilog=_formats_epilog())
 @_input_options
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True,
-              help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(registry.names("export")), required=True,
+              help="Output format (below).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True,
                                                 path_type=Path),
               default=Path("-"), help="Write to FILE instead of standard output.")
@@ -182,16 +200,14 @@ def validate(bib_path: Path, profile_path: Path, fmt: str, strict: bool) -> None
 def export(bib_path: Path, profile_path: Path, fmt: str, output: Path, selected: bool,
            since: int | None, until: int | None, kinds: tuple[str, ...], group_by: str,
            order: str, numbering: str, standalone: bool, style: str) -> None:
-    """Export the publication list: CV formats (latex, markdown, html, text) and data
-    formats (json, csl-json, bibtex, jsonresume, rendercv)."""
+    """Export the publication list, for a CV or another tool."""
     from pubsite import pipeline
     from pubsite.export import Selection
-    from pubsite.render.registry import Layout
 
     if since is not None and until is not None and since > until:
         raise click.BadParameter(f"--since {since} is after --until {until}; nothing could "
                                  "match", param_hint="--since/--until")
-    layout = Layout(group_by, numbering, standalone, style)
+    layout = registry.Layout(group_by, numbering, standalone, style)
     _refuse_unused(fmt, layout)
     text = pipeline.export(pipeline.resolve_inputs(bib_path, profile_path), fmt,
                            Selection(selected, since, until, kinds, order), layout)
@@ -203,16 +219,14 @@ def export(bib_path: Path, profile_path: Path, fmt: str, output: Path, selected:
         replace_file(output, text.encode("utf-8"))
 
 
-def _refuse_unused(fmt: str, layout: Any) -> None:
+def _refuse_unused(fmt: str, layout: registry.Layout) -> None:
     """An option the format would ignore is a usage error, not a silent no-op."""
-    from pubsite.render.registry import HONOURS, Layout
-
-    default = Layout()
-    for field in dataclasses.fields(Layout):
-        name = field.name
+    default = registry.Layout()
+    for name in registry.LAYOUT_OPTIONS:
         if getattr(layout, name) != getattr(default, name) and \
-                name not in HONOURS.get(fmt, ()):
-            users = ", ".join(f for f, used in HONOURS.items() if name in used)
+                name not in registry.honours(fmt):
+            users = ", ".join(f.name for f in registry.FORMATS
+                              if f.target == "export" and name in f.honours)
             raise click.UsageError(f"--{name.replace('_', '-')} is not used by the {fmt} "
                                    f"export; it applies to {users}")
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import click
+
+from pubsite.rulebook import Severity, check
+
+__all__ = ["Diagnostic", "Diagnostics", "PubsiteError", "Severity", "Terminated"]
 
 EXIT_OK = 0
 EXIT_INPUT = 1
@@ -15,11 +18,6 @@ EXIT_USAGE = 2
 EXIT_OUTPUT = 3  # the output could not be written (out of space, read-only): the path is named
 EXIT_INTERRUPTED = 130  # Ctrl-C
 EXIT_TERMINATED = 143  # SIGTERM (timeout, CI cancellation, docker stop): 128 + 15
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +29,6 @@ class Diagnostic:
     message: str
     hint: str = ""
     key: str | None = None
-    column: int | None = None
 
     @property
     def is_error(self) -> bool:
@@ -41,8 +38,6 @@ class Diagnostic:
         loc = self.file
         if self.line is not None:
             loc += f":{self.line}"
-            if self.column is not None:
-                loc += f":{self.column}"
         return loc
 
     def as_text(self) -> str:
@@ -54,7 +49,7 @@ class Diagnostic:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Diagnostic:
         return cls(d["rule"], Severity(d["severity"]), d["file"], d["line"], d["message"],
-                   d.get("hint", ""), d.get("key"), d.get("column"))
+                   d.get("hint", ""), d.get("key"))
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -62,7 +57,6 @@ class Diagnostic:
             "severity": self.severity.value,
             "file": self.file,
             "line": self.line,
-            "column": self.column,
             "message": self.message,
             "hint": self.hint,
         }
@@ -73,20 +67,23 @@ class Diagnostic:
 
 @dataclass
 class Diagnostics:
-    """Collects diagnostics from every stage so that all are reported before failing."""
+    """Collects diagnostics from every stage so that all are reported before failing.
+    Each rule id must be declared in `rulebook.RULES` with the severity used: an unknown
+    one raises at once (a programming error, not a finding)."""
 
     items: list[Diagnostic] = field(default_factory=list)
 
     def add(self, d: Diagnostic) -> None:
+        check(d.rule, d.severity)
         self.items.append(d)
 
     def error(self, rule: str, file: str, line: int | None, message: str, hint: str = "",
               key: str | None = None) -> None:
-        self.items.append(Diagnostic(rule, Severity.ERROR, file, line, message, hint, key))
+        self.add(Diagnostic(rule, Severity.ERROR, file, line, message, hint, key))
 
     def warning(self, rule: str, file: str, line: int | None, message: str, hint: str = "",
                 key: str | None = None) -> None:
-        self.items.append(Diagnostic(rule, Severity.WARNING, file, line, message, hint, key))
+        self.add(Diagnostic(rule, Severity.WARNING, file, line, message, hint, key))
 
     @property
     def has_errors(self) -> bool:

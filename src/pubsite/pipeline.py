@@ -29,7 +29,8 @@ from pubsite.templating import (
 if TYPE_CHECKING:
     from pubsite.bib import RawEntry
     from pubsite.model import Site
-    from pubsite.render.registry import Layout, Memo
+    from pubsite.render.memo import Memo
+    from pubsite.render.registry import Layout
 
 
 CONTAINED = frozenset({"url-scheme"})  # errors whose effect the output already contains
@@ -212,6 +213,7 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
                                up_to_date=True, files=frozenset(before.files))
         # Imported here: a build with nothing to do never loads Jinja or the renderers.
         from pubsite.render import registry as render
+        from pubsite.render.pdf import cv_pdf as make_cv_pdf
 
         diags = Diagnostics()
         site = load(inputs, diags)
@@ -223,7 +225,7 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
         try:
             # The templates of cv.pdf and of the site share one budget.
             with time_budget(len(site.publications)):
-                cv_pdf, why_not = render.cv_pdf(site, formats, inputs.templates) \
+                cv_pdf, why_not = make_cv_pdf(site, formats, inputs.templates) \
                     if with_pdf else (None, "")
                 if why_not and not quiet:
                     report.note(why_not)

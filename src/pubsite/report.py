@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from pubsite.errors import Diagnostic
+from pubsite.rulebook import RULES
 
 BRIEF_LINES = 40
 
@@ -125,6 +126,21 @@ def warn(message: str, stream: TextIO | None = None) -> None:
     print(f"warning: {message}", file=stream or sys.stderr)
 
 
+def rules_text() -> str:
+    """The rule table for people: one rule a line (id, severity, what it finds), its fix
+    indented below."""
+    width = max(len(r.id) for r in RULES.values())
+    lines = []
+    for rule in RULES.values():
+        lines.append(f"{rule.id:<{width}}  {'/'.join(rule.severities):<13}  {rule.doc}")
+        lines.append(f"{'':<{width}}  {'':<13}  fix: {rule.hint}")
+    return "\n".join(lines)
+
+
+def rules_json() -> str:
+    return json.dumps([r.as_dict() for r in RULES.values()], ensure_ascii=False, indent=2)
+
+
 def as_json(diags: Sequence[Diagnostic]) -> str:
     ordered = sorted(diags, key=lambda d: (d.file, d.line or 0, d.rule))
     return json.dumps([d.as_dict() for d in ordered], ensure_ascii=False, indent=2)
@@ -144,8 +160,6 @@ def as_github(diags: Sequence[Diagnostic]) -> str:
         props = [f"file={_gh_escape(d.file, True)}"]
         if d.line is not None:
             props.append(f"line={d.line}")
-        if d.column is not None:
-            props.append(f"col={d.column}")
         props.append(f"title={_gh_escape('pubsite ' + d.rule, True)}")
         message = d.message + (f" (hint: {d.hint})" if d.hint else "")
         lines.append(f"::{level} {','.join(props)}::{_gh_escape(message)}")

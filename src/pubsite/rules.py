@@ -76,9 +76,8 @@ _LOST_FIELD = re.compile(r"(?<!\S)[A-Za-z][\w\-]*\s*=\s*[{\"\d]")
 _TITLE_KEY = re.compile(r"[\W_]+")
 
 
-def check_bib(data: BibData, diags: Diagnostics,
-              facts: dict[int, WorkFacts] | None = None) -> None:
-    """Check every entry; `facts`, when given, receives each entry's work facts by line."""
+def check_bib(data: BibData, diags: Diagnostics) -> None:
+    """Check every entry, then the entries together (duplicate works)."""
     for line, comment in data.comments:
         lost = lost_field(comment)
         if lost:
@@ -91,10 +90,7 @@ def check_bib(data: BibData, diags: Diagnostics,
     unknown = _Tally()
     for e in data.entries:
         _check_entry(e, diags, unknown)
-        found = work_facts(e)
-        if facts is not None:
-            facts[e.line] = found
-        works.append((e.key, e.line, found))
+        works.append((e.key, e.line, work_facts(e)))
     check_duplicate_works(data.file, works, diags)
     unknown.report(diags)
 

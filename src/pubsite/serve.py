@@ -27,7 +27,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from pubsite import pipeline, templating, write
 from pubsite.errors import EXIT_USAGE, PubsiteError
-from pubsite.render.registry import Memo
+from pubsite.render.memo import Memo
 
 EVENTS = "/__pubsite__/events"
 # A closed tab, a reload or a Ctrl-C in curl while a page is sent: normal for a browser.

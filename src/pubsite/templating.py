@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from pubsite import projectfiles
@@ -283,9 +284,16 @@ def _check_product(operator: str, left: Any, right: Any) -> None:
                             f"the limit is {MAX_PRODUCT:,}")
 
 
+Filters = tuple[tuple[str, Callable[..., Any]], ...]
+
+
 @lru_cache(maxsize=16)
 def environment(kind: str, user_dir: Path | None, escape: Callable[[str], str] | None = None,
-                safe_type: type = str) -> jinja2.Environment:
+                safe_type: type = str, filters: Filters = ()) -> jinja2.Environment:
+    """The environment for one kind of template, shared by every site the process builds
+    (its compiled templates are the reason to cache it). So it is read-only once made:
+    its filters are fixed here, and a site's own helpers go into each render's context; a
+    helper set on a shared environment changed the names of a site built earlier."""
     import jinja2
 
     builtin = jinja2.FileSystemLoader(str(builtin_templates()))
@@ -308,14 +316,23 @@ def environment(kind: str, user_dir: Path | None, escape: Callable[[str], str] |
         env = cls(loader=loader, autoescape=False, undefined=jinja2.StrictUndefined,
                   finalize=_Finalize(escape, safe_type), trim_blocks=True,
                   keep_trailing_newline=True)
-    env.filters["_budget"] = _budgeted
+    env.filters.update(filters, _budget=_budgeted)
     if cls is not jinja2.Environment:
         env.globals["lipsum"] = _lipsum
+    _freeze(env)
     # Compiled code depends on these settings as well as on the source.
     env.bytecode_cache = _bytecode_cache(
         f"{cls.__name__}|{env.autoescape!r}|{env.finalize is not None}|{env.trim_blocks}|"
         f"{env.lstrip_blocks}|{env.keep_trailing_newline}|{env.newline_sequence!r}")
     return env
+
+
+def _freeze(env: jinja2.Environment) -> None:
+    """Filters, tests and globals become read-only views: a later change raises TypeError
+    at once instead of reaching every site built with this environment."""
+    env.filters = MappingProxyType(dict(env.filters))  # type: ignore[assignment]
+    env.tests = MappingProxyType(dict(env.tests))  # type: ignore[assignment]
+    env.globals = MappingProxyType(dict(env.globals))  # type: ignore[assignment]
 
 
 @lru_cache(maxsize=8)

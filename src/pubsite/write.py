@@ -230,8 +230,6 @@ def _read_manifest(out: Path, bad: list[str]) -> tuple[dict[str, Record], dict[s
 
 def _record(value: object) -> Record | None:
     try:
-        if isinstance(value, str) and _DIGEST.fullmatch(value):
-            return Record(value)
         if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str) \
                 and _DIGEST.fullmatch(value[0]):
             return Record(value[0], int(value[1]), int(value[2]))

@@ -52,10 +52,6 @@ class Item:
     label: str
     pub: Publication
 
-    @property
-    def slug(self) -> str:
-        return self.pub.slug
-
 
 @dataclass(frozen=True, slots=True)
 class CvGroup:
@@ -190,8 +186,7 @@ def _environment(site: Site, fmt: str, user_templates: Path | None,
         "per_entry_legend": site.profile.publications.legend == "entry",
     }
     if fmt == "html":
-        env = environment("html", user_templates)
-        env.filters["href"] = safe_href
+        env = environment("html", user_templates, filters=(("href", safe_href),))
     elif fmt == "markdown":
         env = environment("markdown", user_templates, escape, Md)
         # Two trailing spaces: the line break CommonMark, GFM, kramdown and Python-Markdown

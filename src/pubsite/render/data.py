@@ -257,8 +257,3 @@ def _rendercv_entry(p: Publication, spell: RenderCVFormat, q: Callable[[str], st
         if url:
             lines.append(f"        url: {q(url)}")
     return lines
-
-
-# The exports that need nothing but the site (rendercv takes its --group-by: registry).
-EXPORTS = {"json": to_json, "csl-json": to_csl_json, "bibtex": to_bibtex,
-           "jsonresume": to_jsonresume}

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from pubsite import identifiers, projectfiles, urls
 from pubsite.errors import PubsiteError
-from pubsite.model import Content, Profile, Publication, Site
+from pubsite.model import Content, Link, Profile, Publication, Site
 from pubsite.render import cv
 from pubsite.render.formats import HtmlFormat, bibtex_entry, safe_href
 from pubsite.templating import builtin_templates, environment, read_user_file
@@ -61,6 +61,13 @@ def json_ld(data: object) -> Markup:
     return Markup(text)
 
 
+def _link_href(link: Link, root: str = "") -> str:
+    return safe_href(root + link.url if link.local else link.url)
+
+
+HTML_FILTERS = (("markdown", markdown_to_html), ("href", safe_href), ("link_href", _link_href))
+
+
 class HtmlSite:
     """The site's pages: index.html, a page and a .bib per paper, assets, feed, sitemap."""
 
@@ -71,13 +78,10 @@ class HtmlSite:
         self.memo = memo
         self._cited: tuple[Publication | None, str] = (None, "")
         self.user_templates = user_templates
-        env = environment("html", user_templates)
+        env = environment("html", user_templates, filters=HTML_FILTERS)
         fmt = HtmlFormat(site.profile)
-        env.filters["markdown"] = markdown_to_html
-        env.filters["href"] = safe_href
-        env.filters["link_href"] = lambda link, root="": safe_href(
-            root + link.url if link.local else link.url)
-        env.globals.update(
+        # This site's helpers travel in each render's context: the environment is shared.
+        helpers: dict[str, Any] = dict(
             author_list=lambda pub, limit=0: Markup(fmt.authors(pub, limit)),
             venue_line=lambda venues: Markup(fmt.venues(venues)),
             plain_venues=Plain(site.profile).venues,
@@ -107,7 +111,8 @@ class HtmlSite:
         # Link previews and search engines read only absolute image addresses.
         photo_url = photo if "://" in photo else f"{self.base}/{photo}" if photo and \
             self.base else ""
-        self.common: dict[str, Any] = {"profile": profile, "settings": profile.publications,
+        self.common: dict[str, Any] = {**helpers,
+                                       "profile": profile, "settings": profile.publications,
                                        "photo": photo, "has_feed": bool(profile.base_url),
                                        "photo_url": photo_url}
         self._entry = env.get_template("html/entry.html")

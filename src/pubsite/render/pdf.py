@@ -8,6 +8,18 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from pubsite.model import Site
+from pubsite.render import cv
+
+
+def cv_pdf(site: Site, formats: tuple[str, ...], templates: Path | None
+           ) -> tuple[bytes | None, str]:
+    """cv.pdf for a site whose profile asks for a CV (it goes with the HTML site, which
+    links it): the PDF, or None and why not."""
+    if not site.profile.cv or "html" not in formats:
+        return None, ""
+    return pdflatex(cv.document(site, templates))
+
 
 def pdflatex(tex: str) -> tuple[bytes | None, str]:
     """The PDF, or None and why not. The same input gives the same bytes (the dates come

@@ -1,137 +1,174 @@
-"""One registry of output formats by name.
+"""The output formats, one row each: its name, whether `build` makes it as a site or
+`export` prints it, the layout options it honours, what renders it, what spells its
+entries, and its help line. The CLI's `--format` choices and help come from `FORMATS`,
+and tests hold the README's format lists to it.
 
-Site formats (`html`, `markdown`) yield `(relative path, content)` pairs and never write;
-export formats return one text. A new export format is one entry in `EXPORTS`; a site
-format one branch of `site_files`.
+A new format is one module and one row: an export's renderer takes (site, layout,
+templates) and returns the text; a site's takes (site, templates, memo, has_pdf) and
+yields (relative path, content) pairs, never writing. Renderers load only when a format
+is used, so that `pubsite --help` imports no renderer.
 """
 
 from __future__ import annotations
 
-import os
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
-from pubsite.errors import EXIT_INPUT, PubsiteError
-from pubsite.model import Content, Publication, Site
-from pubsite.projectfiles import ProjectFile
-from pubsite.render import cv, data
-from pubsite.render.html import HtmlSite
-from pubsite.render.markdown import MarkdownSite
-from pubsite.render.texescape import needs_notes
+if TYPE_CHECKING:
+    from pubsite.model import Content, Site
+
+Target = Literal["site", "export"]
 
 
 @dataclass(frozen=True, slots=True)
 class Layout:
+    """How an export arranges the list (the CLI's --group-by, --numbering, --standalone and
+    --style); each format honours some of them."""
+
     group_by: str = "none"
     numbering: str = "none"
     standalone: bool = False
     style: str = "full"
 
 
-# Which layout options each export honours; the CLI refuses the others (a silently
-# ignored --numbering is a CV printed wrong).
-HONOURS: dict[str, tuple[str, ...]] = {
-    "latex": ("group_by", "numbering", "standalone", "style"),
-    **{name: ("group_by", "numbering", "style") for name in ("markdown", "html", "text")},
-    "rendercv": ("group_by",),
-}
+LAYOUT_OPTIONS = tuple(f.name for f in dataclasses.fields(Layout))
+
+ExportRenderer = Callable[["Site", Layout, Path | None], str]
+SiteRenderer = Callable[["Site", Path | None, dict[Any, Any] | None, bool],
+                        Iterator[tuple[str, "Content"]]]
 
 
-def _data(name: str) -> Callable[[Site, Layout, Path | None], str]:
-    def run(site: Site, layout: Layout, templates: Path | None) -> str:
-        return data.EXPORTS[name](site)
+@dataclass(frozen=True, slots=True)
+class OutputFormat:
+    name: str
+    target: Target
+    help: str  # one line, for --help and the README
+    render: ExportRenderer | SiteRenderer
+    spelling: str  # the escaper or `Format` class its entries are written with (dotted)
+    honours: tuple[str, ...] = ()  # Layout options; the CLI refuses the others
+    notes: Callable[[Site], list[str]] | None = None  # what its reader must know (stderr)
+
+
+# Each renderer imports its module when it runs (the table itself stays light).
+
+def _html_site(site: Site, templates: Path | None, memo: dict[Any, Any] | None,
+               has_pdf: bool) -> Iterator[tuple[str, Content]]:
+    from pubsite.render.html import HtmlSite
+
+    return HtmlSite(site, templates, memo, has_pdf=has_pdf).files()
+
+
+def _markdown_site(site: Site, templates: Path | None, _memo: dict[Any, Any] | None,
+                   _has_pdf: bool) -> Iterator[tuple[str, Content]]:
+    from pubsite.render.markdown import MarkdownSite
+
+    return MarkdownSite(site, templates).files()
+
+
+def _data(function: str) -> ExportRenderer:
+    """A data export: `pubsite.render.data.<function>(site)`."""
+    def run(site: Site, _layout: Layout, _templates: Path | None) -> str:
+        from pubsite.render import data
+
+        return cast(str, getattr(data, function)(site))
     return run
 
 
-def _cv(name: str) -> Callable[[Site, Layout, Path | None], str]:
+def _rendercv(site: Site, layout: Layout, _templates: Path | None) -> str:
+    from pubsite.render import data
+
+    return data.to_rendercv(site, layout.group_by)
+
+
+def _cv_list(name: str) -> ExportRenderer:
+    """A CV list from templates/cv/ (`render.cv`), grouped and numbered as asked."""
     def run(site: Site, layout: Layout, templates: Path | None) -> str:
+        from pubsite.render import cv
+
         groups = cv.build_groups(list(site.publications), layout.group_by, layout.numbering)
         return cv.render(site, name, groups, templates, standalone=layout.standalone,
                          style=layout.style)
     return run
 
 
-EXPORTS: dict[str, Callable[[Site, Layout, Path | None], str]] = {
-    **{name: _data(name) for name in data.EXPORTS},
-    "rendercv": lambda site, layout, _templates: data.to_rendercv(site, layout.group_by),
-    **{name: _cv(name) for name in ("markdown", "html", "text", "latex")},
-}
+def _latex_notes(site: Site) -> list[str]:
+    from pubsite.render import cv
+    from pubsite.render.texescape import needs_notes
+
+    return needs_notes(*cv.latex_needs(site))
 
 
-def export(site: Site, fmt: str, layout: Layout, templates: Path | None) -> str:
-    return EXPORTS[fmt](site, layout, templates)
+_LIST = ("group_by", "numbering", "style")
+
+FORMATS: tuple[OutputFormat, ...] = (
+    OutputFormat("html", "site", "the website: a front page, a page and a .bib per paper, "
+                 "the CV page, feed and sitemap", _html_site,
+                 "pubsite.render.formats.HtmlFormat"),
+    OutputFormat("markdown", "site", "index.md: the profile and the publication list",
+                 _markdown_site, "pubsite.render.formats.MarkdownFormat"),
+    OutputFormat("latex", "export", "the CV list as LaTeX (--standalone: a document)",
+                 _cv_list("latex"), "pubsite.render.formats.LatexFormat",
+                 ("group_by", "numbering", "standalone", "style"), notes=_latex_notes),
+    OutputFormat("markdown", "export", "the CV list as Markdown", _cv_list("markdown"),
+                 "pubsite.render.formats.MarkdownFormat", _LIST),
+    OutputFormat("html", "export", "the CV list as an HTML fragment", _cv_list("html"),
+                 "pubsite.render.formats.CvHtmlFormat", _LIST),
+    OutputFormat("text", "export", "the CV list as plain text", _cv_list("text"),
+                 "pubsite.view.Plain", _LIST),
+    OutputFormat("json", "export", "the normalised model", _data("to_json"), "json.dumps"),
+    OutputFormat("csl-json", "export", "CSL-JSON for pandoc, Zotero and citeproc",
+                 _data("to_csl_json"), "json.dumps"),
+    OutputFormat("bibtex", "export", "BibTeX for citing", _data("to_bibtex"),
+                 "pubsite.render.formats.bibtex_entry"),
+    OutputFormat("jsonresume", "export", "a JSON Resume", _data("to_jsonresume"),
+                 "json.dumps"),
+    OutputFormat("rendercv", "export", "a RenderCV YAML file", _rendercv,
+                 "pubsite.render.formats.RenderCVFormat", ("group_by",)),
+)
 
 
-def notes(site: Site, fmt: str) -> list[str]:
+def names(target: Target) -> tuple[str, ...]:
+    return tuple(f.name for f in FORMATS if f.target == target)
+
+
+def get(target: Target, name: str) -> OutputFormat:
+    for f in FORMATS:
+        if f.target == target and f.name == name:
+            return f
+    raise KeyError(f"no {target} format {name!r}")
+
+
+def honours(name: str) -> tuple[str, ...]:
+    """The layout options the export `name` uses."""
+    return get("export", name).honours
+
+
+def export(site: Site, name: str, layout: Layout, templates: Path | None) -> str:
+    return cast(ExportRenderer, get("export", name).render)(site, layout, templates)
+
+
+def notes(site: Site, name: str) -> list[str]:
     """What the reader of an export must know to use it (packages a LaTeX preamble needs)."""
-    return needs_notes(*cv.latex_needs(site)) if fmt == "latex" else []
-
-
-class Memo:
-    """Paper pages and list entries rendered by an earlier build of the same process
-    (`pubsite serve`), valid while the profile, templates and options stay the same: an
-    edit of one entry of 1,000 renders one page and one entry instead of all (bench/:
-    from 0.62 s to under 0.5 s from save to reload)."""
-
-    def __init__(self) -> None:
-        self.context = ""
-        self.papers: dict[Any, Any] = {}
-
-    def valid_for(self, context: str) -> dict[Any, Any]:
-        if context != self.context:
-            self.context, self.papers = context, {}
-        return self.papers
-
-
-def cv_pdf(site: Site, formats: tuple[str, ...], templates: Path | None
-           ) -> tuple[bytes | None, str]:
-    """cv.pdf for a site whose profile asks for a CV: the PDF, or None and why not."""
-    if not site.profile.cv or "html" not in formats:
-        return None, ""
-    from pubsite.render import pdf  # subprocess and tempfile: only a build with a CV
-
-    return pdf.pdflatex(cv.document(site, templates))
+    found = get("export", name).notes
+    return found(site) if found else []
 
 
 def site_files(site: Site, formats: tuple[str, ...], templates: Path | None,
                memo: dict[Any, Any] | None = None, cv_pdf: bytes | None = None
                ) -> Iterator[tuple[str, Content]]:
+    """Every file of the site formats asked for, then the project's files they link."""
+    from pubsite.render.linkedfiles import linked_files
+
     produced: set[str] = set()
     if cv_pdf is not None:
         produced.add("cv.pdf")
         yield "cv.pdf", cv_pdf
-    for fmt in formats:
-        if fmt == "html":
-            pages = HtmlSite(site, templates, memo, has_pdf=cv_pdf is not None).files()
-        elif fmt == "markdown":
-            pages = MarkdownSite(site, templates).files()
-        else:
-            raise KeyError(fmt)
-        for rel, content in pages:
+    for name in formats:
+        render = cast(SiteRenderer, get("site", name).render)
+        for rel, content in render(site, templates, memo, cv_pdf is not None):
             produced.add(rel)
             yield rel, content
-    yield from _project_files(site, produced)
-
-
-def _project_files(site: Site, produced: set[str]) -> Iterator[tuple[str, Content]]:
-    """The project's files the links name (a paper's PDF), at the same path in the site,
-    for every site format; never over a file pubsite writes itself."""
-    base = os.path.abspath(Path(site.profile.source_file).parent)
-    wanted: dict[str, Publication] = {}
-    for pub in site.publications:
-        for rel in [link.url for link in pub.links if link.local] + \
-                ([pub.preview.path] if pub.preview else []):
-            wanted.setdefault(rel, pub)
-    clashes = [f"{pub.source_file}:{pub.source_line}: {pub.key} links '{rel}'"
-               for rel, pub in wanted.items() if rel in produced]
-    if clashes:
-        raise PubsiteError(
-            f"a linked file would be copied to where the site's own page or file goes: "
-            f"{'; '.join(clashes[:10])}. Give the linked file another name or folder "
-            "(e.g. assets/pdf/paper.pdf)", EXIT_INPUT)
-    for rel in wanted:
-        # The normaliser kept only files `projectfiles` accepts; the write stage
-        # streams each one through it again, never reading a file whole.
-        yield rel, ProjectFile(base, rel)
+    yield from linked_files(site, produced)
