@@ -113,7 +113,7 @@ class Normaliser:
         authors = self.authors(e)
         year, month = _year_month(f)
         arxiv = identifiers.arxiv_field(f)
-        container, short = _container(f)
+        container, short = _container(e)
         venues = self.venues(e, kind, year, arxiv, (container, short))
         title_tex = _joined_title(f)
         return Publication(
@@ -527,10 +527,14 @@ _STATUS_WORDS = {_word(s.value): s for s in Status} | {
     "workingpaper": Status.WORKING_PAPER, "underreview": Status.SUBMITTED}
 
 
-def _container(f: dict[str, str]) -> tuple[str, str]:
+def _container(e: RawEntry) -> tuple[str, str]:
     """The journal or proceedings, in full (BibTeX's journal and booktitle, biblatex's
-    journaltitle and eventtitle), and its short form (`venue`, al-folio's `abbr`)."""
-    full = next((latex.decode(f[k]) for k in _FULL_VENUE_FIELDS if f.get(k, "").strip()), "")
+    journaltitle and eventtitle), and its short form (`venue`, al-folio's `abbr`). A part of
+    a book takes its booktitle first, as BibTeX's styles print it (Google Scholar's
+    @inproceedings also carries a `journal`)."""
+    f = e.fields
+    order = _BOOK_CONTAINER if e.entry_type in _BOOK_PARTS else _FULL_VENUE_FIELDS
+    full = next((latex.decode(f[k]) for k in order if f.get(k, "").strip()), "")
     short = next((latex.decode(f[k]) for k in _SHORT_VENUE_FIELDS if f.get(k, "").strip()), "")
     return full, short
 
@@ -551,6 +555,9 @@ def _joined_title(f: dict[str, str]) -> str:
 
 # `venue` and al-folio's `abbr` are short forms of the journal or proceedings that follow.
 _FULL_VENUE_FIELDS = ("journal", "journaltitle", "booktitle", "eventtitle")
+_BOOK_CONTAINER = ("booktitle", "eventtitle", "journal", "journaltitle")
+_BOOK_PARTS = frozenset({"inproceedings", "conference", "incollection", "inbook",
+                         "bookinbook", "inreference", "suppbook", "suppcollection"})
 _SHORT_VENUE_FIELDS = ("venue", "abbr")
 _LATER_FIELDS = ("publisher", "howpublished", "issuetitle", "organization", "organisation")
 
