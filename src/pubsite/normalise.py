@@ -53,8 +53,8 @@ LINK_FIELDS = {
 }
 # What the BibTeX a visitor copies keeps: the fields BibTeX and biblatex styles print.
 CITE_FIELDS = frozenset("""
-author editor title subtitle booktitle journal journaltitle year month date volume number
-issue pages publisher address location organization institution school series edition
+author editor title subtitle titleaddon booktitle journal journaltitle year month date
+volume number issue pages publisher address location organization institution school series edition
 chapter howpublished type note doi url isbn issn eprint archiveprefix primaryclass
 eprinttype eprintclass pubstate language eventtitle key entryset
 """.split())
