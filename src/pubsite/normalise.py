@@ -115,13 +115,13 @@ class Normaliser:
         arxiv = identifiers.arxiv_field(f)
         container, short = _container(e)
         venues = self.venues(e, kind, year, arxiv, (container, short))
-        title_tex = _joined_title(f)
+        parts = _title_parts(f)
         return Publication(
             key=e.key,
             slug=self.slug(e.key),
             kind=kind,
             entry_type=e.entry_type,
-            title=latex.decode(title_tex),
+            title=_joined_title(*(latex.decode(p) if p else "" for p in parts)),
             authors=authors,
             year=year,
             month=month,
@@ -138,7 +138,7 @@ class Normaliser:
             status=self.status(e, kind, venues),
             container=container,
             container_short=short,
-            title_tex=title_tex,
+            title_tex=_joined_title(*parts),
             source_file=e.file,
             source_line=e.line,
             fields=tuple((k, latex.decode(f[k])) for k in TEXT_FIELDS if f.get(k)),
@@ -539,17 +539,24 @@ def _container(e: RawEntry) -> tuple[str, str]:
     return full, short
 
 
-def _joined_title(f: dict[str, str]) -> str:
-    """The title as biblatex prints it: "Title: Subtitle. Addon" (TeX source)."""
-    title = f.get("title", "")
-    subtitle = f.get("subtitle", "").strip()
+_TITLE_PARTS = ("title", "subtitle", "titleaddon")
+
+
+def _title_parts(f: dict[str, str]) -> tuple[str, str, str]:
+    title, subtitle, addon = (f.get(k, "") for k in _TITLE_PARTS)
+    return title, subtitle.strip(), addon.strip()
+
+
+def _joined_title(title: str, subtitle: str, addon: str) -> str:
+    """The title as biblatex prints it: "Title: Subtitle. Addon". Each part is decoded on
+    its own (and joined after): LaTeX read across the join could pair a quote in one part
+    with an apostrophe in the next."""
     if subtitle:
-        title = f"{title.rstrip()}{'' if title.rstrip().endswith(('?', '!', ':')) else ':'} " \
-            f"{subtitle}"
-    addon = f.get("titleaddon", "").strip()
+        title = title.rstrip()
+        title = f"{title}{'' if title.endswith(('?', '!', ':')) else ':'} {subtitle}"
     if addon:
-        title = f"{title.rstrip()}{'' if title.rstrip().endswith(('.', '?', '!')) else '.'} " \
-            f"{addon}"
+        title = title.rstrip()
+        title = f"{title}{'' if title.endswith(('.', '?', '!')) else '.'} {addon}"
     return title
 
 
