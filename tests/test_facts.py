@@ -254,3 +254,14 @@ def test_status_is_decided_once_from_status_pubstate_or_the_preprint_placeholder
               ["publications"]}
     assert "publisher" not in resume["Only on arXiv"]
     assert "container-title" not in _csl_by_key(folder)["bare"]
+
+
+def test_a_crossref_gives_its_subtitle_to_the_book_not_to_the_chapter(tmp_path: Path) -> None:
+    folder = _project(tmp_path, """
+@inbook{chap, author = {Ada Lovelace}, title = {A Chapter}, pages = {1--2}, crossref = {bk}}
+@book{bk, author = {Ada Lovelace}, title = {The Book}, subtitle = {Its Subtitle},
+  titleaddon = {Addon}, publisher = {P}, year = {2010}}
+""")
+    titles = {p["key"]: p["title"]
+              for p in json.loads(_export(folder, "--format", "json"))["publications"]}
+    assert titles == {"chap": "A Chapter", "bk": "The Book: Its Subtitle. Addon"}

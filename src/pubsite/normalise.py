@@ -115,7 +115,7 @@ class Normaliser:
         arxiv = identifiers.arxiv_field(f)
         container, short = _container(e)
         venues = self.venues(e, kind, year, arxiv, (container, short))
-        parts = _title_parts(f)
+        parts = _title_parts(e)
         return Publication(
             key=e.key,
             slug=self.slug(e.key),
@@ -542,9 +542,13 @@ def _container(e: RawEntry) -> tuple[str, str]:
 _TITLE_PARTS = ("title", "subtitle", "titleaddon")
 
 
-def _title_parts(f: dict[str, str]) -> tuple[str, str, str]:
-    title, subtitle, addon = (f.get(k, "") for k in _TITLE_PARTS)
-    return title, subtitle.strip(), addon.strip()
+def _title_parts(e: RawEntry) -> tuple[str, str, str]:
+    """title, subtitle and titleaddon as written in the entry: a crossref's subtitle is its
+    book's (biblatex gives it to the child as booksubtitle), unless the title is too."""
+    own = "title" not in e.inherited
+    subtitle, addon = (e.fields.get(k, "") if not (own and k in e.inherited) else ""
+                       for k in _TITLE_PARTS[1:])
+    return e.fields.get("title", ""), subtitle.strip(), addon.strip()
 
 
 def _joined_title(title: str, subtitle: str, addon: str) -> str:
