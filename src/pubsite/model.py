@@ -168,7 +168,6 @@ class Publication:
     source_file: str = ""
     source_line: int = 0
     fields: tuple[tuple[str, str], ...] = ()  # decoded extra fields (journal, volume, pages...)
-    raw_fields: tuple[tuple[str, str], ...] = ()  # resolved BibTeX values, as in the file
     cite_fields: tuple[tuple[str, str], ...] = ()  # the BibTeX a reader cites (see normalise)
 
     @property

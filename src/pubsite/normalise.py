@@ -54,8 +54,8 @@ LINK_FIELDS = {
 # What the BibTeX a visitor copies keeps: the fields BibTeX and biblatex styles print.
 CITE_FIELDS = frozenset("""
 author editor title subtitle titleaddon booktitle journal journaltitle year month date
-volume number issue pages publisher address location organization institution school series edition
-chapter howpublished type note doi url isbn issn eprint archiveprefix primaryclass
+volume number issue pages publisher address location organization institution school series
+edition chapter howpublished type note doi url isbn issn eprint archiveprefix primaryclass
 eprinttype eprintclass pubstate language eventtitle key entryset
 """.split())
 URL_FIELDS = frozenset({*LINK_FIELDS, "doi", "links", "eprint", "urldate", "file"})
@@ -142,7 +142,6 @@ class Normaliser:
             source_file=e.file,
             source_line=e.line,
             fields=tuple((k, latex.decode(f[k])) for k in TEXT_FIELDS if f.get(k)),
-            raw_fields=tuple(f.items()),
             cite_fields=self.cite_fields(e, arxiv),
         )
 
