@@ -190,10 +190,12 @@ class Normaliser:
         profile keeps), names without marks, the month as its macro, arXiv as eprint."""
         f = e.fields
         keep = CITE_FIELDS | set(self.profile.publications.bibtex_keep)
+        books = _books_title_parts(e)  # the title cited is the one shown
         out: list[tuple[str, str]] = []
         for name, value in f.items():
-            if name not in keep or (name == "editor" and name in e.inherited and
-                                    "author" in f and e.entry_type in ("book", "inbook")):
+            if name not in keep or name in books or (
+                    name == "editor" and name in e.inherited and
+                    "author" in f and e.entry_type in ("book", "inbook")):
                 # A crossref's editor is the book's; BibTeX's book and inbook have an
                 # author or an editor, not both.
                 continue
@@ -541,12 +543,18 @@ def _container(e: RawEntry) -> tuple[str, str]:
 _TITLE_PARTS = ("title", "subtitle", "titleaddon")
 
 
+def _books_title_parts(e: RawEntry) -> set[str]:
+    """The subtitle and titleaddon a crossref gave an entry with a title of its own: the
+    book's (biblatex gives them to the child as booksubtitle and booktitleaddon)."""
+    if "title" in e.inherited:
+        return set()
+    return e.inherited.intersection(_TITLE_PARTS[1:])
+
+
 def _title_parts(e: RawEntry) -> tuple[str, str, str]:
-    """title, subtitle and titleaddon as written in the entry: a crossref's subtitle is its
-    book's (biblatex gives it to the child as booksubtitle), unless the title is too."""
-    own = "title" not in e.inherited
-    subtitle, addon = (e.fields.get(k, "") if not (own and k in e.inherited) else ""
-                       for k in _TITLE_PARTS[1:])
+    """title, subtitle and titleaddon as the entry gives them (not its book's)."""
+    books = _books_title_parts(e)
+    subtitle, addon = (e.fields.get(k, "") if k not in books else "" for k in _TITLE_PARTS[1:])
     return e.fields.get("title", ""), subtitle.strip(), addon.strip()
 
 
