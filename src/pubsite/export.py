@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pubsite.model import Publication, Site
+from pubsite.model import Publication, Site, sort_publications
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +26,7 @@ class Selection:
         return not self.kinds or p.kind in self.kinds
 
     def __call__(self, site: Site) -> Site:
-        return Site(site.profile, tuple(sort_pubs([p for p in site.publications
-                                                   if self.keep(p)], self.sort)))
-
-
-def sort_pubs(pubs: list[Publication], order: str) -> list[Publication]:
-    """Newest (or oldest) first, then by month, ties broken by key; stable."""
-    sign = -1 if order == "newest" else 1
-    return sorted(pubs, key=lambda p: (sign * p.sort_year, sign * (p.month or 0), p.key))
+        # The site's order (the file's among equals) is kept: the CV page and an exported
+        # CV list the same works in the same order.
+        return Site(site.profile, tuple(sort_publications(
+            (p for p in site.publications if self.keep(p)), self.sort)))

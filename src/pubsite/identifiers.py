@@ -5,7 +5,10 @@ what validate accepts is exactly what the output shows."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from urllib.parse import quote
+
+from pubsite import urls
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
@@ -26,6 +29,39 @@ def doi(value: str) -> str:
 
 def is_doi(value: str) -> bool:
     return bool(_DOI.match(doi(value)))
+
+
+def doi_field(value: str) -> str:
+    """The DOI of a .bib `doi` field, as BibTeX files write it (`\\url{...}`, escaped
+    underscores, a doi.org URL): the one reading the checks and the normaliser share."""
+    return doi(urls.clean_bib_url(value))
+
+
+def eprint_is_arxiv(fields: Mapping[str, str]) -> bool:
+    """biblatex's `eprinttype = {arxiv}` or BibTeX's `archiveprefix = {arXiv}`, as written:
+    spaces around it, any case, and an empty archiveprefix that leaves eprinttype to say."""
+    scheme = fields.get("archiveprefix", "").strip() or fields.get("eprinttype", "").strip()
+    return scheme.lower() == "arxiv"
+
+
+_ARXIV_FIELDS = ("arxiv", "arxiv-id")
+
+
+def arxiv_source(fields: Mapping[str, str]) -> tuple[str, str]:
+    """The field that holds an entry's arXiv id and its value: `arxiv` (al-folio's
+    `arxiv-id`), else `eprint` when the entry says it is an arXiv eprint; ("", "")."""
+    for name in _ARXIV_FIELDS:
+        if fields.get(name, "").strip():
+            return name, fields[name].strip()
+    eprint = fields.get("eprint", "").strip()
+    if eprint and eprint_is_arxiv(fields):
+        return "eprint", eprint
+    return "", ""
+
+
+def arxiv_field(fields: Mapping[str, str]) -> str:
+    """The arXiv id of an entry (see `arxiv_source`), in any of its URL forms; "" if none."""
+    return arxiv(urls.clean_bib_url(arxiv_source(fields)[1]))
 
 
 def arxiv(value: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +19,34 @@ Content = str | bytes | Iterable[str] | Iterable[bytes] | ProjectFile
 _FOUR_DIGITS = re.compile(r"\d{4}")
 _FORTHCOMING = re.compile(r"appear|forthcoming|press|accepted|submitted|review|preparation|"
                           r"print", re.I)
+
+
+class Kind(StrEnum):
+    """What a work is, for grouping, filtering and the CV's numbering. A StrEnum: its
+    values are the strings a .bib's `kind` field, `--type` and templates use."""
+    JOURNAL = "journal"
+    CONFERENCE = "conference"
+    PREPRINT = "preprint"
+    THESIS = "thesis"
+    BOOK = "book"
+    CHAPTER = "chapter"
+    REPORT = "report"
+    PROCEEDINGS = "proceedings"
+    PATENT = "patent"
+    OTHER = "other"
+
+
+class Status(StrEnum):
+    """Where a work stands: a .bib's `status`, biblatex's `pubstate`, or decided from its
+    kind and venue (a work shown as "Preprint" is one)."""
+    PUBLISHED = "published"
+    PREPRINT = "preprint"
+    IN_PRESS = "in press"
+    FORTHCOMING = "forthcoming"
+    ACCEPTED = "accepted"
+    SUBMITTED = "submitted"
+    IN_PREPARATION = "in preparation"
+    WORKING_PAPER = "working paper"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +119,9 @@ class Venue:
     year: str = ""
     notes: tuple[Note, ...] = ()
     full: str = ""  # the journal or proceedings in full, where `name` is a short form
+    # "Preprint" shown where no field names where a preprint appeared: not a venue name,
+    # so outputs that name a publisher or container leave it out.
+    placeholder: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +144,9 @@ class Link:
 class Publication:
     key: str
     slug: str
-    kind: str
+    kind: Kind
     entry_type: str
-    title: str
+    title: str  # with biblatex's subtitle and titleaddon: "Title: Subtitle. Addon"
     authors: tuple[Author, ...]
     year: str
     month: int | None
@@ -127,11 +159,15 @@ class Publication:
     edited: bool = False  # the names are the editors of an edited volume (no author field)
     preview: Preview | None = None
     tags: tuple[str, ...] = ()
-    status: str = "published"
+    status: Status = Status.PUBLISHED
+    # The journal or proceedings (journal, journaltitle, booktitle, eventtitle), and the
+    # short form a `venue` or `abbr` field gives; "" where there is none.
+    container: str = ""
+    container_short: str = ""
+    title_tex: str = ""  # `title` as TeX source, joined like `title` (CSL's case protection)
     source_file: str = ""
     source_line: int = 0
     fields: tuple[tuple[str, str], ...] = ()  # decoded extra fields (journal, volume, pages...)
-    raw_fields: tuple[tuple[str, str], ...] = ()  # resolved BibTeX values, as in the file
     cite_fields: tuple[tuple[str, str], ...] = ()  # the BibTeX a reader cites (see normalise)
 
     @property
@@ -148,6 +184,12 @@ class Publication:
     @property
     def sort_year(self) -> int:
         return self.year_number or (10_000 if self.forthcoming else 0)
+
+    @property
+    def sort_key(self) -> tuple[int, int]:
+        """The one order of every list and export (newest first: the largest): year, then
+        month; works without a month come after the dated ones of their year."""
+        return self.sort_year, self.month or 0
 
     @property
     def year_label(self) -> str:
@@ -185,6 +227,14 @@ class Publication:
             if k == name:
                 return v
         return ""
+
+
+def sort_publications(pubs: Iterable[Publication], order: str = "newest"
+                      ) -> list[Publication]:
+    """Newest (or oldest) first by `Publication.sort_key`, year then month; the file's own
+    order among equals (the author's choice). The one order of the site, the CV page and
+    every export."""
+    return sorted(pubs, key=lambda p: p.sort_key, reverse=order == "newest")
 
 
 # --- The profile: declared once --------------------------------------------------------

@@ -15,16 +15,28 @@ from pubsite import identifiers, latex, names, projectfiles, urls
 from pubsite.bib import RawEntry
 from pubsite.cleantext import strip_invisible
 from pubsite.errors import Diagnostics
-from pubsite.model import Author, Link, Name, Note, Preview, Profile, Publication, Venue
+from pubsite.model import (
+    Author,
+    Kind,
+    Link,
+    Name,
+    Note,
+    Preview,
+    Profile,
+    Publication,
+    Status,
+    Venue,
+    sort_publications,
+)
 
 KIND_BY_TYPE = {
-    "article": "journal", "inproceedings": "conference", "conference": "conference",
-    "proceedings": "proceedings", "book": "book", "mvbook": "book", "inbook": "chapter",
-    "incollection": "chapter", "bookinbook": "chapter", "phdthesis": "thesis",
-    "mastersthesis": "thesis", "thesis": "thesis", "techreport": "report", "report": "report",
-    "unpublished": "preprint", "online": "other", "dataset": "other", "software": "other",
-    "patent": "patent", "misc": "other",
-    "manual": "other", "booklet": "other",
+    "article": Kind.JOURNAL, "inproceedings": Kind.CONFERENCE, "conference": Kind.CONFERENCE,
+    "proceedings": Kind.PROCEEDINGS, "book": Kind.BOOK, "mvbook": Kind.BOOK,
+    "inbook": Kind.CHAPTER, "incollection": Kind.CHAPTER, "bookinbook": Kind.CHAPTER,
+    "phdthesis": Kind.THESIS, "mastersthesis": Kind.THESIS, "thesis": Kind.THESIS,
+    "techreport": Kind.REPORT, "report": Kind.REPORT, "unpublished": Kind.PREPRINT,
+    "online": Kind.OTHER, "dataset": Kind.OTHER, "software": Kind.OTHER,
+    "patent": Kind.PATENT, "misc": Kind.OTHER, "manual": Kind.OTHER, "booklet": Kind.OTHER,
 }
 
 # Fields that hold a link, with the label shown for them; taken in the order written.
@@ -41,20 +53,18 @@ LINK_FIELDS = {
 }
 # What the BibTeX a visitor copies keeps: the fields BibTeX and biblatex styles print.
 CITE_FIELDS = frozenset("""
-author editor title subtitle booktitle journal journaltitle year month date volume number
-issue pages publisher address location organization institution school series edition
-chapter howpublished type note doi url isbn issn eprint archiveprefix primaryclass
+author editor title subtitle titleaddon booktitle journal journaltitle year month date
+volume number issue pages publisher address location organization institution school series
+edition chapter howpublished type note doi url isbn issn eprint archiveprefix primaryclass
 eprinttype eprintclass pubstate language eventtitle key entryset
 """.split())
 URL_FIELDS = frozenset({*LINK_FIELDS, "doi", "links", "eprint", "urldate", "file"})
 
-# Decoded and kept for the renderers and exports.
-TEXT_FIELDS = ("journal", "booktitle", "volume", "number", "pages", "publisher", "school",
+# Decoded and kept for the renderers and exports (the container is decided: `container`).
+TEXT_FIELDS = ("volume", "number", "pages", "publisher", "school",
                "institution", "organization", "address", "edition", "series", "note",
                "howpublished", "editor", "chapter", "isbn", "issn")
 
-_ARXIV_NEW = re.compile(r"^\d{4}\.\d{4,5}(v\d+)?$")
-_ARXIV_OLD = re.compile(r"^[a-z\-]+(\.[A-Z]{2})?/\d{7}(v\d+)?$")
 _HIGHLIGHT = 10 * names.EXACT  # biblatex's author+an = {n=highlight}
 _BOLDED = names.EXACT // 2
 _TRUE = frozenset({"true", "yes", "1", "y"})
@@ -87,7 +97,7 @@ class Normaliser:
             for p in pubs:
                 if not p.abstract and p.fulltext is None:
                     self._unindexed(p)
-        return sort_publications(pubs)
+        return sort_publications(pubs)  # newest first: the order every output starts from
 
     def _unindexed(self, p: Publication) -> None:
         self.diags.warning(
@@ -99,49 +109,93 @@ class Normaliser:
 
     def publication(self, e: RawEntry) -> Publication:
         f = e.fields
-        kind = _kind(e)
+        kind = self.kind(e)
         authors = self.authors(e)
         year, month = _year_month(f)
-        links, arxiv = self.links(e)
-        doi = clean_doi(f.get("doi", ""))
-        extra = tuple((k, latex.decode(f[k])) for k in TEXT_FIELDS if f.get(k))
+        arxiv = identifiers.arxiv_field(f)
+        container, short = _container(e)
+        venues = self.venues(e, kind, year, arxiv, (container, short))
+        parts = _title_parts(e)
         return Publication(
             key=e.key,
             slug=self.slug(e.key),
             kind=kind,
             entry_type=e.entry_type,
-            title=latex.decode(f.get("title", "")),
+            title=_joined_title(*(latex.decode(p) if p else "" for p in parts)),
             authors=authors,
             year=year,
             month=month,
-            venues=self.venues(e, kind, year, arxiv),
-            links=links,
+            venues=venues,
+            links=self.links(e, arxiv),
             abstract=latex.decode(f["abstract"]) if f.get("abstract") else "",
-            doi=doi,
+            doi=identifiers.doi_field(f.get("doi", "")),
             arxiv=arxiv,
             selected=f.get("selected", "").strip().lower() in _TRUE,
             edited=bool(authors) and not f.get("author", "").strip(),
             preview=self.preview(e),
             tags=tuple(t.strip() for t in re.split(r"[,;]", latex.decode(f.get("keywords", "")))
                        if t.strip()),
-            status=f.get("status", "").strip().lower() or
-            ("preprint" if kind == "preprint" else "published"),
+            status=self.status(e, kind, venues),
+            container=container,
+            container_short=short,
+            title_tex=_joined_title(*parts),
             source_file=e.file,
             source_line=e.line,
-            fields=extra,
-            raw_fields=tuple(f.items()),
+            fields=tuple((k, latex.decode(f[k])) for k in TEXT_FIELDS if f.get(k)),
             cite_fields=self.cite_fields(e, arxiv),
         )
+
+    def kind(self, e: RawEntry) -> Kind:
+        """The `kind` field where it names a known kind; else the entry type's, with an
+        arXiv eprint or `venue = {Preprint}` making an @misc a preprint."""
+        f = e.fields
+        written = f.get("kind", "").strip().lower()
+        if written in _KINDS:
+            return Kind(written)
+        if written:
+            self.diags.warning("unknown-kind", e.file, e.field_line("kind"),
+                               f"kind '{f['kind'].strip()}' of {e.key} is not one pubsite "
+                               f"knows; it is listed by its entry type (@{e.entry_type})",
+                               "use one of " + ", ".join(_KINDS), key=e.key)
+        kind = KIND_BY_TYPE.get(e.entry_type, Kind.OTHER)
+        if kind is Kind.OTHER and (identifiers.arxiv_source(f)[0] or
+                                   identifiers.eprint_is_arxiv(f) or
+                                   f.get("venue", "").strip().lower() == "preprint"):
+            return Kind.PREPRINT
+        if kind is Kind.JOURNAL and "arxiv" in f.get("journal", "").lower():
+            return Kind.PREPRINT
+        return kind
+
+    def status(self, e: RawEntry, kind: Kind, venues: tuple[Venue, ...]) -> Status:
+        """`status` as written, else biblatex's `pubstate`, else a preprint where the work
+        is one (its kind, or "Preprint" in place of a venue), else published."""
+        f = e.fields
+        written = f.get("status", "").strip()
+        if written:
+            found = _STATUS_WORDS.get(_word(written))
+            if found is not None:
+                return found
+            self.diags.warning("unknown-status", e.file, e.field_line("status"),
+                               f"status '{written}' of {e.key} is not one pubsite knows",
+                               "use one of " + ", ".join(Status), key=e.key)
+        state = _STATUS_WORDS.get(_word(f.get("pubstate", "")))
+        if state is not None:
+            return state
+        if kind is Kind.PREPRINT or (venues and venues[0].placeholder):
+            return Status.PREPRINT
+        return Status.PUBLISHED
 
     def cite_fields(self, e: RawEntry, arxiv: str) -> tuple[tuple[str, str], ...]:
         """The fields of the BibTeX a reader cites from: the standard ones (and those the
         profile keeps), names without marks, the month as its macro, arXiv as eprint."""
         f = e.fields
         keep = CITE_FIELDS | set(self.profile.publications.bibtex_keep)
+        books = _books_title_parts(e)  # the title cited is the one shown
         out: list[tuple[str, str]] = []
         for name, value in f.items():
-            if name not in keep or (name == "editor" and name in e.inherited and
-                                    "author" in f and e.entry_type in ("book", "inbook")):
+            if name not in keep or name in books or (
+                    name == "editor" and name in e.inherited and
+                    "author" in f and e.entry_type in ("book", "inbook")):
                 # A crossref's editor is the book's; BibTeX's book and inbook have an
                 # author or an editor, not both.
                 continue
@@ -247,42 +301,38 @@ class Normaliser:
                            "owner.aliases", key=e.key)
 
     # -- venues and links -----------------------------------------------------------
-    def venues(self, e: RawEntry, kind: str, year: str, arxiv: str) -> tuple[Venue, ...]:
+    def venues(self, e: RawEntry, kind: Kind, year: str, arxiv: str,
+               container: tuple[str, str]) -> tuple[Venue, ...]:
         f = e.fields
-        name = _venue_name(e, kind)
-        if not name and (arxiv or kind == "preprint"):
-            name = "Preprint"  # only where no field names where the work appeared
+        full, short = container
+        name = short or full or _venue_name(e, kind)
+        # "Preprint" only where no field names where the work appeared.
+        placeholder = not name and bool(arxiv or kind is Kind.PREPRINT)
+        if placeholder:
+            name = "Preprint"
         notes = [Note(latex.decode(n)) for n in _split_list(f.get("venue_note", ""))]
         notes += [Note(latex.decode(n), award=True) for n in _split_list(f.get("award", ""))]
         # The year is shown even where nothing names the venue.
-        full = next((latex.decode(f[k]) for k in _FULL_VENUE_FIELDS if f.get(k, "").strip()),
-                    "")
-        venues = [Venue(name, year, tuple(notes), full if full != name else "")] \
+        venues = [Venue(name, year, tuple(notes), full if full != name else "", placeholder)] \
             if name or notes or year else []
         for extra in _split_list(f.get("also", "")):
             venues.append(_parse_venue(latex.decode(extra)))
         return tuple(venues)
 
-    def links(self, e: RawEntry) -> tuple[tuple[Link, ...], str]:
+    def links(self, e: RawEntry, arxiv: str) -> tuple[Link, ...]:
         out: list[Link] = []
-        arxiv = ""
-        eprint = e.fields.get("eprint", "").strip()
-        if eprint and e.fields.get("archiveprefix", e.fields.get("eprinttype", "")).lower() \
-                == "arxiv":
-            arxiv = identifiers.arxiv(eprint)
         for field, value in e.fields.items():
             if field == "links":
                 for label, url in link_items(value):
                     self._add_link(e, field, latex.decode(label), url, out)
             elif field in LINK_FIELDS:
                 url = urls.clean_bib_url(value)
-                if field in ("arxiv", "arxiv-id"):
-                    arxiv = identifiers.arxiv(url)
-                    url = url if "://" in url else identifiers.arxiv_url(arxiv)
+                if field in ("arxiv", "arxiv-id") and "://" not in url:
+                    url = identifiers.arxiv_url(identifiers.arxiv(url))
                 self._add_link(e, field, LINK_FIELDS[field], url, out)
         if arxiv and not any(link.label == "arXiv" for link in out):
             out.insert(0, Link("arXiv", identifiers.arxiv_url(arxiv)))
-        return tuple(out), arxiv
+        return tuple(out)
 
     def _add_link(self, e: RawEntry, field: str, label: str, url: str, out: list[Link]) -> None:
         if not url:
@@ -439,11 +489,6 @@ class Normaliser:
         return slug
 
 
-def sort_publications(pubs: list[Publication]) -> list[Publication]:
-    """Newest first; the file's own order within a year (the author's choice)."""
-    return sorted(pubs, key=lambda p: -p.sort_year)
-
-
 _DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?")
 _YEAR_SUFFIX = re.compile(r"^(\d{4})[a-z]$")
 
@@ -469,39 +514,82 @@ _PUBSTATE = {"inpress": "in press", "forthcoming": "forthcoming", "submitted": "
              "inpreparation": "in preparation", "prepublished": "prepublished"}
 
 
-def _kind(e: RawEntry) -> str:
+_KINDS = tuple(k.value for k in Kind)
+
+
+def _word(text: str) -> str:
+    """"In Press", "inpress", "in-press" and "in_press" as one word, to look up."""
+    return re.sub(r"[\s_-]+", "", text).lower()
+
+
+# `status` and biblatex's `pubstate` (its localisation keys: inpress, prepublished, ...).
+_STATUS_WORDS = {_word(s.value): s for s in Status} | {
+    "toappear": Status.FORTHCOMING, "prepublished": Status.PREPRINT,
+    "workingpaper": Status.WORKING_PAPER, "underreview": Status.SUBMITTED}
+
+
+def _container(e: RawEntry) -> tuple[str, str]:
+    """The journal or proceedings, in full (BibTeX's journal and booktitle, biblatex's
+    journaltitle and eventtitle), and its short form (`venue`, al-folio's `abbr`). A part of
+    a book takes its booktitle first, as BibTeX's styles print it (Google Scholar's
+    @inproceedings also carries a `journal`)."""
     f = e.fields
-    if f.get("kind"):
-        return f["kind"].strip().lower()
-    kind = KIND_BY_TYPE.get(e.entry_type, "other")
-    eprint_kind = (f.get("archiveprefix", "") or f.get("eprinttype", "")).strip().lower()
-    if kind == "other" and (f.get("arxiv") or eprint_kind == "arxiv"
-                            or f.get("venue", "").strip().lower() == "preprint"):
-        return "preprint"
-    if kind == "journal" and "arxiv" in f.get("journal", "").lower():
-        return "preprint"
-    return kind
+    order = _BOOK_CONTAINER if e.entry_type in _BOOK_PARTS else _FULL_VENUE_FIELDS
+    full = next((latex.decode(f[k]) for k in order if f.get(k, "").strip()), "")
+    short = next((latex.decode(f[k]) for k in _SHORT_VENUE_FIELDS if f.get(k, "").strip()), "")
+    return full, short
+
+
+_TITLE_PARTS = ("title", "subtitle", "titleaddon")
+
+
+def _books_title_parts(e: RawEntry) -> set[str]:
+    """The subtitle and titleaddon a crossref gave an entry with a title of its own: the
+    book's (biblatex gives them to the child as booksubtitle and booktitleaddon)."""
+    if "title" in e.inherited:
+        return set()
+    return e.inherited.intersection(_TITLE_PARTS[1:])
+
+
+def _title_parts(e: RawEntry) -> tuple[str, str, str]:
+    """title, subtitle and titleaddon as the entry gives them (not its book's)."""
+    books = _books_title_parts(e)
+    subtitle, addon = (e.fields.get(k, "") if k not in books else "" for k in _TITLE_PARTS[1:])
+    return e.fields.get("title", ""), subtitle.strip(), addon.strip()
+
+
+def _joined_title(title: str, subtitle: str, addon: str) -> str:
+    """The title as biblatex prints it: "Title: Subtitle. Addon". Each part is decoded on
+    its own (and joined after): LaTeX read across the join could pair a quote in one part
+    with an apostrophe in the next."""
+    if subtitle:
+        title = title.rstrip()
+        title = f"{title}{'' if title.endswith(('?', '!', ':')) else ':'} {subtitle}"
+    if addon:
+        title = title.rstrip()
+        title = f"{title}{'' if title.endswith(('.', '?', '!')) else '.'} {addon}"
+    return title
 
 
 # `venue` and al-folio's `abbr` are short forms of the journal or proceedings that follow.
 _FULL_VENUE_FIELDS = ("journal", "journaltitle", "booktitle", "eventtitle")
-_VENUE_FIELDS = ("venue", "abbr", *_FULL_VENUE_FIELDS)
+_BOOK_CONTAINER = ("booktitle", "eventtitle", "journal", "journaltitle")
+_BOOK_PARTS = frozenset({"inproceedings", "conference", "incollection", "inbook",
+                         "bookinbook", "inreference", "suppbook", "suppcollection"})
+_SHORT_VENUE_FIELDS = ("venue", "abbr")
 _LATER_FIELDS = ("publisher", "howpublished", "issuetitle", "organization", "organisation")
 
 
-def _venue_name(e: RawEntry, kind: str) -> str:
-    """Where the work appeared, from the first field that says: the journal or proceedings,
-    the school or institution (with the report's type and number), the publisher, ..."""
+def _venue_name(e: RawEntry, kind: Kind) -> str:
+    """Where a work without a journal or proceedings appeared, from the first field that
+    says: the school or institution (with the report's type and number), the publisher..."""
     f = e.fields
-    for field in _VENUE_FIELDS:
-        if f.get(field, "").strip():
-            return latex.decode(f[field])
     school = latex.decode(f.get("school", "") or f.get("institution", ""))
     kind_label = latex.decode(f.get("type", "")) or _TYPE_LABELS.get(e.entry_type, "")
-    if kind == "thesis" and not kind_label:
+    if kind is Kind.THESIS and not kind_label:
         kind_label = "Thesis"
-    if school or (kind_label and kind in ("thesis", "report")):
-        number = latex.decode(f.get("number", "")) if kind == "report" else ""
+    if school or (kind_label and kind in (Kind.THESIS, Kind.REPORT)):
+        number = latex.decode(f.get("number", "")) if kind is Kind.REPORT else ""
         label = f"{kind_label} {number}".strip()
         return ", ".join(x for x in (label, school) if x)
     for field in _LATER_FIELDS:
@@ -576,10 +664,6 @@ def link_items(value: str) -> list[tuple[str, str]]:
         # Every `[` before `close` would find the same `]` and fail the same way.
         i = value.find("[", close + 1)
     return out
-
-
-def clean_doi(value: str) -> str:
-    return identifiers.doi(urls.clean_bib_url(value))
 
 
 def _name_key(text: str) -> str:

@@ -81,6 +81,10 @@ _ROWS = (
     # The entries' fields.
     Rule("missing-field", _W, "a field the entry type requires is missing",
          "add the field to the entry"),
+    Rule("unknown-kind", _W, "a kind field pubsite does not know: the entry type decides the "
+         "kind", "use one of the kinds the message lists"),
+    Rule("unknown-status", _W, "a status field pubsite does not know",
+         "use one of the statuses the message lists"),
     Rule("unknown-entry-type", _W, "an entry type BibTeX and biblatex do not define",
          "use @misc for other works"),
     Rule("unknown-field", _W, "a field pubsite does not read: a misspelling gets \"did you "

@@ -11,7 +11,7 @@ from difflib import get_close_matches
 from functools import lru_cache
 from typing import Any
 
-from pubsite import identifiers, latex, names, urls
+from pubsite import identifiers, latex, names
 from pubsite.bib import BibData, RawEntry
 from pubsite.errors import Diagnostics
 from pubsite.text_checks import check_text
@@ -230,16 +230,13 @@ def _check_formats(e: RawEntry, diags: Diagnostics) -> None:
                       f"date '{date}' of {e.key} is not an ISO 8601 date",
                       "write date = {2024-05-17} (or 2024-05, or 2024)", key=e.key)
     doi = f.get("doi", "").strip()
-    if doi and not identifiers.is_doi(urls.clean_bib_url(doi)):
+    if doi and not identifiers.is_doi(identifiers.doi_field(doi)):
         diags.warning("doi-format", e.file, e.field_line("doi"),
                       f"doi '{doi}' of {e.key} is not a DOI",
                       "a DOI looks like 10.1145/2901318.2901323 (no https://doi.org/)",
                       key=e.key)
-    arxiv = f.get("arxiv", "").strip() or (
-        f.get("eprint", "").strip()
-        if (f.get("archiveprefix", "") or f.get("eprinttype", "")).lower() == "arxiv" else "")
-    if arxiv and not identifiers.is_arxiv(urls.clean_bib_url(arxiv)):
-        field = "arxiv" if f.get("arxiv") else "eprint"
+    field, arxiv = identifiers.arxiv_source(f)
+    if arxiv and not identifiers.is_arxiv(identifiers.arxiv_field(f)):
         diags.warning("arxiv-format", e.file, e.field_line(field),
                       f"arXiv id '{arxiv}' of {e.key} is not an arXiv identifier",
                       "write arxiv = {2201.12023} or {hep-th/9901001}", key=e.key)
@@ -252,9 +249,8 @@ def work_facts(e: RawEntry) -> WorkFacts:
     """What tells one work from another: DOI, arXiv id, a title key, and its place in a
     serial (volume, number, pages). Two entries are compared on these alone."""
     f = e.fields
-    doi = identifiers.doi(urls.clean_bib_url(f.get("doi", ""))).lower()
-    arxiv = re.sub(r"v\d+$", "", identifiers.arxiv(urls.clean_bib_url(
-        f.get("arxiv", ""))).lower())
+    doi = identifiers.doi_field(f.get("doi", "")).lower()
+    arxiv = re.sub(r"v\d+$", "", identifiers.arxiv_field(f).lower())
     title = f.get("title", "")
     key = None
     if title:

@@ -117,9 +117,9 @@ def scholar_meta(p: Publication, base_url: str = "") -> list[tuple[str, str]]:
     if p.year_number:
         month = f"/{p.month:02d}" if p.month else ""
         out.append(("citation_publication_date", f"{p.year_number}{month}"))
-    venue = p.venues[0].name if p.venues and p.venues[0].name != "Preprint" else ""
-    where = {"journal": ("citation_journal_title", p.field("journal") or venue),
-             "conference": ("citation_conference_title", p.field("booktitle") or venue),
+    venue = p.venues[0].name if p.venues and not p.venues[0].placeholder else ""
+    where = {"journal": ("citation_journal_title", p.container or venue),
+             "conference": ("citation_conference_title", p.container or venue),
              "thesis": ("citation_dissertation_institution", p.field("school") or venue),
              "report": ("citation_technical_report_institution",
                         p.field("institution") or venue)}.get(p.kind)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pubsite import identifiers, latex, urls
-from pubsite.model import Author, Publication, Site, Venue
+from pubsite.model import Author, Kind, Publication, Site, Venue
 from pubsite.render import resume
 from pubsite.render.formats import RenderCVFormat, bibtex_entry, rendercv_escape
 from pubsite.view import Plain, full_venues, group
@@ -89,7 +89,7 @@ def csl_name(a: Author) -> dict[str, str]:
 def csl_title(p: Publication) -> str:
     """The title with its brace-protected words as CSL's `<span class="nocase">`, so that
     a style's title or sentence case leaves "GeePS" and "GPU" as written."""
-    raw = dict(p.raw_fields).get("title", "")
+    raw = p.title_tex
     if "{" not in raw:
         return p.title
     pieces = latex.case_protected(raw)
@@ -101,7 +101,7 @@ def csl_title(p: Publication) -> str:
 
 
 def csl_item(p: Publication) -> dict[str, Any]:
-    kind = CSL_TYPES.get(p.entry_type, "article" if p.kind == "preprint" else "document")
+    kind = CSL_TYPES.get(p.entry_type, "article" if p.kind is Kind.PREPRINT else "document")
     item: dict[str, Any] = {"id": p.key, "type": kind, "title": csl_title(p)}
     authors = [csl_name(a) for a in p.authors if not a.others]
     if authors:
@@ -109,17 +109,15 @@ def csl_item(p: Publication) -> dict[str, Any]:
     if p.year_number is not None:
         parts = [p.year_number] + ([p.month] if p.month else [])
         item["issued"] = {"date-parts": [parts]}
-    container = p.field("journal") or p.field("booktitle")
-    if container:
-        item["container-title"] = container
-    short = p.venues[0].name if p.venues else ""
-    if container and short and short not in (container, p.field("publisher"), "Preprint"):
-        item["container-title-short"] = short
+    if p.container:
+        item["container-title"] = p.container
+        if p.container_short and p.container_short not in (p.container, p.field("publisher")):
+            item["container-title-short"] = p.container_short
     if p.venues:
         notes = [n.text for v in p.venues for n in v.notes]
         if notes:
             item["note"] = "; ".join(notes)
-    number = "number" if p.kind == "report" else "issue"  # a report's number is its own
+    number = "number" if p.kind is Kind.REPORT else "issue"  # a report's number is its own
     for field, key in (("volume", "volume"), ("number", number), ("pages", "page"),
                        ("publisher", "publisher"), ("address", "publisher-place"),
                        ("isbn", "ISBN"), ("issn", "ISSN")):
@@ -186,11 +184,12 @@ def to_jsonresume(site: Site) -> str:
 
 def _publisher(p: Publication) -> str:
     """Who published it: the journal, proceedings or publisher; never "Preprint"."""
-    for name in ("journal", "journaltitle", "booktitle", "publisher", "school",
-                 "institution"):
+    if p.container:
+        return p.container
+    for name in ("publisher", "school", "institution"):
         if p.field(name):
             return p.field(name)
-    if p.kind == "preprint" or not p.venues or p.venues[0].name == "Preprint":
+    if p.kind is Kind.PREPRINT or not p.venues or p.venues[0].placeholder:
         return ""
     return p.venues[0].name
 

@@ -289,9 +289,8 @@ def scholarly_article(p: Publication, base_url: str) -> dict[str, object]:
     }
     if p.iso_date():
         data["datePublished"] = p.iso_date()  # with the month where the data has one
-    container = {"journal": ("Periodical", p.field("journal")),
-                 "conference": ("Book", p.field("booktitle")),
-                 "chapter": ("Book", p.field("booktitle"))}.get(p.kind)
+    container = {"journal": ("Periodical", p.container), "conference": ("Book", p.container),
+                 "chapter": ("Book", p.container)}.get(p.kind)
     if container and container[1]:
         data["isPartOf"] = {"@type": container[0], "name": container[1]}
     if p.abstract:
