@@ -529,6 +529,8 @@ def _bib_cases(k: float) -> dict[str, str]:
         'author "a,a,..." 50 KB': entry('author = "' + "a," * n(25_000) + '"'),
         "links {[a]([a](...} 100 KB": entry("author = {Ada}, links = {"
                                              + "[a](" * n(25_000) + "}"),
+        "10k distinct links": entry("author = {Ada}, links = {" + ", ".join(
+            f"[l{i}](https://x.org/{i})" for i in range(n(10_000))) + "}"),
         "also {V 2020 (V 2020 (...} 128 KB": entry("author = {Ada}, also = {"
                                                     + "V 2020 (" * n(16_000) + "}"),
         "author {Jane, 100 KB of spaces, x}": entry("author = {Jane" + " " * n(100_000)

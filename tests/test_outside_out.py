@@ -319,3 +319,101 @@ def test_every_test_the_readme_names_exists() -> None:
         files = [ROOT / "tests" / f"{module}.py"] if module else \
             sorted((ROOT / "tests").glob("test_*.py"))
         assert any(f"def {test}(" in f.read_text() for f in files), (module, test)
+
+
+# --- a second round of attacks (the verifier's) ------------------------------------------
+
+def test_planted_records_of_git_and_cname_delete_nothing(project: Path) -> None:
+    assert run(project, "build").returncode == 0
+    out = project / "_site"
+    (out / ".git" / "hooks").mkdir(parents=True)
+    mine = {".git/HEAD": b"ref: refs/heads/gh-pages\n", ".git/hooks/pre-commit": b"#!/bin/sh\n",
+            "CNAME": b"ada.example.org\n"}
+    for rel, data in mine.items():
+        (out / rel).write_bytes(data)
+    manifest = out / ".pubsite-manifest.json"
+    records = json.loads(manifest.read_text())
+    for rel in mine:
+        records["files"][rel] = [sha(out / rel), 0, 0]
+    manifest.write_text(json.dumps(records))
+    edit_bib(project)
+    result = run(project, "build")
+    assert result.returncode == 0, result.stderr
+    assert {rel: (out / rel).read_bytes() for rel in mine} == mine
+    assert "names '.git/HEAD', which is not a file pubsite writes" in result.stderr
+    assert "names 'CNAME', which is not a file pubsite writes" in result.stderr
+
+
+def test_a_manifest_nested_past_the_recursion_limit_is_ignored(project: Path) -> None:
+    assert run(project, "build").returncode == 0
+    (project / "_site" / ".pubsite-manifest.json").write_text("[" * 100_000)
+    result = run(project, "build", "--force")
+    assert result.returncode == 0, result.stderr
+    assert "not a manifest pubsite wrote; the record is ignored" in result.stderr
+    assert "internal" not in result.stderr
+
+
+def test_a_damaged_manifest_says_why_files_are_refused(project: Path) -> None:
+    assert run(project, "build").returncode == 0
+    (project / "_site" / ".pubsite-manifest.json").write_text("garbage")
+    edit_bib(project)
+    result = run(project, "build")
+    assert result.returncode == 2
+    assert "pubsite's record of the output folder was damaged" in result.stderr
+    assert "base_url gives sitemap.xml" not in result.stderr
+    assert run(project, "build", "--force").returncode == 0
+
+
+@pytest.mark.parametrize("planted", ["fifo", "symlink", "folder"])
+def test_a_journal_that_is_no_file_neither_hangs_nor_follows(project: Path, tmp_path: Path,
+                                                             planted: str) -> None:
+    assert run(project, "build").returncode == 0
+    journal = project / "_site" / ".pubsite-journal"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep")
+    if planted == "fifo":
+        os.mkfifo(journal)
+    elif planted == "symlink":
+        journal.symlink_to(victim)
+    else:
+        journal.mkdir()
+    edit_bib(project)
+    result = run(project, "build")  # a hang fails by the timeout
+    assert victim.read_text() == "keep"
+    if planted == "folder":
+        assert result.returncode == 2
+        assert "_site/.pubsite-journal: a folder stands where pubsite keeps its record" \
+            in result.stderr
+        assert journal.is_dir()
+    else:
+        assert result.returncode == 0, result.stderr
+        assert not os.path.lexists(journal)
+        assert "Cavs: An Edited" in (project / "_site" / "index.html").read_text()
+
+
+def test_export_writes_into_a_device_and_a_fifo_without_replacing_them(project: Path,
+                                                                       tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = run(project, "export", "--format", "text", "-o", str(fifo))
+    assert result.returncode == 3
+    assert f"{fifo}: cannot write: nothing reads from it" in result.stderr
+    assert fifo.is_fifo()
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    result = run(project, "export", "--format", "text", "-o", str(fifo))
+    read, _ = reader.communicate(timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert fifo.is_fifo() and b"Alpa" in read
+    result = run(project, "export", "--format", "text", "-o", "/dev/null")
+    assert result.returncode == 0, result.stderr
+    assert Path("/dev/null").is_char_device()
+
+
+def test_export_never_overwrites_its_input(project: Path) -> None:
+    before = (project / "publications.bib").read_bytes()
+    (project / "cites.bib").symlink_to("publications.bib")
+    for target in ("publications.bib", "cites.bib", "profile.toml"):
+        result = run(project, "export", "--format", "bibtex", "--selected", "-o", target)
+        assert result.returncode == 2
+        assert f"{target}: is the input" in result.stderr
+    assert (project / "publications.bib").read_bytes() == before

@@ -341,3 +341,16 @@ def test_groups_close_where_the_plain_scanner_closes() -> None:
             assert groups.closing(start, quote=True) == braces.closing(text, start, quote=True)
             if start < len(text) and text[start] == "{":
                 assert groups.closing(start) == braces.closing(text, start), (text, start)
+
+
+def test_forty_thousand_links_build_each_once(tmp_path: Path) -> None:
+    # Each link was compared with every link before it: n * n (26 s at 40k).
+    n = 40_000
+    links = ", ".join(f"[l{i}](https://x.org/{i})" for i in range(n))
+    text = entry("many", f"  author = {{Jane Doe}},\n"
+                         f"  links = {{{links}, [again](https://x.org/7)}},\n")
+    result = pubsite(tmp_path, text, "build")
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "_site" / "index.html").read_text(encoding="utf-8")
+    assert len(re.findall(r'href="https://x\.org/\d+"', page)) == n  # the repeat: once
+    assert ">l39999<" in page and ">again<" not in page

@@ -450,3 +450,44 @@ def test_a_link_from_the_site_root_to_a_project_file_is_published(tmp_path: Path
     site = project / "_site"
     assert (site / "papers" / "linked.pdf").read_bytes() == b"%PDF-1.4 linked"
     assert 'href="papers/linked.pdf"' in (site / "index.html").read_text()
+
+
+@pytest.mark.parametrize("expression", [
+    '"a"|center(10**9)', '"{:>1000000000}".format(1)', '"{:>{w}}".format(1, w=10**9)',
+    '"%1000000000s"|format(1)', '"%.1000000000f" % 1', '"x".ljust(10**9)'])
+def test_a_template_cannot_ask_for_a_gigabyte_wide_value(tmp_path: Path,
+                                                          expression: str) -> None:
+    project = make_project(tmp_path)
+    user_index(project, "{{ " + expression + " }}")
+    result = build(project)
+    assert result.returncode == 1, result.stderr
+    assert "templates/html/index.html:3: stopped: a width of 1,000,000,000 characters; " \
+           "the limit is 10,000,000" in result.stderr
+    assert not (project / "_site").exists()
+
+
+def test_template_widths_of_ordinary_size_still_work(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    user_index(project, '[{{ "%5s"|format("ok") }}|{{ "ab"|center(6) }}|'
+                        '{{ "{:>4}".format(7) }}|{{ "{:.2f}".format(3.14159) }}]')
+    result = build(project)
+    assert result.returncode == 0, result.stderr
+    assert "[   ok|  ab  |   7|3.14]" in (project / "_site" / "index.html").read_text()
+
+
+def test_an_undefined_name_in_a_template_names_its_line(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    user_index(project, "{{ x.y.z }}")
+    result = build(project)
+    assert result.returncode == 1
+    assert "templates/html/index.html:3: template error: 'x' is undefined" in result.stderr
+
+
+def test_a_linked_file_inside_the_output_folder_is_not_published(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    assert build(project).returncode == 0
+    _link_entry(project, "pdf", "_site/index.html")
+    result = build(project)
+    assert result.returncode == 0, result.stderr
+    assert "_site/index.html is inside pubsite's output folder _site/" in result.stderr
+    assert not (project / "_site" / "_site").exists()

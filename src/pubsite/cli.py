@@ -107,7 +107,8 @@ def main() -> None:
               + ". Default: all of them.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--keep-going", is_flag=True, help="Build despite errors in the input.")
-@click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print only errors (no warnings, no summary).")
 @click.option("--force", is_flag=True, help="Replace files in --out that pubsite did not "
               "write but now makes (your own sitemap.xml, cv.pdf, ...).")
 @_handle_errors
@@ -209,14 +210,14 @@ def export(bib_path: Path, profile_path: Path, fmt: str, output: Path, selected:
                                  "match", param_hint="--since/--until")
     layout = registry.Layout(group_by, numbering, standalone, style)
     _refuse_unused(fmt, layout)
-    text = pipeline.export(pipeline.resolve_inputs(bib_path, profile_path), fmt,
-                           Selection(selected, since, until, kinds, order), layout)
+    inputs = pipeline.resolve_inputs(bib_path, profile_path)
+    text = pipeline.export(inputs, fmt, Selection(selected, since, until, kinds, order), layout)
     if str(output) == "-":
         click.echo(text, nl=False)
     else:
         from pubsite.write import replace_file
 
-        replace_file(output, text.encode("utf-8"))
+        replace_file(output, text.encode("utf-8"), inputs.paths)
 
 
 def _refuse_unused(fmt: str, layout: registry.Layout) -> None:

@@ -320,7 +320,7 @@ class Normaliser:
         return tuple(venues)
 
     def links(self, e: RawEntry, arxiv: str) -> tuple[Link, ...]:
-        out: list[Link] = []
+        out: dict[str, Link] = {}  # by URL: a file of 40k links stays linear
         for field, value in e.fields.items():
             if field == "links":
                 for label, url in link_items(value):
@@ -330,11 +330,12 @@ class Normaliser:
                 if field in ("arxiv", "arxiv-id") and "://" not in url:
                     url = identifiers.arxiv_url(identifiers.arxiv(url))
                 self._add_link(e, field, LINK_FIELDS[field], url, out)
-        if arxiv and not any(link.label == "arXiv" for link in out):
-            out.insert(0, Link("arXiv", identifiers.arxiv_url(arxiv)))
-        return tuple(out)
+        if arxiv and not any(link.label == "arXiv" for link in out.values()):
+            return (Link("arXiv", identifiers.arxiv_url(arxiv)), *out.values())
+        return tuple(out.values())
 
-    def _add_link(self, e: RawEntry, field: str, label: str, url: str, out: list[Link]) -> None:
+    def _add_link(self, e: RawEntry, field: str, label: str, url: str,
+                  out: dict[str, Link]) -> None:
         if not url:
             return
         safe, why, hostile = urls.from_bib(url)
@@ -357,9 +358,8 @@ class Normaliser:
             if found is None:
                 return
             safe = found
-        if any(link.url == safe for link in out):
-            return  # `url` and `html` the same: one link
-        out.append(Link(label, safe, local))
+        # `url` and `html` the same: one link, the first
+        out.setdefault(safe, Link(label, safe, local))
 
     def _rooted_link(self, e: RawEntry, field: str, label: str, url: str) -> str | None:
         """A link from the site's root (`/assets/pdf/x.pdf`): the project's file when the

@@ -35,6 +35,9 @@ class ProjectFile:
     cap: int = MAX_LINKED_BYTES
 
 
+OUTPUT_MARK = ".pubsite-manifest.json"  # the record every output folder of pubsite holds
+
+
 def _resolved(base: Path, rel: str | os.PathLike[str]) -> Path:
     rel_s = os.fspath(rel)
     p = PurePosixPath(rel_s.replace("\\", "/"))
@@ -55,6 +58,12 @@ def _resolved(base: Path, rel: str | os.PathLike[str]) -> Path:
     if hidden and real.relative_to(root).parts != p.parts:
         raise Refused(f"is a symlink to a hidden file ({'/'.join(hidden)}); those are never "
                       "published")
+    for folder in real.parents:  # pubsite's own output is no input: it would copy itself
+        if folder == root or root not in folder.parents:
+            break
+        if os.path.lexists(folder / OUTPUT_MARK):
+            raise Refused(f"is inside pubsite's output folder "
+                          f"{folder.relative_to(root)}/; link the file where it is kept")
     return real
 
 

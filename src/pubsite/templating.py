@@ -15,6 +15,7 @@ import builtins
 import contextlib
 import math
 import os
+import re
 import threading
 import time
 from collections import Counter
@@ -116,12 +117,13 @@ def time_budget(entries: int) -> Iterator[None]:
         _BUDGET.limit = math.inf
 
 
-def refused(display: str, why: object, cap: int) -> PubsiteError:
+def refused(display: str, why: object, cap: int, folder: bool = False) -> PubsiteError:
     """A file of templates/ that pubsite will not read, as the message a user acts on."""
     from pubsite.errors import EXIT_INPUT, PubsiteError
 
-    return PubsiteError(f"{display}: {why}; replace it with a regular file inside the "
-                        f"project folder (at most {cap:,} bytes), or delete it to use the "
+    fix = "a folder inside the project folder" if folder else \
+        f"a regular file inside the project folder (at most {cap:,} bytes)"
+    return PubsiteError(f"{display}: {why}; replace it with {fix}, or delete it to use the "
                         "built-in one", EXIT_INPUT)
 
 
@@ -149,7 +151,7 @@ def user_template_names(user_dir: Path) -> Iterator[str]:
         real = os.path.realpath(path)
         if not Path(real).is_relative_to(root):
             raise refused(path, "is a symlink to a folder outside the project folder",
-                          projectfiles.MAX_TEMPLATE_BYTES)
+                          projectfiles.MAX_TEMPLATE_BYTES, folder=True)
         fresh = real not in seen
         seen.add(real)
         return fresh
@@ -229,7 +231,7 @@ def _sandbox_class() -> type[jinja2.Environment]:
         `**` may not make a value that one step would take minutes to build."""
 
         template_class = Timed
-        intercepted_binops = frozenset({"*", "**"})
+        intercepted_binops = frozenset({"*", "**", "%"})
 
         def _parse(self, source: str, name: str | None, filename: str | None
                    ) -> nodes.Template:
@@ -241,9 +243,18 @@ def _sandbox_class() -> type[jinja2.Environment]:
 
         def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
             _BUDGET.check()
+            if isinstance(getattr(obj, "__self__", None), str) and \
+                    getattr(obj, "__name__", "") in _WIDE_METHODS:  # "x".ljust(999999999)
+                _check_widths(*args, *kwargs.values())
             return super().call(context, obj, *args, **kwargs)
 
+        def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+            wrapped = super().wrap_str_format(value)  # "{:>999999999}".format(1)
+            return None if wrapped is None else _width_checked(wrapped, True, value.__self__)
+
         def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "%" and isinstance(left, str):
+                _check_widths(left)
             _check_product(operator, left, right)
             return super().call_binop(context, operator, left, right)
 
@@ -284,6 +295,36 @@ def _check_product(operator: str, left: Any, right: Any) -> None:
                             f"the limit is {MAX_PRODUCT:,}")
 
 
+# Filters and string methods whose numbers or format fields say how wide the result is:
+# `"a"|center(10**9)` would build a gigabyte in one step, under any time budget.
+_WIDE_FILTERS = ("center", "format", "indent", "wordwrap", "truncate")
+_WIDE_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+_WIDTH = re.compile(r"%[-+ #0]*(\d+)|%[-+ #0]*\d*\.(\d+)|\{[^{}]*:[^{}]*?(\d+)[^{}]*\}")
+
+
+def _check_widths(*values: Any) -> None:
+    """Refuse a width past MAX_PRODUCT, as a number or inside a format string."""
+    for value in values:
+        widths = [value] if isinstance(value, int) else \
+            [int(w) for m in _WIDTH.finditer(value) for w in m.groups() if w] \
+            if isinstance(value, str) and len(value) < 10_000 else []
+        for width in widths:
+            if width > MAX_PRODUCT:
+                raise TemplateLimit(f"a width of {width:,} characters; the limit is "
+                                    f"{MAX_PRODUCT:,}")
+
+
+def _width_checked(fn: Callable[..., Any], value_too: bool, spec: str = ""
+                   ) -> Callable[..., Any]:
+    """`fn`, refusing a width past the limit in its arguments (the first, a filter's value,
+    only with `value_too`) or in the format string `spec`."""
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        _check_widths(spec, *args[0 if value_too else 1:], *kwargs.values())
+        return fn(*args, **kwargs)
+
+    return checked
+
+
 Filters = tuple[tuple[str, Callable[..., Any]], ...]
 
 
@@ -319,6 +360,8 @@ def environment(kind: str, user_dir: Path | None, escape: Callable[[str], str] |
     env.filters.update(filters, _budget=_budgeted)
     if cls is not jinja2.Environment:
         env.globals["lipsum"] = _lipsum
+        for name in _WIDE_FILTERS:
+            env.filters[name] = _width_checked(env.filters[name], name == "format")
     _freeze(env)
     # Compiled code depends on these settings as well as on the source.
     env.bytecode_cache = _bytecode_cache(
@@ -431,8 +474,12 @@ def as_pubsite_error(exc: Exception) -> Exception:
         return PubsiteError(f"{where}: stopped: {exc}. Templates are limited so that a build "
                             "always ends; make that loop, macro or value smaller", EXIT_INPUT)
     if isinstance(exc, jinja2.TemplateError):
-        return PubsiteError(f"template error: {exc}; check your templates/ folder (delete a "
-                            "file to use the built-in one)", EXIT_INPUT)
+        where = _template_line(exc, user_only=True) or _template_line(exc)
+        where = "" if where == "a template" else f"{where}: "
+        what = f"no template named '{exc.name}'" if isinstance(
+            exc, jinja2.TemplateNotFound) else str(exc)
+        return PubsiteError(f"{where}template error: {what}; check your templates/ folder "
+                            "(delete a file to use the built-in one)", EXIT_INPUT)
     return _failed_in_user_template(exc) or exc
 
 

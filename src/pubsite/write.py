@@ -45,6 +45,8 @@ JOURNAL = ".pubsite-journal"
 _OWN = (MANIFEST, JOURNAL)
 _TMP = ".pubsite-tmp"
 _BEGIN = "pubsite-journal: a build began"
+_HIDDEN_WRITTEN = frozenset({".nojekyll"})  # the only hidden file a site of pubsite holds
+_NEVER_WRITTEN = frozenset({"CNAME"})  # a host's file beside the site, never pubsite's
 
 def check_target(out: Path, inputs: list[Path]) -> None:
     out_abs = out.resolve()
@@ -182,7 +184,10 @@ def _recorded_path(rel: object) -> bool:
         safe_relpath(rel)
     except PubsiteError:
         return False
-    return not any(part in (".", "") for part in rel.split("/"))
+    parts = rel.split("/")
+    if any(part.startswith(".") for part in parts) and rel not in _HIDDEN_WRITTEN:
+        return False  # pubsite writes no hidden file but these: `.git/` is never a record's
+    return rel not in _NEVER_WRITTEN and "" not in parts
 
 
 def previous(out: Path) -> Previous:
@@ -215,7 +220,7 @@ def _read_manifest(out: Path, bad: list[str]) -> tuple[dict[str, Record], dict[s
         data = json.loads(raw)
         items = data.get("files", {}).items()
         meta = data.get("meta", {})
-    except (ValueError, AttributeError, TypeError):
+    except (ValueError, AttributeError, TypeError, RecursionError):
         bad.append(f"{out / MANIFEST}: not a manifest pubsite wrote")
         return files, {}
     for rel, value in items:
@@ -369,10 +374,25 @@ class _Stage:
         return f"{self.out_s}/{JOURNAL}"
 
 
+def _clear_state_paths(out_s: str) -> None:
+    """pubsite's own record names hold only regular files. Anything else there (a symlink,
+    a FIFO someone planted) holds no record and is removed, so that no write follows or
+    blocks on it; a folder there may hold someone's files, and stops the build."""
+    for name in _OWN:
+        path = f"{out_s}/{name}"
+        with contextlib.suppress(FileNotFoundError):
+            mode = os.lstat(path).st_mode
+            if stat.S_ISDIR(mode):
+                raise PubsiteError(f"{path}: a folder stands where pubsite keeps its record of "
+                                   "what it wrote; move or remove the folder", EXIT_USAGE)
+            if not stat.S_ISREG(mode):
+                os.unlink(path)
+
+
 def _append(path: str, text: str) -> None:
     """Text at the end of pubsite's journal, in one write; a failure names the file."""
     _write_chunks(path, (text.encode("utf-8"),), os.O_WRONLY | os.O_APPEND | os.O_CREAT |
-                  os.O_NOFOLLOW)
+                  os.O_NOFOLLOW | os.O_NONBLOCK)
 
 
 def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Content],
@@ -387,6 +407,7 @@ def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Conte
     try:
         out.mkdir(parents=True, exist_ok=True)
         out_s = os.fspath(out)
+        _clear_state_paths(out_s)
         _clear_temporaries(out_s, before)
         stage = _Stage(out_s, before, force, _Folders(out_s))
         _stage_all(stage, files.items() if isinstance(files, dict) else files)
@@ -449,7 +470,13 @@ def _stage_all(stage: _Stage, files: Iterable[tuple[str, Content]]) -> None:
 
 def _theirs_error(stage: _Stage) -> PubsiteError:
     parts = []
-    if stage.theirs:
+    if stage.theirs and stage.before.distrusted:
+        parts.append(
+            f"refusing to replace files no valid record shows pubsite wrote: "
+            f"{_listed(stage, stage.theirs)}. pubsite's record of the output folder was "
+            "damaged (see the warning above), so its files cannot be told from yours. If "
+            "they are pubsite's, pass --force to replace them; else move them out")
+    elif stage.theirs:
         parts.append(
             f"refusing to replace what pubsite did not write: {_listed(stage, stage.theirs)}. "
             "This build makes these paths (a base_url gives sitemap.xml and feed.xml, cv = "
@@ -686,18 +713,28 @@ def _manifest_json(files: dict[str, Record], meta: dict[str, object]) -> str:
                        "meta": meta}, sort_keys=True, separators=(",", ":"))
 
 
-def replace_file(path: Path, data: bytes) -> None:
+def replace_file(path: Path, data: bytes, inputs: Iterable[Path] = ()) -> None:
     """`export -o FILE`: the new content in a temporary file beside FILE, then one rename;
     a full disk or a kill leaves the old file whole and no temporary file. A symlinked
-    FILE is written where it points, as the user asked."""
-    target = os.path.realpath(path)
-    if os.path.isdir(target):
-        raise PubsiteError(f"{path}: is a folder; name a file with -o", EXIT_USAGE)
-    tmp = f"{target}.pubsite-tmp-{os.getpid()}"
+    FILE is written where it points, as the user asked; a device or a pipe (/dev/null,
+    /dev/stdout, a FIFO) is written to, never replaced; an input is never overwritten."""
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
+        st: os.stat_result | None = os.stat(path)
     except OSError:
-        mode = 0o644
+        st = None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise PubsiteError(f"{path}: is a folder; name a file with -o", EXIT_USAGE)
+    for source in inputs:
+        with contextlib.suppress(OSError):
+            if st is not None and os.path.samefile(path, source):
+                raise PubsiteError(f"{path}: is the input {source}; -o would overwrite it. "
+                                   "Name another file", EXIT_USAGE)
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        _write_stream(path, data)
+        return
+    target = os.path.realpath(path)
+    tmp = f"{target}.pubsite-tmp-{os.getpid()}"
+    mode = stat.S_IMODE(st.st_mode) if st is not None else 0o644
     try:
         _write_new(tmp, data)
         os.chmod(tmp, mode)
@@ -706,9 +743,25 @@ def replace_file(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
-            raise PubsiteError(f"{exc.filename or path}: cannot write: {exc.strerror}; "
-                               f"{path} is as it was", EXIT_OUTPUT) from exc
+            raise PubsiteError(f"{path}: cannot write: {exc.strerror}; {path} is as it was",
+                               EXIT_OUTPUT) from exc
         raise
+
+
+def _write_stream(path: Path, data: bytes) -> None:
+    """Write to a device or a pipe in place; a FIFO nobody reads is an error, not a hang."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        try:
+            os.set_blocking(fd, True)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        why = "nothing reads from it" if exc.errno == errno.ENXIO else exc.strerror
+        raise PubsiteError(f"{path}: cannot write: {why}", EXIT_OUTPUT) from exc
 
 
 def _replace_text(path: str, text: str) -> None:
