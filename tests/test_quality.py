@@ -154,6 +154,11 @@ _REPORTERS = {"error", "warning", "Diagnostic", "report"}
 def _constants(node: ast.expr, assigned: dict[str, set[str]]) -> set[str]:
     """The rule ids an argument can hold: a literal, either side of `a if c else b`, or a
     name assigned literals in the same function (`rule = "..."`, `rule, sev = "...", ...`)."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
+            node.value.id == "RuleId":
+        from pubsite.rulebook import RuleId
+
+        return {RuleId[node.attr].value}
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return {node.value}
     if isinstance(node, ast.IfExp):
@@ -173,9 +178,8 @@ def _assigned_literals(fn: ast.AST) -> dict[str, set[str]]:
                 if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) \
                 else [(target, node.value)]
             for name, value in pairs:
-                if isinstance(name, ast.Name) and isinstance(value, ast.Constant) and \
-                        isinstance(value.value, str):
-                    found.setdefault(name.id, set()).add(value.value)
+                if isinstance(name, ast.Name):
+                    found.setdefault(name.id, set()).update(_constants(value, {}))
     return found
 
 
@@ -206,3 +210,15 @@ def test_every_rule_the_code_raises_is_in_the_table_and_back() -> None:
     assert {r: where for r, where in in_code.items() if r not in RULES} == {}, \
         "declare these in pubsite/rulebook.py"
     assert sorted(set(RULES) - set(in_code)) == [], "no code raises these: remove the rows"
+
+
+def test_a_rule_id_is_written_only_in_the_rulebook() -> None:
+    """Code names a rule as `RuleId.X`: a misspelt id fails at import, not in a user's run."""
+    from pubsite.rulebook import RULES
+
+    written = [f"{path.name}:{node.lineno}: {node.value!r}"
+               for path in sorted((ROOT / "src" / "pubsite").rglob("*.py"))
+               if path.name != "rulebook.py"
+               for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+               if isinstance(node, ast.Constant) and node.value in RULES]
+    assert written == []

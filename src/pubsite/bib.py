@@ -19,6 +19,7 @@ from typing import Any
 from pubsite import bibscan, braces
 from pubsite.errors import Diagnostics
 from pubsite.identifiers import MONTH_MACROS
+from pubsite.rulebook import RuleId
 
 # A value past this size that came from macro expansion is a "billion laughs" chain.
 MAX_EXPANSION = 1_000_000  # one value
@@ -103,7 +104,7 @@ def decode_text(data: bytes, path: Path, diags: Diagnostics,
         data = data[3:]
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         # Windows tools save "Unicode" as UTF-16 with a byte order mark: unambiguous, read.
-        diags.warning("encoding", name, 1, "file is UTF-16, not UTF-8; it was read as UTF-16",
+        diags.warning(RuleId.ENCODING, name, 1, "file is UTF-16, not UTF-8; it was read as UTF-16",
                     f"convert it once: iconv -f UTF-16 -t UTF-8 {path.name} > fixed.bib "
                     "and replace the file")
         return _no_nul(data.decode("utf-16", "replace"), name, diags), "UTF-16"
@@ -116,7 +117,7 @@ def decode_text(data: bytes, path: Path, diags: Diagnostics,
         # BibTeX reads any bytes; so does pubsite, in the encoding the bytes look like, and
         # says so (a wrong guess shows in the text; the hint converts the file for good).
         diags.warning(
-            "encoding", name, line,
+            RuleId.ENCODING, name, line,
             f"file is not UTF-8 (first bad byte at line {line}); it looks like {encoding} "
             f"and was read as {encoding}",
             f"convert it once: iconv -f {encoding} -t UTF-8 {path.name} > fixed.bib "
@@ -133,7 +134,7 @@ def _no_nul(text: str, name: str, diags: Diagnostics) -> str:
     if "\x00" not in text:
         return text
     at = text.index("\x00")
-    diags.error("control-character", name, text.count("\n", 0, at) + 1,
+    diags.error(RuleId.CONTROL_CHARACTER, name, text.count("\n", 0, at) + 1,
                 f"the file holds {text.count(chr(0))} NUL byte(s) (U+0000), the first here",
                 "delete them; a NUL byte is never part of BibTeX text")
     return text.replace("\x00", "")
@@ -203,7 +204,7 @@ def parse(text: str, file: str, diags: Diagnostics) -> BibData:
         if isinstance(block, bm.DuplicateBlockKeyBlock | bm.DuplicateFieldKeyBlock):
             inner = block.ignore_error_block
             if isinstance(inner, bm.String) and isinstance(block, bm.DuplicateBlockKeyBlock):
-                diags.warning("duplicate-string", file, line,
+                diags.warning(RuleId.DUPLICATE_STRING, file, line,
                               f"@string {inner.key} is defined again; the new value wins",
                               "remove one of the definitions")
             block = inner
@@ -228,7 +229,7 @@ def _no_entries(entries: list[RawEntry], text: str, file: str, diags: Diagnostic
     comment, but the site it gives is empty, which is never what was meant."""
     if entries or not text.strip() or any(d.file == file for d in diags.items):
         return
-    diags.warning("no-entries", file, 1, "the file holds no BibTeX entry; the site lists no "
+    diags.warning(RuleId.NO_ENTRIES, file, 1, "the file holds no BibTeX entry; the site lists no "
                   "publications", "write each publication as @type{key, field = {value}, ...}")
 
 
@@ -240,7 +241,7 @@ def _stray_at(raw: str, file: str, line: int, diags: Diagnostics) -> None:
         return
     count = raw.count("@")
     what = "an '@'" if count == 1 else f"{count} '@' characters"
-    diags.warning("stray-at", file, line + raw.count("\n", 0, at),
+    diags.warning(RuleId.STRAY_AT, file, line + raw.count("\n", 0, at),
                   f"{what} outside any entry, where BibTeX starts an entry and finds "
                   f"none ({raw[at:at + 40]!r}): it reports an error", "delete the '@' (in a "
                   "comment, write it as 'at'), or finish the entry as @type{key, field = "
@@ -328,11 +329,11 @@ def _failed_block(block: object, file: str, line: int, raw: str, diags: Diagnost
     if "end of file" in error or "closing" in error or "Unexpected block start" in error:
         message = f"this entry is not closed ({error}); it was skipped: {head}"
         hint = "close every { with a }; an entry must end with } before the next @"
-        rule = "unbalanced-braces"
+        rule = RuleId.UNBALANCED_BRACES
     else:
         message = f"could not parse this block, it was skipped: {error}"
         hint = "check the entry's syntax: @type{key, field = {value}, ...}"
-        rule = "parse-error"
+        rule = RuleId.PARSE_ERROR
     diags.error(rule, file, line, message, hint, key=key)
 
 
@@ -349,7 +350,7 @@ def _entry(block: object, file: str, line: int, raw: str, macros: Macros,
             # last word as its name and say so.
             text = name
             name = name.split()[-1] if name.split() else name
-            diags.warning("inline-comment", file, entry.field_line(name) if name else line,
+            diags.warning(RuleId.INLINE_COMMENT, file, entry.field_line(name) if name else line,
                           f"text before field '{name}' in {key} is not a field: "
                           f"{' '.join(text.split()[:-1])[:60]!r}",
                           "BibTeX has no comments inside entries: delete the text, or move it "
@@ -357,7 +358,7 @@ def _entry(block: object, file: str, line: int, raw: str, macros: Macros,
         counts[name] = counts.get(name, 0) + 1
         if name in entry.fields:
             diags.warning(
-                "duplicate-field", file, entry.nth_field_line(name, counts[name]),
+                RuleId.DUPLICATE_FIELD, file, entry.nth_field_line(name, counts[name]),
                 f"field '{name}' appears more than once in entry {key}; the first value is kept",
                 "delete the repeated field", key=key)
             continue
@@ -366,12 +367,12 @@ def _entry(block: object, file: str, line: int, raw: str, macros: Macros,
     previous = seen_keys.get(folded)
     if previous is not None:
         if previous.key == key:
-            diags.warning("duplicate-key", file, line,
+            diags.warning(RuleId.DUPLICATE_KEY, file, line,
                           f"key {key} is already used at line {previous.line}; BibTeX would "
                           "drop this entry (pubsite keeps both)",
                           "give one of the two entries a different key", key=key)
         else:
-            diags.warning("duplicate-key-case", file, line,
+            diags.warning(RuleId.DUPLICATE_KEY_CASE, file, line,
                           f"key {key} differs only in case from {previous.key} at line "
                           f"{previous.line}; BibTeX treats them as the same key",
                           "rename one of them", key=key)
@@ -415,7 +416,7 @@ def _resolve(value: str, macros: Macros, file: str, line: int, diags: Diagnostic
             macros.left -= len(text)
         if total > MAX_EXPANSION or macros.left < 0:
             if not macros.cut:
-                diags.error("expansion-too-large", file, line,
+                diags.error(RuleId.EXPANSION_TOO_LARGE, file, line,
                             "values grow past their limit through @string macros; the rest "
                             "was cut", "check the @string definitions for a chain that "
                             "doubles itself", key=key)
@@ -439,7 +440,7 @@ def _parts(v: str, macros: Macros, file: str, line: int, diags: Diagnostics,
             expect_value = True
             continue
         if not expect_value:
-            diags.warning("concatenation", file, line,
+            diags.warning(RuleId.CONCATENATION, file, line,
                           f"missing '#' between parts of a value: {v[:60]}",
                           "join the parts with # or put them in one pair of braces", key=key)
         expect_value = False
@@ -454,7 +455,7 @@ def _parts(v: str, macros: Macros, file: str, line: int, diags: Diagnostics,
             found = macros.get(m.group(4).lower())
             if found is None:
                 name = m.group(4)
-                diags.warning("undefined-string", file, line,
+                diags.warning(RuleId.UNDEFINED_STRING, file, line,
                               f"@string macro '{name}' is not defined; its name is shown as text",
                               f"define it with @string{{{name} = {{...}}}} or put the value "
                               "in braces", key=key)
@@ -477,7 +478,7 @@ def _resolve_crossrefs(entries: list[RawEntry], diags: Diagnostics) -> None:
         seen = {entry.key.casefold()}
         parent = by_key.get(ref.strip().casefold())
         if parent is None:
-            diags.warning("crossref-missing", entry.file, entry.field_line("crossref"),
+            diags.warning(RuleId.CROSSREF_MISSING, entry.file, entry.field_line("crossref"),
                           f"crossref '{ref}' names no entry in this file",
                           "add the cross-referenced entry or remove the crossref field",
                           key=entry.key)
@@ -491,12 +492,12 @@ def _resolve_crossrefs(entries: list[RawEntry], diags: Diagnostics) -> None:
             nxt = parent.fields.get("crossref")
             parent = by_key.get(nxt.strip().casefold()) if nxt else None
         if parent is not None and parent.key.casefold() in seen:
-            diags.warning("crossref-cycle", entry.file, entry.field_line("crossref"),
+            diags.warning(RuleId.CROSSREF_CYCLE, entry.file, entry.field_line("crossref"),
                           f"crossref chain from {entry.key} loops back on itself",
                           "remove the crossref that points back", key=entry.key)
     if too_deep:
         first = too_deep[0]
-        diags.warning("crossref-depth", first.file, first.field_line("crossref"),
+        diags.warning(RuleId.CROSSREF_DEPTH, first.file, first.field_line("crossref"),
                       f"the crossref chain from {first.key} (and {len(too_deep) - 1} more "
                       f"entries) is longer than {MAX_CROSSREF_DEPTH} entries; fields further "
                       "along are not inherited", "point each entry's crossref at the entry "

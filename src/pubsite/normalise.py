@@ -28,6 +28,7 @@ from pubsite.model import (
     Venue,
     sort_publications,
 )
+from pubsite.rulebook import RuleId
 
 KIND_BY_TYPE = {
     "article": Kind.JOURNAL, "inproceedings": Kind.CONFERENCE, "conference": Kind.CONFERENCE,
@@ -101,7 +102,7 @@ class Normaliser:
 
     def _unindexed(self, p: Publication) -> None:
         self.diags.warning(
-            "scholar-no-abstract-or-pdf", p.source_file, p.source_line,
+            RuleId.SCHOLAR_NO_ABSTRACT_OR_PDF, p.source_file, p.source_line,
             f"the page of {p.key} has neither an abstract nor a PDF link: Google Scholar "
             "indexes a paper page only with one of them",
             "add an abstract field, or a pdf field (a URL, or a file under "
@@ -153,7 +154,7 @@ class Normaliser:
         if written in _KINDS:
             return Kind(written)
         if written:
-            self.diags.warning("unknown-kind", e.file, e.field_line("kind"),
+            self.diags.warning(RuleId.UNKNOWN_KIND, e.file, e.field_line("kind"),
                                f"kind '{f['kind'].strip()}' of {e.key} is not one pubsite "
                                f"knows; it is listed by its entry type (@{e.entry_type})",
                                "use one of " + ", ".join(_KINDS), key=e.key)
@@ -175,7 +176,7 @@ class Normaliser:
             found = _STATUS_WORDS.get(_word(written))
             if found is not None:
                 return found
-            self.diags.warning("unknown-status", e.file, e.field_line("status"),
+            self.diags.warning(RuleId.UNKNOWN_STATUS, e.file, e.field_line("status"),
                                f"status '{written}' of {e.key} is not one pubsite knows",
                                "use one of " + ", ".join(Status), key=e.key)
         state = _STATUS_WORDS.get(_word(f.get("pubstate", "")))
@@ -226,7 +227,7 @@ class Normaliser:
             ann = annotations.get(i, ())
             author, warnings, fit = self.author(raw, ann)
             for w in warnings:
-                self.diags.warning("name-syntax", e.file, e.field_line(field),
+                self.diags.warning(RuleId.NAME_SYNTAX, e.file, e.field_line(field),
                                    f"{w} in author '{raw}' of {e.key}",
                                    "write names as 'First Last' or 'Last, First', "
                                    "separated by ' and '", key=e.key)
@@ -280,7 +281,7 @@ class Normaliser:
         owners = [a for a in authors if a.is_owner]
         line = e.field_line(field)
         if len(owners) > 1:
-            self.diags.warning("owner-multiple", e.file, line,
+            self.diags.warning(RuleId.OWNER_MULTIPLE, e.file, line,
                                f"{len(owners)} authors of {e.key} fit the owner's name equally "
                                f"well: {', '.join(a.name.first_last() for a in owners)}",
                                "make the names distinct, or add the exact form to "
@@ -290,12 +291,12 @@ class Normaliser:
         for a in authors:
             why = self.matcher.near_miss(a.name)
             if why:
-                self.diags.warning("owner-near-miss", e.file, line,
+                self.diags.warning(RuleId.OWNER_NEAR_MISS, e.file, line,
                                    f"'{a.name.first_last()}' in {e.key} is {why}",
                                    f"write it as '{self.profile.owner.name}' in the file, or "
                                    "add it to owner.aliases in profile.toml", key=e.key)
                 return
-        self.diags.warning("owner-missing", e.file, line,
+        self.diags.warning(RuleId.OWNER_MISSING, e.file, line,
                            f"the owner ({self.profile.owner.name}) is not among the authors "
                            f"of {e.key}", "check the spelling, or add the form used to "
                            "owner.aliases", key=e.key)
@@ -343,8 +344,8 @@ class Normaliser:
             # A script in a link is an attack and stays an error; an ftp: or mailto: is a
             # slip whose effect (the link left out) is contained.
             report = self.diags.error if hostile else self.diags.warning
-            report("url-scheme" if hostile else "url-not-web", e.file, e.field_line(field),
-                   f"link '{label}' of {e.key} is left out: {why}",
+            report(RuleId.URL_SCHEME if hostile else RuleId.URL_NOT_WEB, e.file,
+                   e.field_line(field), f"link '{label}' of {e.key} is left out: {why}",
                    "use an http(s) address", key=e.key)
             return
         if safe.startswith("/") and not safe.startswith("//"):
@@ -374,7 +375,7 @@ class Normaliser:
         with contextlib.suppress(OSError, ValueError):
             if path != "/" and os.path.lexists(path):
                 self.diags.warning(
-                    "link-file-missing", e.file, e.field_line(field),
+                    RuleId.LINK_FILE_MISSING, e.file, e.field_line(field),
                     f"link '{label}' of {e.key} names '{path}', a file on this computer "
                     "outside the project; the link is left out",
                     "copy the file into the project (e.g. assets/pdf/) and link it there",
@@ -392,7 +393,7 @@ class Normaliser:
                 f"{projectfiles.MAX_LINKED_BYTES // 2**20} MiB (not a symlink to another " \
                 "place)" if refused else "put the file there, or set publications.files " \
                 "in profile.toml to the folder that holds it"
-            self.diags.warning("link-file-missing", e.file, e.field_line(field),
+            self.diags.warning(RuleId.LINK_FILE_MISSING, e.file, e.field_line(field),
                                f"link '{label}' of {e.key} names {what}; the link is left "
                                "out", hint, key=e.key)
         return found
@@ -461,7 +462,7 @@ class Normaliser:
             why = f"is a file pubsite will not publish ({'; '.join(refused)})" if refused \
                 else "is not there" if found is None else "is not an image pubsite can read"
             tried = ", ".join(self._candidates(rel, folder))
-            self.diags.warning("preview-missing", e.file, e.field_line("preview"),
+            self.diags.warning(RuleId.PREVIEW_MISSING, e.file, e.field_line("preview"),
                                f"the preview of {e.key} {why} (tried {tried}); it is left out",
                                "use a regular file inside the project folder, at most "
                                f"{projectfiles.MAX_LINKED_BYTES // 2**20} MiB (not a "

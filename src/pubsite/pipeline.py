@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from pubsite import __version__, projectfiles, report, tomlread, write
 from pubsite.errors import EXIT_USAGE, Diagnostic, Diagnostics, PubsiteError, Severity
 from pubsite.projectfiles import Refused, read_input
+from pubsite.rulebook import RuleId
 from pubsite.templating import (
     as_pubsite_error,
     builtin_templates,
@@ -33,9 +34,9 @@ if TYPE_CHECKING:
     from pubsite.render.registry import Layout
 
 
-CONTAINED = frozenset({"url-scheme"})  # errors whose effect the output already contains
+CONTAINED = frozenset({RuleId.URL_SCHEME})  # errors whose effect the output already contains
 # Advice that `pubsite validate` gives and a build or export does not repeat each time.
-ADVICE = frozenset({"scholar-no-abstract-or-pdf"})
+ADVICE = frozenset({RuleId.SCHOLAR_NO_ABSTRACT_OR_PDF})
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +128,10 @@ def _check_templates(folder: Path, diags: Diagnostics) -> None:
                 templating.read_user_file(folder, name)
             except PubsiteError as exc:
                 path = str(folder / name)
-                diags.error("template-refused", path, None,
+                diags.error(RuleId.TEMPLATE_REFUSED, path, None,
                             exc.message.removeprefix(f"{path}: "))
     except PubsiteError as exc:
-        diags.error("template-refused", str(folder), None, exc.message)
+        diags.error(RuleId.TEMPLATE_REFUSED, str(folder), None, exc.message)
 
 
 def _drain(items: list[RawEntry]) -> Iterator[RawEntry]:

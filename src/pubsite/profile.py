@@ -20,6 +20,7 @@ from pubsite import mdlinks, projectfiles, urls
 from pubsite.cleantext import strip_invisible
 from pubsite.errors import Diagnostic, Diagnostics, Severity
 from pubsite.model import DEFAULT_MARKS, Mark, Profile
+from pubsite.rulebook import RuleId
 from pubsite.text_checks import mojibake_fix
 from pubsite.tomlread import MAX_NESTING, read_toml
 
@@ -35,7 +36,7 @@ def load(path: Path, diags: Diagnostics, display: str | None = None) -> Profile 
         # Tables and dotted keys together, each within the guard before tomllib.
         line = next((i for i, x in enumerate(finder.lines, 1) if x.count(".") > MAX_NESTING),
                     None)
-        diags.error("profile-too-deep", name, line,
+        diags.error(RuleId.PROFILE_TOO_DEEP, name, line,
                     f"profile nests more than {MAX_NESTING} levels (a dotted key of many "
                     "parts)", "flatten the tables: pubsite's keys nest two levels at most")
         return None
@@ -45,7 +46,7 @@ def load(path: Path, diags: Diagnostics, display: str | None = None) -> Profile 
     profile = _defaults(reader.table(Profile, raw, ()), name)
     sink.close()
     if not profile.name:
-        diags.error("profile-missing", name, None, "profile has no 'name'",
+        diags.error(RuleId.PROFILE_MISSING, name, None, "profile has no 'name'",
                     'add a line: name = "Your Name"')
     return profile
 
@@ -195,15 +196,15 @@ def _check_strings(value: Any, path: tuple[str | int, ...], finder: _LineFinder,
         fixed = mojibake_fix(value)
         if fixed is None:
             return
-        if sink.full("mojibake"):
+        if sink.full(RuleId.MOJIBAKE):
             # Where the key is written, not where its text is: that would cost a search.
-            sink.more("mojibake", Severity.WARNING, finder.find(path))
+            sink.more(RuleId.MOJIBAKE, Severity.WARNING, finder.find(path))
             return
         dotted = ".".join(str(p) for p in path)
         line = finder.find(path)
         if line is None or finder.text.find(value[:20], finder.starts[line - 1]) < 0:
             line = _line_of(finder, value) or line
-        sink.warning("mojibake", line,
+        sink.warning(RuleId.MOJIBAKE, line,
                      f"'{dotted}' looks like garbled text (UTF-8 read in another "
                      "encoding)", f"replace it with: {fixed[:200]}")
 
@@ -238,13 +239,13 @@ class _Reader:
         values: dict[str, Any] = {}
         for name, value in raw.items():
             f = fields.get(name)
-            if f is None and self.sink.full("profile-unknown-key"):
-                self.sink.more("profile-unknown-key", Severity.ERROR,
+            if f is None and self.sink.full(RuleId.PROFILE_UNKNOWN_KEY):
+                self.sink.more(RuleId.PROFILE_UNKNOWN_KEY, Severity.ERROR,
                                self.finder.find((*path, name)))
                 continue
             if f is None:
                 close = get_close_matches(name, list(fields), n=1)
-                self.error("profile-unknown-key", (*path, name),
+                self.error(RuleId.PROFILE_UNKNOWN_KEY, (*path, name),
                            f"unknown key '{_dotted((*path, name))}'",
                            f"did you mean '{close[0]}'?" if close else
                            "remove it; known keys: " + ", ".join(sorted(fields)))
@@ -258,7 +259,7 @@ class _Reader:
               meta: typing.Mapping[str, Any]) -> Any:
         if isinstance(tp, type) and dataclasses.is_dataclass(tp):
             if not isinstance(raw, dict):
-                return self.error("profile-type", path, f"'{_dotted(path)}' must be a table",
+                return self.error(RuleId.PROFILE_TYPE, path, f"'{_dotted(path)}' must be a table",
                                   f"write it as [{_dotted(path)}]")
             return self.table(tp, raw, path)
         if typing.get_origin(tp) is tuple:
@@ -271,7 +272,7 @@ class _Reader:
         if item is Mark or typing.get_origin(item) is tuple:
             # A table keyed by id (marks) or by name (coauthors = {"Name" = "url"}).
             if not isinstance(raw, dict):
-                return self.error("profile-type", path, f"'{dotted}' must be a table",
+                return self.error(RuleId.PROFILE_TYPE, path, f"'{dotted}' must be a table",
                                   f"write it as [{dotted}]")
             if item is Mark:
                 return _merge_marks(self, raw, path)
@@ -280,12 +281,12 @@ class _Reader:
         if not isinstance(raw, list):
             kind = "an array of tables" if dataclasses.is_dataclass(item) else \
                 "a list of strings"
-            return self.error("profile-type", path, f"'{dotted}' must be {kind}",
+            return self.error(RuleId.PROFILE_TYPE, path, f"'{dotted}' must be {kind}",
                               f"write each item as [[{dotted}]]" if kind[3] == "a" else
                               f'write {dotted} = ["...", "..."]')
         limit = meta.get("at_most")
         if limit is not None and len(raw) > limit:
-            self.error("profile-value", path, f"'{dotted}' lists {len(raw):,} items; the "
+            self.error(RuleId.PROFILE_VALUE, path, f"'{dotted}' lists {len(raw):,} items; the "
                        f"first {limit} are used", f"keep {dotted} to {limit} at most")
             raw = raw[:limit]
         found = [self.value(item, v, (*path, i), meta) for i, v in enumerate(raw)]
@@ -298,16 +299,16 @@ class _Reader:
             raw = raw.isoformat()
         if not isinstance(raw, tp) or (tp is int and isinstance(raw, bool)):
             kind = "date or string" if meta["check"] == "date" else _TYPE_NAMES[tp]
-            return self.error("profile-type", path,
+            return self.error(RuleId.PROFILE_TYPE, path,
                               f"'{dotted}' must be a {kind}, not {type(raw).__name__}",
                               f"write {dotted} as a {kind} ({meta['help']})")
         if meta["choices"] and raw not in meta["choices"]:
             choices = ", ".join(meta["choices"])
-            return self.error("profile-value", path,
+            return self.error(RuleId.PROFILE_VALUE, path,
                               f"'{dotted}' is '{raw}'; it must be one of: {choices}",
                               f"use one of {choices}")
         if meta["minimum"] is not None and raw < meta["minimum"]:
-            return self.error("profile-value", path, f"'{dotted}' must be at least "
+            return self.error(RuleId.PROFILE_VALUE, path, f"'{dotted}' must be at least "
                               f"{meta['minimum']}", f"{dotted}: {meta['help']}")
         return self.text(strip_invisible(raw), path, meta["check"]) if tp is str else raw
 
@@ -323,11 +324,11 @@ class _Reader:
             return self.urls.check(value, path, urls.WEB) if _check_path(value, path, self) \
                 else ""
         if check == "color" and not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
-            return self.error("profile-value", path,
+            return self.error(RuleId.PROFILE_VALUE, path,
                               f"'{_dotted(path)}' is '{value}', not a colour",
                               'write it as "#rrggbb", e.g. "#1f6feb"')
         if check == "base_url" and value and not re.match(r"^https?://", value):
-            return self.error("profile-value", path,
+            return self.error(RuleId.PROFILE_VALUE, path,
                               f"base_url '{value}' must start with http:// or https://",
                               'write the address the site is served from, e.g. '
                               '"https://example.org/~me"')
@@ -339,7 +340,7 @@ def _merge_marks(reader: _Reader, raw: dict[str, Any], path: tuple[str | int, ..
     marks = {m.id: m for m in DEFAULT_MARKS}
     for mark_id, spec in raw.items():
         if not isinstance(spec, dict):
-            reader.error("profile-type", (*path, mark_id),
+            reader.error(RuleId.PROFILE_TYPE, (*path, mark_id),
                          f"'{_dotted((*path, mark_id))}' must be a table",
                          f"write it as [marks.{mark_id}] with symbol and legend")
             continue
@@ -381,7 +382,7 @@ class _Urls:
         safe, why = urls.check_url(value, allowed)
         if safe is None:
             dotted = ".".join(str(p) for p in path)
-            self.sink.error("url-scheme", self.finder.find(path),
+            self.sink.error(RuleId.URL_SCHEME, self.finder.find(path),
                             f"'{dotted}' is refused: {why}",
                             "use an http(s) address; the link is left out")
             return ""
@@ -407,12 +408,12 @@ def _check_path(value: str, path: tuple[str | int, ...], reader: _Reader) -> boo
             inside = (root / p).resolve().is_relative_to(root.resolve())
     if any(part.startswith(".") and part != ".." for part in p.parts):
         # .git/config or .env would be published: hidden paths stay private, as for links.
-        sink.error("profile-path", finder.find(path),
+        sink.error(RuleId.PROFILE_PATH, finder.find(path),
                    f"'{_dotted(path)}' = '{value}' names a hidden file or folder",
                    "use a file that is not hidden, e.g. images/photo.jpg")
         return False
     if not inside:
-        sink.error("profile-path", finder.find(path),
+        sink.error(RuleId.PROFILE_PATH, finder.find(path),
                    f"'{_dotted(path)}' = '{value}' leaves the project folder",
                    "use a path inside the folder of profile.toml, e.g. images/photo.jpg")
         return False
@@ -420,13 +421,13 @@ def _check_path(value: str, path: tuple[str | int, ...], reader: _Reader) -> boo
         projectfiles.stat_inside(root, p, projectfiles.MAX_LINKED_BYTES)
     except projectfiles.Refused as why:
         if not os.path.lexists(root / p):
-            sink.warning("profile-path", finder.find(path),
+            sink.warning(RuleId.PROFILE_PATH, finder.find(path),
                          f"'{_dotted(path)}' = '{value}' does not exist",
                          "put the file there or fix the path")
             return True
         # Never copied, even with --keep-going: a symlink out of the project, a FIFO that
         # would hang the build, a device, a file over the cap.
-        sink.error("profile-path", finder.find(path),
+        sink.error(RuleId.PROFILE_PATH, finder.find(path),
                    f"'{_dotted(path)}' = '{value}' {why}; it is left out",
                    "use a regular file inside the folder of profile.toml, at most "
                    f"{projectfiles.MAX_LINKED_BYTES // 2**20} MiB (not a symlink to "

@@ -14,6 +14,7 @@ from typing import Any
 from pubsite import identifiers, latex, names
 from pubsite.bib import BibData, RawEntry
 from pubsite.errors import Diagnostics
+from pubsite.rulebook import RuleId
 from pubsite.text_checks import check_text
 
 REQUIRED = {
@@ -82,7 +83,7 @@ def check_bib(data: BibData, diags: Diagnostics) -> None:
         lost = lost_field(comment)
         if lost:
             at, text = lost
-            diags.warning("lost-field", data.file, line + comment.count("\n", 0, at),
+            diags.warning(RuleId.LOST_FIELD, data.file, line + comment.count("\n", 0, at),
                           f"'{text}' stands outside any entry and is ignored",
                           "move it inside the entry above (is a closing brace too early, or "
                           "a comma missing?)")
@@ -140,13 +141,13 @@ class _Tally:
 
     def report(self, diags: Diagnostics) -> None:
         for name, (e, n) in self.fields.items():
-            diags.warning("unknown-field", e.file, e.field_line(name),
+            diags.warning(RuleId.UNKNOWN_FIELD, e.file, e.field_line(name),
                           f"field '{name}' in {_count(n)} is not one pubsite or BibTeX "
                           f"knows (first in {e.key}); it is ignored",
                           "nothing to do if it is yours; see the README for the fields "
                           "pubsite reads", key=e.key)
         for name, (e, field, n) in self.commands.items():
-            diags.warning("latex-unknown", e.file, e.field_line(field),
+            diags.warning(RuleId.LATEX_UNKNOWN, e.file, e.field_line(field),
                           f"LaTeX command \\{name} in {_count(n)} is not one pubsite knows "
                           f"(first in {field} of {e.key}); its text is kept, the command "
                           "dropped", "write the text without the command if it should look "
@@ -185,7 +186,7 @@ def _closest(name: str, choices: tuple[str, ...], cutoff: float) -> str | None:
 def _check_entry(e: RawEntry, diags: Diagnostics, unknown: _Tally) -> None:
     if e.entry_type not in ENTRY_TYPES:
         close = _closest(e.entry_type, _TYPES, 0.7)
-        diags.warning("unknown-entry-type", e.file, e.line,
+        diags.warning(RuleId.UNKNOWN_ENTRY_TYPE, e.file, e.line,
                       f"@{e.entry_type} is not a BibTeX or biblatex entry type ({e.key})",
                       f"did you mean @{close}?" if close else "use @misc for other works",
                       key=e.key)
@@ -193,7 +194,7 @@ def _check_entry(e: RawEntry, diags: Diagnostics, unknown: _Tally) -> None:
                if not any(e.fields.get(f, "").strip() for f in options)]
     if missing:
         what = ", ".join(" or ".join(options) for options in missing)
-        diags.warning("missing-field", e.file, e.line,
+        diags.warning(RuleId.MISSING_FIELD, e.file, e.line,
                       f"@{e.entry_type}{{{e.key}}} has no {what}",
                       "add " + ", ".join(f"{o[0]} = {{...}}" for o in missing) + " to the entry",
                       key=e.key)
@@ -201,7 +202,7 @@ def _check_entry(e: RawEntry, diags: Diagnostics, unknown: _Tally) -> None:
         if name not in KNOWN_FIELDS and not name.startswith(("bdsk-", "mendeley-")):
             close = unknown.closest_field(name)
             if close:  # a slip to fix in each entry
-                diags.warning("unknown-field", e.file, e.field_line(name),
+                diags.warning(RuleId.UNKNOWN_FIELD, e.file, e.field_line(name),
                               f"field '{name}' in {e.key} is not one pubsite or BibTeX knows",
                               f"did you mean '{close}'?", key=e.key)
             else:
@@ -216,28 +217,28 @@ def _check_formats(e: RawEntry, diags: Diagnostics) -> None:
     f = e.fields
     year = f.get("year", "").strip()
     if year and not _YEAR.match(latex.decode(year)):
-        diags.warning("year-format", e.file, e.field_line("year"),
+        diags.warning(RuleId.YEAR_FORMAT, e.file, e.field_line("year"),
                       f"year '{year}' of {e.key} is not a four-digit year",
                       "write year = {2024}; put 'to appear' in note or pubstate")
     month = f.get("month", "").strip()
     if month and identifiers.month(month) is None:
-        diags.warning("month-format", e.file, e.field_line("month"),
+        diags.warning(RuleId.MONTH_FORMAT, e.file, e.field_line("month"),
                       f"month '{month}' of {e.key} is not a month",
                       "write month = oct (no braces) or month = {10}", key=e.key)
     date = f.get("date", "").strip()
     if date and not _DATE.match(date):
-        diags.warning("date-format", e.file, e.field_line("date"),
+        diags.warning(RuleId.DATE_FORMAT, e.file, e.field_line("date"),
                       f"date '{date}' of {e.key} is not an ISO 8601 date",
                       "write date = {2024-05-17} (or 2024-05, or 2024)", key=e.key)
     doi = f.get("doi", "").strip()
     if doi and not identifiers.is_doi(identifiers.doi_field(doi)):
-        diags.warning("doi-format", e.file, e.field_line("doi"),
+        diags.warning(RuleId.DOI_FORMAT, e.file, e.field_line("doi"),
                       f"doi '{doi}' of {e.key} is not a DOI",
                       "a DOI looks like 10.1145/2901318.2901323 (no https://doi.org/)",
                       key=e.key)
     field, arxiv = identifiers.arxiv_source(f)
     if arxiv and not identifiers.is_arxiv(identifiers.arxiv_field(f)):
-        diags.warning("arxiv-format", e.file, e.field_line(field),
+        diags.warning(RuleId.ARXIV_FORMAT, e.file, e.field_line(field),
                       f"arXiv id '{arxiv}' of {e.key} is not an arXiv identifier",
                       "write arxiv = {2201.12023} or {hep-th/9901001}", key=e.key)
 
@@ -293,7 +294,7 @@ def check_duplicate_works(file: str, works: Iterable[Work], diags: Diagnostics) 
             if other and what.startswith("title") and _differ_in_place(facts, other[2]):
                 continue
             if other is not None and other[0] != key:
-                diags.warning("duplicate-work", file, line,
+                diags.warning(RuleId.DUPLICATE_WORK, file, line,
                               f"{key} has the same {what} as {other[0]} (line {other[1]})",
                               "keep one entry per work; merge their fields", key=key)
                 break

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from pubsite.chars import BIDI_CHARS, INVISIBLE
 from pubsite.latex import PRIMITIVES
+from pubsite.rulebook import RuleId
 
 if TYPE_CHECKING:
     from pubsite.bib import RawEntry
@@ -33,7 +34,7 @@ def check_text(value: str, field: str, e: RawEntry, diags: Diagnostics) -> None:
         _suspicious(value, field, e, diags)
     fixed = mojibake_fix(value)
     if fixed is not None:
-        diags.warning("mojibake", e.file, e.field_line(field),
+        diags.warning(RuleId.MOJIBAKE, e.file, e.field_line(field),
                       f"{field} of {e.key} looks like garbled text (UTF-8 read in another "
                       "encoding)", f"replace it with: {fixed[:200]}", key=e.key)
 
@@ -52,22 +53,22 @@ def _suspicious(value: str, field: str, e: RawEntry, diags: Diagnostics) -> None
     for m in _SUSPICIOUS.finditer(value):
         hit = m.group(0)
         if hit in BIDI_CHARS:
-            rule, severity = "bidi-character", "error"
+            rule, severity = RuleId.BIDI_CHARACTER, "error"
             message = f"{field} of {e.key} holds an invisible bidirectional control " \
                       f"U+{ord(hit):04X} that can reorder the text shown"
             hint = "delete it (it is invisible in most editors)"
         elif len(hit) == 1:
-            rule, severity = "control-character", "error"
+            rule, severity = RuleId.CONTROL_CHARACTER, "error"
             message = f"{field} of {e.key} holds the control character U+{ord(hit):04X}"
             hint = "delete it; it was probably pasted from a PDF"
         elif "{" in hit:
-            rule, severity = "template-syntax", "warning"
+            rule, severity = RuleId.TEMPLATE_SYNTAX, "warning"
             message = f"{field} of {e.key} contains '{hit}', which Jekyll and Hugo read as " \
                       "template syntax"
             hint = "pubsite escapes it in its own output; wrap it in {% raw %}...{% endraw %}" \
                    " where you paste the text into a Jekyll or Hugo page yourself"
         else:
-            rule, severity = "dangerous-latex", "warning"
+            rule, severity = RuleId.DANGEROUS_LATEX, "warning"
             message = f"{field} of {e.key} contains the TeX primitive '{hit}', which can " \
                       "read or write files when the CV is compiled"
             hint = "remove it; pubsite's LaTeX export prints it as text, but other tools " \

@@ -10,6 +10,7 @@ from typing import Any
 
 from pubsite.errors import Diagnostics
 from pubsite.projectfiles import Refused, read_input
+from pubsite.rulebook import RuleId
 
 # tomllib has no depth or size limits; a profile is a page of text, so anything past this
 # is refused before parsing.
@@ -90,18 +91,18 @@ def read_toml(path: Path, diags: Diagnostics, name: str) -> tuple[dict[str, Any]
     try:
         data = read_input(path)
     except Refused as why:
-        diags.error("profile-unreadable", name, None, f"profile {why}",
+        diags.error(RuleId.PROFILE_UNREADABLE, name, None, f"profile {why}",
                     "pass a profile.toml that is a regular file")
         return None
     if len(data) > MAX_PROFILE_BYTES:
-        diags.error("profile-too-large", name, None,
+        diags.error(RuleId.PROFILE_TOO_LARGE, name, None,
                     f"profile is {len(data):,} bytes; the limit is {MAX_PROFILE_BYTES:,}",
                     "a profile is a page of text: move long content out of it")
         return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        diags.error("encoding", name, data.count(b"\n", 0, exc.start) + 1,
+        diags.error(RuleId.ENCODING, name, data.count(b"\n", 0, exc.start) + 1,
                     "profile is not UTF-8", "save the file as UTF-8")
         return None
     deep = _too_deep(text)
@@ -109,23 +110,23 @@ def read_toml(path: Path, diags: Diagnostics, name: str) -> tuple[dict[str, Any]
         kind, at = deep
         line = text.count("\n", 0, at) + 1
         if kind == "dotted":
-            diags.error("profile-too-deep", name, line,
+            diags.error(RuleId.PROFILE_TOO_DEEP, name, line,
                         f"a dotted key of more than {MAX_NESTING} parts (a.b.c… = …)",
                         "write keys of a few parts, or [tables]: pubsite's keys nest two "
                         "levels at most")
         else:
-            diags.error("profile-too-deep", name, line,
+            diags.error(RuleId.PROFILE_TOO_DEEP, name, line,
                         f"profile nests more than {MAX_NESTING} levels of [ ] or {{ }}",
                         "flatten the tables: pubsite's keys nest two levels at most")
         return None
     try:
         return tomllib.loads(text), text
     except RecursionError:
-        diags.error("profile-too-deep", name, None, "a key nests too deeply (a dotted name "
+        diags.error(RuleId.PROFILE_TOO_DEEP, name, None, "a key nests too deeply (a dotted name "
                     "of hundreds of parts)", "write tables with a few levels at most")
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
-        diags.error("toml-syntax", name, int(m.group(1)) if m else None,
+        diags.error(RuleId.TOML_SYNTAX, name, int(m.group(1)) if m else None,
                     f"not valid TOML: {exc}",
                     "check quotes, brackets and `key = value` syntax on that line")
     return None
