@@ -29,7 +29,7 @@ from pubsite.templating import environment
 from pubsite.view import (
     Format,
     Plain,
-    authors_stop,
+    Written,
     cv_sections,
     group,
     legend_marks,
@@ -38,6 +38,7 @@ from pubsite.view import (
     obfuscate_email,
     other_links,
     reference_ids,
+    last_text,
     shown_text,
     stop,
 )
@@ -179,9 +180,14 @@ def _environment(site: Site, fmt: str, user_templates: Path | None,
             return (*p.links, Link("DOI", doi))  # as the homepage links it
         return p.links
 
+    def entry(p: Publication) -> Written:
+        return f.write(f.view.cv(p, full, limit), raw)
+
     helpers: dict[str, Any] = {
+        "entry": entry,
+        # The single parts, for templates written before `entry` (a copied theme).
         "authors": lambda p: raw(f.authors(p, limit)),
-        "authors_stop": lambda p: authors_stop(p, site.profile),
+        "authors_stop": lambda p: stop(last_text(f.view.authors(p))),
         "stop": stop,
         "venues": lambda p: raw(f.venues(p.venues)),
         "reference": lambda p: raw(f.reference(p, full)),
