@@ -26,12 +26,15 @@ def safe_href(url: str) -> str:
     return urls.safe_url(url, urls.WEB_AND_MAIL) or "#"
 
 
+# The parts the site writes as a span of their class (the theme styles them, site.js reads
+# them).
+_SPANS = {"author": "author", "owner": "author owner", "venue": "venue",
+          "venue-notes": "venue-notes", "award": "award", "note": "note"}
+
+
 class HtmlFormat(Format):
     """The site's HTML: every text passes markupsafe.escape (as Jinja's autoescape would);
     each part carries the class the theme styles and site.js reads."""
-
-    _SPANS = {"author": "author", "owner": "author owner", "venue": "venue",
-              "venue-notes": "venue-notes", "award": "award", "note": "note"}
 
     def __init__(self, profile: Profile) -> None:
         super().__init__(profile)
@@ -44,7 +47,7 @@ class HtmlFormat(Format):
         return f"<strong>{text}</strong>"
 
     def tag(self, node: Tag, inner: str) -> str:
-        span = self._SPANS.get(node.name)
+        span = _SPANS.get(node.name)
         if span:
             return f'<span class="{span}">{inner}</span>'
         if node.name == "owner-name":
@@ -92,6 +95,11 @@ def readable_on(colour: str) -> str:
     return "#000000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#ffffff"
 
 
+_CV_WRAP = {"authors": ('<span class="authors">', "</span>"),
+            "reference": ('<span class="venue">', "</span>"),
+            "legend": ('<small class="legend">', "</small>")}
+
+
 class CvHtmlFormat(Format):
     """The HTML export and the CV page: a citation list, strong where the others are."""
 
@@ -104,12 +112,8 @@ class CvHtmlFormat(Format):
     def award(self, text: str) -> str:
         return f'<strong class="award">{text}</strong>'
 
-    _WRAP = {"authors": ('<span class="authors">', "</span>"),
-             "reference": ('<span class="venue">', "</span>"),
-             "legend": ('<small class="legend">', "</small>")}
-
     def tag(self, node: Tag, inner: str) -> str:
-        wrap = self._WRAP.get(node.name)
+        wrap = _CV_WRAP.get(node.name)
         return wrap[0] + inner + wrap[1] if wrap else super().tag(node, inner)
 
     def marks(self, text: str) -> str:
