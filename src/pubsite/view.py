@@ -1,10 +1,12 @@
 """The entry view: the one place that decides what an entry shows.
 
-Author names in the profile's style with owner and marks, the legend, the venue line
-(venue, year, notes and awards), the labelled links, and the list around them (groups,
-truncation that keeps the owner). A format subclasses `Format` and supplies only its
-escaping and joins (pybtex's richtext is the model); every output, HTML to RenderCV, calls
-the same `authors`, `venues` and `legend` here.
+Each entry becomes one format-neutral document (`Doc`), as pybtex's richtext builds one:
+text, punctuation, named parts (`Tag`), links, and the gaps of a cut author list. The
+part functions (`author_part`, `authors_part`, `venue_part`, `venues_part`, `legend_part`,
+`reference_part`) decide each part's content, order and punctuation; `EntryView.site` and
+`EntryView.cv` put the parts of an entry together. Every output writes the same document
+through a `Format`, which supplies only its escaping and the markup of each kind of node
+(the plain-text defaults are here, the others in render/formats.py).
 """
 
 from __future__ import annotations
@@ -408,14 +410,38 @@ def reference_part(pub: Publication, full: bool) -> tuple[Node, ...]:
     return join(" ", (Tag("line", line), Tag("ids", ids)))
 
 
+def cv_links(pub: Publication, full: bool) -> tuple[Link, ...]:
+    """The links a CV entry lists: in the full style those its identifiers do not already
+    give; in the short style every link and the DOI, as the homepage links them."""
+    if full:
+        return other_links(pub, reference_ids(pub))
+    doi = identifiers.doi_url(pub.doi) if pub.doi else ""
+    if doi and doi not in {x.url for x in pub.links}:
+        return (*pub.links, Link("DOI", doi))
+    return pub.links
+
+
+def links_part(links: tuple[Link, ...]) -> tuple[Node, ...]:
+    """The links by their labels, a middle dot between two."""
+    out: list[Node] = []
+    for x in links:
+        if out:
+            out.append(Tag("sep", (Punct(" · "),)))
+        out.append(Href(x.url, (x.label,)))
+    return part("links", tuple(out))
+
+
 @dataclass(frozen=True, slots=True)
 class Doc:
     """An entry as named parts, each ready for any format to write. `venue` is the venue
-    line (the site) or the reference (a CV); a CV's parts end in their full stops."""
+    line (the site) or the reference (a CV); a CV's parts end in their full stops. The
+    site's own templates place its links (each relative to the page): its `links` is
+    empty."""
     title: tuple[Node, ...]
     authors: tuple[Node, ...]
     legend: tuple[Node, ...]
     venue: tuple[Node, ...]
+    links: tuple[Node, ...] = ()
 
 
 class EntryView:
@@ -446,7 +472,8 @@ class EntryView:
         return Doc(stopped((Tag("title", (pub.title,)),)),
                    stopped(part("authors", self.authors(pub, limit))),
                    legend_part(self.profile, pub.marks_used),
-                   part("reference", reference_part(pub, full)))
+                   part("reference", reference_part(pub, full)),
+                   links_part(cv_links(pub, full)))
 
 
 def part(name: str, nodes: tuple[Node, ...]) -> tuple[Node, ...]:
@@ -461,6 +488,7 @@ class Written:
     authors: str
     legend: str
     venue: str
+    links: str
 
 
 class Format:
@@ -533,8 +561,8 @@ class Format:
         return self.render(node.short)
 
     def write(self, doc: Doc, wrap: Callable[[str], str] = str) -> Written:
-        return Written(wrap(self.render(doc.title)), wrap(self.render(doc.authors)),
-                       wrap(self.render(doc.legend)), wrap(self.render(doc.venue)))
+        return Written(*(wrap(self.render(nodes)) for nodes in (
+            doc.title, doc.authors, doc.legend, doc.venue, doc.links)))
 
     # Single parts, for the outputs that place one part alone.
     def author(self, a: Author) -> str:

@@ -1,8 +1,10 @@
-"""How each output format spells an entry: its escaper and its joins.
+"""How each output format writes an entry's document: its escaper and its markup.
 
-view.Format decides what an entry shows; each class here supplies only the escaping and
-the markup of one format (HTML site, CV HTML, Markdown, LaTeX, RenderCV; plain text is
-view.Plain). A new output format adds its class here and its name in render/__init__.py.
+The entry view (view.py) builds one document per entry and decides what it shows; each
+class here says only how that format escapes text and writes each kind of node (a named
+part, a link, a gap in a cut author list): the site's HTML, the CV's HTML, Markdown,
+LaTeX, RenderCV; plain text is view.Plain. A new output format adds its class here and
+its name in render/registry.py.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from markupsafe import escape as html_escape
 
 from pubsite import identifiers, urls
 from pubsite.cleantext import strip_invisible
-from pubsite.model import Link, Profile, Publication
+from pubsite.model import Profile, Publication
 from pubsite.render.texescape import tex_escape, tex_url
 from pubsite.view import Cut, Format, Gap, Plain, Tag, last_text
 
@@ -95,7 +97,7 @@ def readable_on(colour: str) -> str:
     return "#000000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#ffffff"
 
 
-_CV_WRAP = {"authors": ('<span class="authors">', "</span>"),
+_CV_WRAP = {"authors": ('<span class="authors">', "</span>"), "links": (" ", ""),
             "reference": ('<span class="venue">', "</span>"),
             "legend": ('<small class="legend">', "</small>")}
 
@@ -113,6 +115,8 @@ class CvHtmlFormat(Format):
         return f'<strong class="award">{text}</strong>'
 
     def tag(self, node: Tag, inner: str) -> str:
+        if node.name == "sep":  # a space before each link is all the HTML list needs
+            return " "
         wrap = _CV_WRAP.get(node.name)
         return wrap[0] + inner + wrap[1] if wrap else super().tag(node, inner)
 
@@ -182,10 +186,6 @@ class MarkdownFormat(Format):
         return _md_link(text, url)
 
 
-def md_links(links: tuple[Link, ...]) -> Md:
-    return Md(" · ".join(link(x.label, x.url) for x in links))
-
-
 # --- LaTeX ---------------------------------------------------------------------------
 
 class LatexFormat(Format):
@@ -208,6 +208,8 @@ class LatexFormat(Format):
     def tag(self, node: Tag, inner: str) -> str:
         if node.name == "legend":
             return "{\\small " + inner + "}"
+        if node.name == "sep":
+            return " $\\cdot$ "
         if node.name == "id":
             # An identifier may break after its slashes and dots (wider than a column).
             return re.sub(r"([/.])(?=.)", r"\1\\allowbreak{}", inner)
