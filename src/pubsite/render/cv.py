@@ -37,6 +37,7 @@ from pubsite.view import (
     links_part,
     marks_in,
     obfuscate_email,
+    reference_ids,
     shown_text,
     stop,
 )
@@ -171,7 +172,7 @@ def _environment(site: Site, fmt: str, user_templates: Path | None,
     full = style == "full"
 
     def links_of(p: Publication) -> tuple[Link, ...]:
-        return cv_links(p, full)
+        return cv_links(p, reference_ids(p) if full else None)
 
     def entry(p: Publication) -> Written:
         return f.write(f.view.cv(p, full, limit), raw)

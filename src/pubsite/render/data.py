@@ -13,7 +13,7 @@ from pubsite import identifiers, latex, urls
 from pubsite.model import Author, Publication, Site
 from pubsite.render import resume
 from pubsite.render.formats import RenderCVFormat, bibtex_entry, rendercv_escape
-from pubsite.view import Plain, group, reference_details, venues_part
+from pubsite.view import Plain, group, reference_details
 
 
 def author_dict(a: Author) -> dict[str, Any]:
@@ -247,8 +247,8 @@ def _rendercv_entry(p: Publication, spell: RenderCVFormat, q: Callable[[str], st
     if p.year:
         lines.append(f"        date: {q(p.iso_date() or spell.esc(p.year))}")
     # The date is shown beside the entry: the venue line goes without the year.
-    journal = spell.render(venues_part(tuple(replace(v, year="") for v in p.venues),
-                                       reference_details(p)))
+    journal = spell.render(spell.view.venues(tuple(replace(v, year="") for v in p.venues),
+                                             reference_details(p)))
     if journal:
         lines.append(f"        journal: {q(journal)}")
     if identifiers.is_doi(p.doi):
