@@ -459,8 +459,8 @@ class Doc:
 
 
 class EntryView:
-    """The entry view of one profile: builds each entry's `Doc`. An author's part is made
-    once: names repeat thousands of times in a list."""
+    """The entry view of one profile: builds each entry's `Doc`. An author's and a venue's
+    part are made once: they repeat thousands of times in a list."""
 
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
@@ -640,4 +640,4 @@ class Summary(Plain):
     """The short plain text of a meta description or a feed: a venue without its notes."""
 
     def tag(self, node: Tag, inner: str) -> str:
-        return "" if node.name == "notes" else inner
+        return "" if node.name == "notes" else super().tag(node, inner)
