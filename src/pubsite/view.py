@@ -435,12 +435,15 @@ def cv_links(pub: Publication, ids: list[Link] | None) -> tuple[Link, ...]:
     return pub.links
 
 
+_LINK_SEP = Tag("sep", (Punct(" · "),))
+
+
 def links_part(links: tuple[Link, ...]) -> tuple[Node, ...]:
     """The links by their labels, a middle dot between two."""
     out: list[Node] = []
     for x in links:
         if out:
-            out.append(Tag("sep", (Punct(" · "),)))
+            out.append(_LINK_SEP)
         out.append(Href(x.url, (x.label,)))
     return part("links", tuple(out))
 
@@ -573,14 +576,12 @@ class Format:
     def render(self, nodes: tuple[Node, ...]) -> str:
         # One loop with the common nodes first: a list of 1,000 entries writes ~50,000
         # nodes per format, most of them separators and authors already written.
-        done = self._done
         out: list[str] = []
         for node in nodes:
             if type(node) is Punct:
                 out.append(node)
             elif type(node) is Tag:
-                found = done.get(id(node))
-                out.append(found[1] if found is not None else self._tag(node))
+                out.append(self._tag(node))
             else:
                 out.append(self.node(node))
         return "".join(out)
