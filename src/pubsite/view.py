@@ -331,7 +331,7 @@ def join(sep: str, parts: Iterable[Node]) -> tuple[Node, ...]:
     return tuple(out)
 
 
-_COMMA = Punct(", ")
+_COMMA, _SPACE = Punct(", "), Punct(" ")
 
 
 def last_text(nodes: tuple[Node, ...]) -> str:
@@ -420,7 +420,7 @@ def reference_part(pub: Publication, ids: list[Link] | None,
     full = ids is not None
     line = stopped(venues_part(pub.venues, reference_details(pub) if full else "", venue))
     shown = join(" ", (Href(x.url, (Tag("id", (x.label,)),)) for x in ids or ()))
-    return join(" ", (Tag("line", line), Tag("ids", shown)))
+    return (*line, _SPACE, *shown) if line and shown else line or shown
 
 
 def cv_links(pub: Publication, ids: list[Link] | None) -> tuple[Link, ...]:
@@ -468,7 +468,7 @@ class EntryView:
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
         self._authors: dict[Author, Tag] = {}
-        self._venues: dict[tuple[Venue, str], Tag] = {}
+        self._venues: dict[Venue, Tag] = {}
 
     def author(self, a: Author) -> Tag:
         found = self._authors.get(a)
@@ -480,9 +480,11 @@ class EntryView:
         return authors_part(pub, limit, self.author)
 
     def venue(self, v: Venue, details: str = "") -> Tag:
-        found = self._venues.get((v, details))
+        if details:  # a full reference's venue is its entry's own: nothing to share
+            return venue_part(v, details)
+        found = self._venues.get(v)
         if found is None:
-            found = self._venues[v, details] = venue_part(v, details)
+            found = self._venues[v] = venue_part(v)
         return found
 
     def venues(self, venues: tuple[Venue, ...], details: str = "") -> tuple[Node, ...]:
@@ -576,12 +578,14 @@ class Format:
     def render(self, nodes: tuple[Node, ...]) -> str:
         # One loop with the common nodes first: a list of 1,000 entries writes ~50,000
         # nodes per format, most of them separators and authors already written.
+        done = self._done
         out: list[str] = []
         for node in nodes:
             if type(node) is Punct:
                 out.append(node)
             elif type(node) is Tag:
-                out.append(self._tag(node))
+                found = done.get(id(node))  # an author or venue written before
+                out.append(found[1] if found is not None else self._tag(node))
             else:
                 out.append(self.node(node))
         return "".join(out)
