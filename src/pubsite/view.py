@@ -1,16 +1,18 @@
 """The entry view: the one place that decides what an entry shows.
 
-Author names in the profile's style with owner and marks, the legend, the venue line
-(venue, year, notes and awards), the labelled links, and the list around them (groups,
-truncation that keeps the owner). A format subclasses `Format` and supplies only its
-escaping and joins (pybtex's richtext is the model); every output, HTML to RenderCV, calls
-the same `authors`, `venues` and `legend` here.
+Each entry becomes one format-neutral document (`Doc`), as pybtex's richtext builds one:
+text, punctuation, named parts (`Tag`), links, and the gaps of a cut author list. The
+part functions (`author_part`, `authors_part`, `venue_part`, `venues_part`, `legend_part`,
+`reference_part`) decide each part's content, order and punctuation; `EntryView.site` and
+`EntryView.cv` put the parts of an entry together. Every output writes the same document
+through a `Format`, which supplies only its escaping and the markup of each kind of node
+(the plain-text defaults are here, the others in render/formats.py).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from pubsite import identifiers
@@ -180,19 +182,6 @@ def reference_details(p: Publication) -> str:
     return ", ".join(parts)
 
 
-def full_venues(p: Publication) -> tuple[Venue, ...]:
-    """The venues with the first one's details before its year:
-    "Nature, 521(7553), pp. 436–444, 2015"."""
-    extra = reference_details(p)
-    if not extra:
-        return p.venues
-    if not p.venues:
-        return (Venue(extra),)
-    first = p.venues[0]
-    name = ", ".join(x for x in (first.name, extra) if x) + ("," if first.year else "")
-    return (Venue(name, first.year, first.notes), *p.venues[1:])
-
-
 def reference_ids(p: Publication) -> list[Link]:
     """The identifiers a full reference shows: the DOI, and the arXiv id of a preprint
     (or of a paper without a DOI)."""
@@ -213,35 +202,17 @@ def stop(text: str) -> str:
     return "" if text.rstrip().endswith((".", "?", "!")) else "."
 
 
-def authors_stop(pub: Publication, profile: Profile) -> str:
-    """The stop after the author list, from how it ends: "(eds.)", or the last author
-    (always shown) with their marks. (Cheaper than spelling the whole list again.)"""
-    if pub.edited:
-        return stop(editors_label(pub))
-    if not pub.authors:
-        return ""
-    last = pub.authors[-1]
-    marks = "".join(m.symbol for m in legend_marks(profile, last.marks))
-    return stop(last.display(profile.publications.name_style) + marks)
-
-
-def venues_stop(venues: tuple[Venue, ...]) -> str:
-    """The stop after a venue line, from its last venue: notes end in ")"."""
-    last = venues[-1] if venues else Venue("")
-    return "." if last.notes else stop(f"{last.name} {last.year}")
-
-
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 
 
-def page_description(p: Publication) -> str:
+def page_description(p: Publication, fmt: Format) -> str:
     """What a search result or a shared link says about a paper page: the abstract's first
-    sentence, else the title with where and when it appeared (plain text, at most ~300
-    characters)."""
+    sentence, else the title with where and when it appeared (`fmt` writes the venue line
+    as a summary: plain text without notes), at most ~300 characters."""
     if p.abstract:
         text = _SENTENCE_END.split(p.abstract, maxsplit=1)[0]
     else:
-        where = ", ".join(f"{v.name} {v.year}".strip() for v in p.venues)
+        where = fmt.venues(p.venues)
         text = f"{p.title}. {where}".strip() if where else p.title
     return text if len(text) <= 300 else text[:299].rsplit(" ", 1)[0] + "…"
 
@@ -297,17 +268,281 @@ def obfuscate_email(email: str) -> str:
     return f"{local} AT {domain.replace('.', ' DOT ')}" if domain else email
 
 
+
+
+# --- The entry's document -------------------------------------------------------------
+# One format-neutral structure per entry, as pybtex's richtext: a `str` is text (the format
+# escapes it), `Punct` the punctuation the view puts between parts (written as it is), a
+# `Tag` a named part (the format decides its markup), an `Href` a link, a `Gap` the authors
+# a cut list hides, a `Cut` a list with its short form. The functions below are the one
+# place that decides each part's content, order and punctuation; `Format` only writes it.
+
+
+class Punct(str):
+    """Punctuation between parts (", ", " (", ")"): the same in every format, not escaped."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """A named part. `info` is what it carries besides its text: an author's page, a
+    mark's legend, the full name behind a short venue."""
+    name: str
+    children: tuple[Node, ...]
+    info: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Href:
+    url: str
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """Authors a cut list leaves out: how many, of how many, editors or authors."""
+    hidden: int
+    total: int
+    edited: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """A list cut to its limit: a format shows `short`; the site shows both, to expand."""
+    full: tuple[Node, ...]
+    short: tuple[Node, ...]
+
+
+Node = str | Tag | Href | Gap | Cut
+
+
+_SEPARATORS: dict[str, Punct] = {}
+
+
+def join(sep: str, parts: Iterable[Node]) -> tuple[Node, ...]:
+    """The parts that are not empty, with `sep` between them (pybtex's join)."""
+    between = _SEPARATORS.get(sep) or _SEPARATORS.setdefault(sep, Punct(sep))
+    out: list[Node] = []
+    for part in parts:
+        if not part or (type(part) is Tag and not part.children):
+            continue
+        if out:
+            out.append(between)
+        out.append(part)
+    return tuple(out)
+
+
+_COMMA, _SPACE = Punct(", "), Punct(" ")
+
+
+def last_text(nodes: tuple[Node, ...]) -> str:
+    """The text a part ends with (what its full stop depends on)."""
+    for node in reversed(nodes):
+        if isinstance(node, str):
+            found = node if node.strip() else ""
+        elif isinstance(node, Gap):
+            found = "…"
+        else:
+            found = last_text(node.short if isinstance(node, Cut) else node.children)
+        if found:
+            return found
+    return ""
+
+
+def stopped(nodes: tuple[Node, ...]) -> tuple[Node, ...]:
+    """A part with its full stop, unless it already ends in one ("Smith, Jr.")."""
+    end = stop(last_text(nodes)) if nodes else ""
+    return (*nodes, Punct(end)) if end else nodes
+
+
+def author_part(a: Author, profile: Profile) -> Tag:
+    """One author: the name in the profile's style, the owner's emphasised, and the marks."""
+    if a.others:
+        return Tag("author", (Tag("name", ("et al.",)),))
+    name: tuple[Node, ...] = (a.display(profile.publications.name_style),)
+    if a.is_owner:
+        name = (Tag("owner-name", name),)
+    parts: tuple[Node, ...] = (Tag("name", name, a.url or ""),)
+    if a.marks:
+        parts += (Tag("marks", tuple(Tag("mark", (m.symbol,), m.legend)
+                                     for m in legend_marks(profile, a.marks))),)
+    return Tag("owner" if a.is_owner else "author", parts)
+
+
+def authors_part(pub: Publication, limit: int, author: Callable[[Author], Tag]
+                 ) -> tuple[Node, ...]:
+    """The author list, cut to `limit` (the owner and marked authors stay), "(eds.)"."""
+    editors = (Tag("editors", (editors_label(pub),)),) if pub.edited else ()
+    # Built directly, not by `join`: authors are never empty, and a list has thousands.
+    full: list[Node] = [_COMMA] * (2 * len(pub.authors) - 1) if pub.authors else []
+    full[::2] = map(author, pub.authors)
+    full += editors
+    if limit <= 0 or len(pub.authors) <= limit:
+        return tuple(full)
+    total = len(pub.authors)
+    short = join(", ", (author(x) if not isinstance(x, int) else Gap(x, total, pub.edited)
+                        for x in author_runs(pub.authors, limit)))
+    return (Cut(tuple(full), (*short, *editors)),)
+
+
+def note_part(n: Note) -> Tag:
+    return Tag("award" if n.award else "note", (n.text,))
+
+
+def venue_part(v: Venue, details: str = "") -> Tag:
+    """One venue: its name, a full reference's details (volume, pages), the year, and the
+    notes and awards in parentheses: "Nature, 521(7553), pp. 436–444, 2015 (Oral)"."""
+    name = Tag("venue-name", (v.name,), v.full) if v.name else ""
+    head = join(", ", (name, details, v.year)) if details else join(" ", (name, v.year))
+    if not v.notes:
+        return Tag("venue", head)
+    notes = Tag("venue-notes", (Punct("("), *join("; ", map(note_part, v.notes)), Punct(")")))
+    return Tag("venue", (*head, Tag("notes", (Punct(" "), notes))))
+
+
+def venues_part(venues: tuple[Venue, ...], details: str,
+                venue: Callable[[Venue, str], Tag]) -> tuple[Node, ...]:
+    """The venue line: each venue, the first with a full reference's details."""
+    if not venues:
+        return (Tag("venue", (details,)),) if details else ()
+    return join(", ", (venue(v, details if i == 0 else "") for i, v in enumerate(venues)))
+
+
+def legend_part(profile: Profile, mark_ids: tuple[str, ...]) -> tuple[Node, ...]:
+    text = legend_text(legend_marks(profile, mark_ids))
+    return (Tag("legend", (text,)),) if text else ()
+
+
+def reference_part(pub: Publication, ids: list[Link] | None,
+                   venue: Callable[[Venue, str], Tag]) -> tuple[Node, ...]:
+    """The venue line of a CV entry with its full stop; in the full style (given the
+    entry's `reference_ids`) with volume(issue), pages, publisher, and the identifiers
+    after it."""
+    full = ids is not None
+    line = stopped(venues_part(pub.venues, reference_details(pub) if full else "", venue))
+    shown = join(" ", (Href(x.url, (Tag("id", (x.label,)),)) for x in ids or ()))
+    return (*line, _SPACE, *shown) if line and shown else line or shown
+
+
+def cv_links(pub: Publication, ids: list[Link] | None) -> tuple[Link, ...]:
+    """The links a CV entry lists: in the full style (given its `reference_ids`) those the
+    identifiers do not already give; in the short style every link and the DOI, as the
+    homepage links them."""
+    if ids is not None:
+        return other_links(pub, ids)
+    doi = identifiers.doi_url(pub.doi) if pub.doi else ""
+    if doi and doi not in {x.url for x in pub.links}:
+        return (*pub.links, Link("DOI", doi))
+    return pub.links
+
+
+_LINK_SEP = Tag("sep", (Punct(" · "),))
+
+
+def links_part(links: tuple[Link, ...]) -> tuple[Node, ...]:
+    """The links by their labels, a middle dot between two."""
+    out: list[Node] = []
+    for x in links:
+        if out:
+            out.append(_LINK_SEP)
+        out.append(Href(x.url, (x.label,)))
+    return part("links", tuple(out))
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """An entry as named parts, each ready for any format to write. `venue` is the venue
+    line (the site) or the reference (a CV); a CV's parts end in their full stops. The
+    site's own templates place its links (each relative to the page): its `links` is
+    empty."""
+    title: tuple[Node, ...]
+    authors: tuple[Node, ...]
+    legend: tuple[Node, ...]
+    venue: tuple[Node, ...]
+    links: tuple[Node, ...] = ()
+
+
+class EntryView:
+    """The entry view of one profile: builds each entry's `Doc`. An author's and a venue's
+    part are made once: they repeat thousands of times in a list."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self._authors: dict[Author, Tag] = {}
+        self._venues: dict[Venue, Tag] = {}
+
+    def author(self, a: Author) -> Tag:
+        found = self._authors.get(a)
+        if found is None:
+            found = self._authors[a] = author_part(a, self.profile)
+        return found
+
+    def authors(self, pub: Publication, limit: int = 0) -> tuple[Node, ...]:
+        return authors_part(pub, limit, self.author)
+
+    def venue(self, v: Venue, details: str = "") -> Tag:
+        if details:  # a full reference's venue is its entry's own: nothing to share
+            return venue_part(v, details)
+        found = self._venues.get(v)
+        if found is None:
+            found = self._venues[v] = venue_part(v)
+        return found
+
+    def venues(self, venues: tuple[Venue, ...], details: str = "") -> tuple[Node, ...]:
+        return venues_part(venues, details, self.venue)
+
+    def reference(self, pub: Publication, full: bool) -> tuple[Node, ...]:
+        return reference_part(pub, reference_ids(pub) if full else None, self.venue)
+
+    def site(self, pub: Publication, limit: int = 0) -> Doc:
+        """An entry of the site's list or its paper page: parts on lines of their own."""
+        return Doc(part("title", (pub.title,)), self.authors(pub, limit),
+                   legend_part(self.profile, pub.marks_used), self.venues(pub.venues))
+
+    def cv(self, pub: Publication, full: bool, limit: int = 0) -> Doc:
+        """An entry of a CV list: each part a sentence with its full stop."""
+        ids = reference_ids(pub) if full else None
+        # An entry without a title still reads as sentences: its title's stop stays.
+        return Doc(stopped((Tag("title", (pub.title,)),)),
+                   stopped(part("authors", self.authors(pub, limit))),
+                   legend_part(self.profile, pub.marks_used),
+                   part("reference", reference_part(pub, ids, self.venue)),
+                   links_part(cv_links(pub, ids)))
+
+
+def part(name: str, nodes: tuple[Node, ...]) -> tuple[Node, ...]:
+    """`nodes` as one named part, or nothing when there are none."""
+    return (Tag(name, nodes),) if nodes and nodes != ("",) else ()
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A `Doc` in one format: what templates place on a page."""
+    title: str
+    authors: str
+    legend: str
+    venue: str
+    links: str
+
+
+_REPEATED = frozenset(("author", "owner", "venue"))
+
+
 class Format:
-    """How one output format spells an entry's parts. The defaults are plain text; a
-    format overrides `esc` (its escaper) and the few joins it writes differently. Each
-    author's text is made once per format: names repeat thousands of times in a list."""
+    """How one output format writes the document's nodes: its escaper and the markup of
+    the named parts it marks up; the defaults are plain text. Each author's text is made
+    once per format."""
 
     ellipsis = "…"
 
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
-        self.style = profile.publications.name_style
-        self._authors: dict[Author, str] = {}
+        self.view = EntryView(profile)
+        # The text of each author and venue the view made (kept with it, so that its id
+        # stays its own): they repeat thousands of times in a list.
+        self._done: dict[int, tuple[Tag, str]] = {}
+        self._tags: dict[str, Callable[[str], str]] = {
+            "owner": self.strong, "award": self.award, "note": self.note,
+            "marks": self.marks, "name": self.name, "title": self.title}
 
     def esc(self, text: str) -> str:
         return text
@@ -321,50 +556,82 @@ class Format:
     def note(self, text: str) -> str:
         return text
 
-    def marks(self, marks: list[Mark]) -> str:
-        return self.esc("".join(m.symbol for m in marks))
+    def marks(self, text: str) -> str:
+        return text
 
-    def name(self, a: Author) -> str:
-        return self.esc(a.display(self.style))
+    def name(self, text: str) -> str:
+        return text
 
+    def title(self, text: str) -> str:
+        return text
+
+    def href(self, url: str, text: str) -> str:
+        return text
+
+    def gap(self, node: Gap) -> str:
+        return self.ellipsis
+
+    def tag(self, node: Tag, inner: str) -> str:
+        how = self._tags.get(node.name)
+        return how(inner) if how else inner
+
+    def render(self, nodes: tuple[Node, ...]) -> str:
+        # One loop with the common nodes first: a list of 1,000 entries writes ~50,000
+        # nodes per format, most of them separators and authors already written.
+        done = self._done
+        out: list[str] = []
+        for node in nodes:
+            if type(node) is Punct:
+                out.append(node)
+            elif type(node) is Tag:
+                found = done.get(id(node))  # an author or venue written before
+                out.append(found[1] if found is not None else self._tag(node))
+            else:
+                out.append(self.node(node))
+        return "".join(out)
+
+    def node(self, node: Node) -> str:
+        if isinstance(node, str):
+            return node if type(node) is Punct else self.esc(node)
+        if isinstance(node, Tag):
+            return self._tag(node)
+        if isinstance(node, Href):
+            return self.href(node.url, self.render(node.children))
+        return self.gap(node) if isinstance(node, Gap) else self.cut(node)
+
+    def _tag(self, node: Tag) -> str:
+        if node.name in _REPEATED:
+            found = self._done.get(id(node))
+            if found is None:
+                found = self._done[id(node)] = (node, self.tag(node, self.render(node.children)))
+            return found[1]
+        children = node.children
+        inner = self.esc(children[0]) if len(children) == 1 and type(children[0]) is str \
+            else self.render(children)  # most parts are one text
+        return self.tag(node, inner) if inner else ""
+
+    def cut(self, node: Cut) -> str:
+        return self.render(node.short)
+
+    def write(self, doc: Doc, wrap: Callable[[str], str] = str) -> Written:
+        return Written(*(wrap(self.render(nodes)) for nodes in (
+            doc.title, doc.authors, doc.legend, doc.venue, doc.links)))
+
+    # Single parts, for the outputs that place one part alone.
     def author(self, a: Author) -> str:
-        found = self._authors.get(a)
-        if found is None:
-            text = self.name(a) + self.marks(legend_marks(self.profile, a.marks))
-            found = self._authors[a] = self.strong(text) if a.is_owner else text
-        return found
+        return self.node(self.view.author(a))
 
     def authors(self, pub: Publication, limit: int = 0) -> str:
-        text = ", ".join(self.ellipsis if a is None else self.author(a)
-                         for a in shown_authors(pub.authors, limit))
-        return text + self.esc(editors_label(pub)) if pub.edited else text
-
-    def notes(self, notes: tuple[Note, ...]) -> str:
-        return "; ".join(self.award(self.esc(n.text)) if n.award else self.note(self.esc(n.text))
-                         for n in notes)
-
-    def venue(self, v: Venue) -> str:
-        text = self.esc(f"{v.name} {v.year}".strip())
-        return f"{text} ({self.notes(v.notes)})" if v.notes else text
+        return self.render(self.view.authors(pub, limit))
 
     def venues(self, venues: tuple[Venue, ...]) -> str:
-        return ", ".join(self.venue(v) for v in venues)
+        return self.render(self.view.venues(venues))
 
     def legend(self, pub: Publication) -> str:
-        return self.esc(legend_text(legend_marks(self.profile, pub.marks_used)))
-
-    def link(self, link: Link) -> str:
-        return self.esc(link.label)
+        return self.render(legend_part(self.profile, pub.marks_used))
 
     def reference(self, pub: Publication, full: bool) -> str:
-        """The venue line of a CV entry with its full stop; in the full style with
-        volume(issue), pages, publisher, and the identifiers after it."""
-        venues = full_venues(pub) if full else pub.venues
-        line = self.venues(venues)
-        if line:
-            line += self.esc(venues_stop(venues))
-        ids = " ".join(self.link(x) for x in reference_ids(pub)) if full else ""
-        return f"{line} {ids}" if line and ids else line or ids
+        return self.render(self.view.reference(pub, full))
 
 
 class Plain(Format):
@@ -372,3 +639,10 @@ class Plain(Format):
 
     def award(self, text: str) -> str:
         return text
+
+
+class Summary(Plain):
+    """The short plain text of a meta description or a feed: a venue without its notes."""
+
+    def tag(self, node: Tag, inner: str) -> str:
+        return "" if node.name == "notes" else super().tag(node, inner)

@@ -13,7 +13,6 @@ from typing import Any
 
 import markupsafe
 
-from pubsite import identifiers
 from pubsite.model import Link, Profile, Publication, Site
 from pubsite.render.formats import (
     CvHtmlFormat,
@@ -21,7 +20,6 @@ from pubsite.render.formats import (
     MarkdownFormat,
     Md,
     escape,
-    md_links,
     safe_href,
 )
 from pubsite.render.texescape import Need, needs, tex_escape, tex_url
@@ -29,14 +27,16 @@ from pubsite.templating import environment
 from pubsite.view import (
     Format,
     Plain,
-    authors_stop,
+    Written,
+    cv_links,
     cv_sections,
     group,
+    last_text,
     legend_marks,
     legend_text,
+    links_part,
     marks_in,
     obfuscate_email,
-    other_links,
     reference_ids,
     shown_text,
     stop,
@@ -168,16 +168,16 @@ def _environment(site: Site, fmt: str, user_templates: Path | None,
     full = style == "full"
 
     def links_of(p: Publication) -> tuple[Link, ...]:
-        if full:  # the identifiers are in the reference
-            return other_links(p, reference_ids(p))
-        doi = identifiers.doi_url(p.doi) if p.doi else ""
-        if doi and doi not in {x.url for x in p.links}:
-            return (*p.links, Link("DOI", doi))  # as the homepage links it
-        return p.links
+        return cv_links(p, reference_ids(p) if full else None)
+
+    def entry(p: Publication) -> Written:
+        return f.write(f.view.cv(p, full, limit), raw)
 
     helpers: dict[str, Any] = {
+        "entry": entry,
+        # The single parts, for templates written before `entry` (a copied theme).
         "authors": lambda p: raw(f.authors(p, limit)),
-        "authors_stop": lambda p: authors_stop(p, site.profile),
+        "authors_stop": lambda p: stop(last_text(f.view.authors(p))),
         "stop": stop,
         "venues": lambda p: raw(f.venues(p.venues)),
         "reference": lambda p: raw(f.reference(p, full)),
@@ -191,7 +191,8 @@ def _environment(site: Site, fmt: str, user_templates: Path | None,
         env = environment("markdown", user_templates, escape, Md)
         # Two trailing spaces: the line break CommonMark, GFM, kramdown and Python-Markdown
         # all honour (a backslash is CommonMark's alone).
-        helpers.update(links=lambda p: md_links(links_of(p)), md_break=Md("  "))
+        helpers.update(links=lambda p: raw(f.render(links_part(links_of(p)))),
+                       md_break=Md("  "))
     else:
         env = environment(fmt, user_templates, _ESCAPERS[fmt], Raw)
         helpers["url"] = (lambda u: Raw(tex_url(u))) if fmt == "latex" else (lambda u: u)

@@ -6,13 +6,14 @@ import html
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from pubsite import identifiers, latex, urls
-from pubsite.model import Author, Kind, Publication, Site, Venue
+from pubsite.model import Author, Kind, Publication, Site
 from pubsite.render import resume
 from pubsite.render.formats import RenderCVFormat, bibtex_entry, rendercv_escape
-from pubsite.view import Plain, full_venues, group
+from pubsite.view import Plain, group, reference_details
 
 
 def author_dict(a: Author) -> dict[str, Any]:
@@ -245,8 +246,8 @@ def _rendercv_entry(p: Publication, spell: RenderCVFormat, q: Callable[[str], st
     if p.year:
         lines.append(f"        date: {q(p.iso_date() or spell.esc(p.year))}")
     # The date is shown beside the entry: the venue line goes without the year.
-    venues = tuple(Venue(v.name, "", v.notes) for v in full_venues(p))
-    journal = spell.venues(venues).rstrip(",")
+    journal = spell.render(spell.view.venues(tuple(replace(v, year="") for v in p.venues),
+                                             reference_details(p)))
     if journal:
         lines.append(f"        journal: {q(journal)}")
     if identifiers.is_doi(p.doi):

@@ -1,8 +1,10 @@
-"""How each output format spells an entry: its escaper and its joins.
+"""How each output format writes an entry's document: its escaper and its markup.
 
-view.Format decides what an entry shows; each class here supplies only the escaping and
-the markup of one format (HTML site, CV HTML, Markdown, LaTeX, RenderCV; plain text is
-view.Plain). A new output format adds its class here and its name in render/__init__.py.
+The entry view (view.py) builds one document per entry and decides what it shows; each
+class here says only how that format escapes text and writes each kind of node (a named
+part, a link, a gap in a cut author list): the site's HTML, the CV's HTML, Markdown,
+LaTeX, RenderCV; plain text is view.Plain. A new output format adds its class here and
+its name in render/registry.py.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from markupsafe import escape as html_escape
 
 from pubsite import identifiers, urls
 from pubsite.cleantext import strip_invisible
-from pubsite.model import Author, Link, Mark, Profile, Publication, Venue
+from pubsite.model import Profile, Publication
 from pubsite.render.texescape import tex_escape, tex_url
-from pubsite.view import Format, Plain, author_runs, editors_label, legend_marks
+from pubsite.view import Cut, Format, Gap, Plain, Tag, last_text
 
 # --- HTML ----------------------------------------------------------------------------
 
@@ -26,11 +28,15 @@ def safe_href(url: str) -> str:
     return urls.safe_url(url, urls.WEB_AND_MAIL) or "#"
 
 
+# The parts the site writes as a span of their class (the theme styles them, site.js reads
+# them).
+_SPANS = {"author": "author", "owner": "author owner", "venue": "venue",
+          "venue-notes": "venue-notes", "award": "award", "note": "note"}
+
+
 class HtmlFormat(Format):
     """The site's HTML: every text passes markupsafe.escape (as Jinja's autoescape would);
-    authors and venues carry the classes the theme styles."""
-
-    ellipsis = '<span class="ellipsis">…</span>'
+    each part carries the class the theme styles and site.js reads."""
 
     def __init__(self, profile: Profile) -> None:
         super().__init__(profile)
@@ -42,53 +48,34 @@ class HtmlFormat(Format):
     def strong(self, text: str) -> str:
         return f"<strong>{text}</strong>"
 
-    def author(self, a: Author) -> str:
-        found = self._authors.get(a)
-        if found is not None:
-            return found
-        if a.others:
-            found = '<span class="author">et al.</span>'
-        else:
-            text = self.name(a)
-            if a.is_owner:
-                text = self.strong(text)
-            if a.url:
-                text = f'<a href="{html_escape(safe_href(a.url))}">{text}</a>'
-            text += "".join(f'<sup class="mark" title="{html_escape(m.legend)}">'
-                            f"{html_escape(m.symbol)}</sup>"
-                            for m in legend_marks(self.profile, a.marks))
-            found = f'<span class="author{" owner" if a.is_owner else ""}">{text}</span>'
-        self._authors[a] = found
-        return found
+    def tag(self, node: Tag, inner: str) -> str:
+        span = _SPANS.get(node.name)
+        if span:
+            return f'<span class="{span}">{inner}</span>'
+        if node.name == "owner-name":
+            return self.strong(inner)
+        if node.name == "name" and node.info:
+            return f'<a href="{html_escape(safe_href(node.info))}">{inner}</a>'
+        if node.name == "mark":
+            return f'<sup class="mark" title="{html_escape(node.info)}">{inner}</sup>'
+        if node.name == "venue-name":
+            # A short form carries the full name (shown on hover, found by the filter).
+            style = self._badge(last_text(node.children))
+            return (f'<abbr class="venue-name"{style} title="{html_escape(node.info)}">'
+                    f"{inner}</abbr>" if node.info else
+                    f'<span class="venue-name"{style}>{inner}</span>')
+        return inner
 
-    def authors(self, pub: Publication, limit: int = 0) -> str:
-        """Past `limit`, the full list (what shows without JavaScript) and the short one
-        with a button per gap that site.js shows instead; the button expands in place."""
-        full = super().authors(pub)
-        if limit <= 0 or len(pub.authors) <= limit:
-            return full
-        who = "editors" if pub.edited else "authors"
-        short = ", ".join(
-            self.author(x) if not isinstance(x, int) else
-            f'<button type="button" class="authors-more" aria-label="show all '
-            f'{len(pub.authors)} {who}">… {x} more …</button>'
-            for x in author_runs(pub.authors, limit))
-        if pub.edited:
-            short += self.esc(editors_label(pub))
-        return (f'<span class="authors-all">{full}</span>'
-                f'<span class="authors-short" hidden>{short}</span>')
+    def gap(self, node: Gap) -> str:
+        who = "editors" if node.edited else "authors"
+        return (f'<button type="button" class="authors-more" aria-label="show all '
+                f'{node.total} {who}">… {node.hidden} more …</button>')
 
-    def venue(self, v: Venue) -> str:
-        year = f" {html_escape(v.year)}" if v.year else ""
-        notes = "; ".join(f'<span class="{"award" if n.award else "note"}">'
-                          f"{html_escape(n.text)}</span>" for n in v.notes)
-        notes = f' <span class="venue-notes">({notes})</span>' if notes else ""
-        # A short form carries the full name (shown on hover, found by the filter).
-        style = self._badge(v.name)
-        name = (f'<abbr class="venue-name"{style} title="{html_escape(v.full)}">'
-                f"{html_escape(v.name)}</abbr>" if v.full else
-                f'<span class="venue-name"{style}>{html_escape(v.name)}</span>')
-        return f'<span class="venue">{name}{year}{notes}</span>'
+    def cut(self, node: Cut) -> str:
+        """The full list (what shows without JavaScript) and the short one with a button
+        per gap that site.js shows instead; the button expands in place."""
+        return (f'<span class="authors-all">{self.render(node.full)}</span>'
+                f'<span class="authors-short" hidden>{self.render(node.short)}</span>')
 
     def _badge(self, venue: str) -> str:
         """The profile's colour for this venue's badge, with black or white text, whichever
@@ -110,7 +97,13 @@ def readable_on(colour: str) -> str:
     return "#000000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#ffffff"
 
 
+_CV_WRAP = {"authors": ('<span class="authors">', "</span>"), "links": (" ", ""),
+            "reference": ('<span class="venue">', "</span>"),
+            "legend": ('<small class="legend">', "</small>")}
+
+
 class CvHtmlFormat(Format):
+    """The HTML export and the CV page: a citation list, strong where the others are."""
 
     def esc(self, text: str) -> str:
         return str(html_escape(text))
@@ -121,12 +114,20 @@ class CvHtmlFormat(Format):
     def award(self, text: str) -> str:
         return f'<strong class="award">{text}</strong>'
 
-    def marks(self, marks: list[Mark]) -> str:
-        symbols = "".join(m.symbol for m in marks)
-        return f"<sup>{html_escape(symbols)}</sup>" if symbols else ""
+    def tag(self, node: Tag, inner: str) -> str:
+        if node.name == "sep":  # a space before each link is all the HTML list needs
+            return " "
+        wrap = _CV_WRAP.get(node.name)
+        return wrap[0] + inner + wrap[1] if wrap else super().tag(node, inner)
 
-    def link(self, link: Link) -> str:
-        return f'<a href="{html_escape(safe_href(link.url))}">{html_escape(link.label)}</a>'
+    def marks(self, text: str) -> str:
+        return f"<sup>{text}</sup>"
+
+    def title(self, text: str) -> str:
+        return f"<cite>{text}</cite>"
+
+    def href(self, url: str, text: str) -> str:
+        return f'<a href="{html_escape(safe_href(url))}">{text}</a>'
 
 
 
@@ -158,12 +159,17 @@ def _escape(text: str) -> str:
 
 
 def link(label: str, url: str) -> Md:
+    return _md_link(escape(label), url)
+
+
+def _md_link(text: str, url: str) -> Md:
+    """A link around Markdown `text`; the text alone when the URL is refused."""
     safe = urls.safe_url(url, urls.WEB_AND_MAIL)
     if safe is None:
-        return Md(escape(label))
+        return Md(text)
     # Percent-encode what could end the <...> target or read as template syntax.
     target = quote(safe, safe=":/?#[]@!$&'()*+,;=%~")
-    return Md(f"[{escape(label)}](<{target}>)")
+    return Md(f"[{text}](<{target}>)")
 
 
 class MarkdownFormat(Format):
@@ -173,12 +179,11 @@ class MarkdownFormat(Format):
     def strong(self, text: str) -> str:
         return f"**{text}**"
 
-    def link(self, x: Link) -> str:
-        return link(x.label, x.url)
+    def title(self, text: str) -> str:
+        return f"**{text}**"
 
-
-def md_links(links: tuple[Link, ...]) -> Md:
-    return Md(" · ".join(link(x.label, x.url) for x in links))
+    def href(self, url: str, text: str) -> str:
+        return _md_link(text, url)
 
 
 # --- LaTeX ---------------------------------------------------------------------------
@@ -190,18 +195,28 @@ class LatexFormat(Format):
     def strong(self, text: str) -> str:
         return "\\textbf{" + text + "}"
 
-    def marks(self, marks: list[Mark]) -> str:
-        symbols = "".join(m.symbol for m in marks)
-        return "\\textsuperscript{" + tex_escape(symbols) + "}" if symbols else ""
+    def marks(self, text: str) -> str:
+        return "\\textsuperscript{" + text + "}"
 
-    def name(self, a: Author) -> str:
+    def name(self, text: str) -> str:
         # A name is not broken across lines: "Eric~P.~Xing".
-        return tex_escape(a.display(self.style)).replace(" ", "~")
+        return text.replace(" ", "~")
 
-    def link(self, link: Link) -> str:
-        # An identifier may break after its slashes and dots (a DOI is wider than a column).
-        label = re.sub(r"([/.])(?=.)", r"\1\\allowbreak{}", tex_escape(link.label))
-        return "\\href{" + tex_url(link.url) + "}{" + label + "}"
+    def title(self, text: str) -> str:
+        return "\\textit{" + text + "}"
+
+    def tag(self, node: Tag, inner: str) -> str:
+        if node.name == "legend":
+            return "{\\small " + inner + "}"
+        if node.name == "sep":
+            return " $\\cdot$ "
+        if node.name == "id":
+            # An identifier may break after its slashes and dots (wider than a column).
+            return re.sub(r"([/.])(?=.)", r"\1\\allowbreak{}", inner)
+        return super().tag(node, inner)
+
+    def href(self, url: str, text: str) -> str:
+        return "\\href{" + tex_url(url) + "}{" + text + "}"
 
 
 

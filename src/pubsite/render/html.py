@@ -22,6 +22,7 @@ from pubsite.templating import builtin_templates, environment, read_user_file
 from pubsite.view import (
     KIND_LABELS,
     Plain,
+    Summary,
     date_span,
     group,
     legend_marks,
@@ -80,7 +81,9 @@ class HtmlSite:
         self.user_templates = user_templates
         env = environment("html", user_templates, filters=HTML_FILTERS)
         fmt = HtmlFormat(site.profile)
+        self.fmt, self.summary = fmt, Summary(site.profile)
         # This site's helpers travel in each render's context: the environment is shared.
+        # The single parts are for templates written before `doc` (a copied theme).
         helpers: dict[str, Any] = dict(
             author_list=lambda pub, limit=0: Markup(fmt.authors(pub, limit)),
             venue_line=lambda venues: Markup(fmt.venues(venues)),
@@ -93,7 +96,7 @@ class HtmlSite:
             cite_bibtex=self.cited,
             scholar_meta=lambda pub: scholar_meta(pub, site.profile.base_url.rstrip("/")),
             doi_url=identifiers.doi_url,
-            page_description=page_description,
+            page_description=lambda pub: page_description(pub, self.summary),
             date_span=date_span,
             profile_description=profile_description,
         )
@@ -130,7 +133,10 @@ class HtmlSite:
         key = ("entry", pub, root)
         found = self.memo.get(key) if self.memo is not None else None
         if found is None:
-            found = Markup(self._entry.render(**self.common, root=root, page_url="", pub=pub))
+            doc = self.fmt.write(self.fmt.view.site(pub, self.site.profile.publications
+                                                    .max_authors), Markup)
+            found = Markup(self._entry.render(**self.common, root=root, page_url="", pub=pub,
+                                              doc=doc))
             if self.memo is not None:
                 self.memo[key] = found
         return Markup(found)
@@ -156,7 +162,8 @@ class HtmlSite:
         folder = f"publications/{pub.slug}/"
         return [(folder + "index.html", self._paper.render(
                     **self.common, root="../../", page_url=folder, pub=pub,
-                    description=page_description(pub),
+                    description=page_description(pub, self.summary),
+                    doc=self.fmt.write(self.fmt.view.site(pub), Markup),
                     json_ld=json_ld(scholarly_article(pub, self.site.profile.base_url)))),
                 (f"{folder}{pub.slug}.bib", self.cited(pub) + "\n")]
 
