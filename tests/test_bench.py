@@ -17,7 +17,7 @@ from conftest import ROOT
 HOSTILE = ["deep braces", "5 MB field", "3,000 unterminated", "billion laughs",
            "100k concatenations", "12,500 open @article{x,", "4,000 duplicate keys",
            'author "Ab Ab ... Doe" 12 KB', 'author "a,a,..." 50 KB',
-           "links {[a]([a](...} 100 KB", "also {V 2020 (V 2020 (...} 128 KB",
+           "links {[a]([a](...} 100 KB", "10k distinct links", "also {V 2020 (V 2020 (...} 128 KB",
            "author {Jane, 100 KB of spaces, x}", "100k @ characters",
            "one entry with 20k fields", "crossref chain of 8k entries",
            "author {Jane Doe, 400k *}", "profile: dotted key of 50k parts",
