@@ -423,7 +423,10 @@ def write_site(out: Path, files: Iterable[tuple[str, Content]] | dict[str, Conte
 
 
 def _cannot_write(exc: OSError, out: Path) -> PubsiteError:
-    where = exc.filename or out
+    where = str(exc.filename or out)
+    folder, _, name = where.rpartition("/")
+    if name.startswith(".") and name.endswith(_TMP):  # the file it was written for
+        where = f"{folder}/{name[1:-len(_TMP)]}"
     why = exc.strerror or str(exc)
     hint = " Free some space, then build again." if exc.errno in (errno.ENOSPC,
                                                                    errno.EDQUOT) else ""
