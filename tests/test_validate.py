@@ -216,3 +216,16 @@ def test_misspellings_get_their_suggestion_on_every_entry(tmp_path: Path) -> Non
     fields = sorted(d["hint"] for d in found if d["rule"] == "unknown-field")
     assert types == ["did you mean @article?"] * 3
     assert fields == ["did you mean 'journal'?"] * 3 + ["did you mean 'year'?"] * 3
+
+
+def test_an_eventtitle_is_the_venue_the_check_asks_for(tmp_path: Path) -> None:
+    """normalise takes biblatex's eventtitle as the container: validate must not ask for
+    a booktitle the page does not need."""
+    (tmp_path / "publications.bib").write_text(
+        "@inproceedings{e, author = {Ada Lovelace}, title = {T}, year = {2020},\n"
+        "  eventtitle = {NeurIPS 2020}}\n", encoding="utf-8")
+    (tmp_path / "profile.toml").write_text('name = "Ada Lovelace"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "--format", "json", "--bib",
+                                       str(tmp_path / "publications.bib"), "--profile",
+                                       str(tmp_path / "profile.toml")])
+    assert [d["rule"] for d in json.loads(result.output)] == ["scholar-no-abstract-or-pdf"]

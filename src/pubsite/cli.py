@@ -189,7 +189,7 @@ def _formats_epilog() -> str:
 @click.option("--group-by", type=click.Choice(["none", "year", "type"]), default="none",
               show_default=True, help="Headings by year or by type.")
 @click.option("--sort", "order", type=click.Choice(["newest", "oldest"]), default="newest",
-              show_default=True, help="Order by year; ties by month, then key.")
+              show_default=True, help="Order by year; ties by month, then the file's order.")
 @click.option("--numbering", type=click.Choice(["none", "plain", "reverse", "type"]),
               default="none", show_default=True,
               help="plain 1..n, reverse n..1, or per type (J3, C2, ...).")

@@ -19,8 +19,10 @@ from pubsite.text_checks import check_text
 
 REQUIRED = {
     "article": (("author",), ("title",), ("journal", "journaltitle", "venue"), ("year", "date")),
-    "inproceedings": (("author",), ("title",), ("booktitle", "venue"), ("year", "date")),
-    "conference": (("author",), ("title",), ("booktitle", "venue"), ("year", "date")),
+    "inproceedings": (("author",), ("title",), ("booktitle", "eventtitle", "venue"),
+                      ("year", "date")),
+    "conference": (("author",), ("title",), ("booktitle", "eventtitle", "venue"),
+                   ("year", "date")),
     "book": (("author", "editor"), ("title",), ("publisher",), ("year", "date")),
     "incollection": (("author",), ("title",), ("booktitle",), ("publisher",), ("year", "date")),
     "inbook": (("author", "editor"), ("title",), ("chapter", "pages"), ("publisher",),

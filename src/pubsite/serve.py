@@ -10,7 +10,6 @@ served, never a folder listing, a dotfile or a file through a symlink. Ctrl-C en
 
 from __future__ import annotations
 
-import gc
 import html
 import http.server
 import mimetypes
@@ -70,10 +69,6 @@ class State:
             self.ok, self.problems, self.served = ok, problems, served
             self.version += 1
             self.changed.notify_all()
-        # What stays between rebuilds (the memo, the model's caches) leaves the cyclic
-        # collector's passes, which would walk it again during every rebuild.
-        gc.collect()
-        gc.freeze()
         if not ok:
             self.announce(f"build failed; the page shows why:\n{problems}")
         elif self.version > 1:

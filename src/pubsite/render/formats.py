@@ -141,12 +141,6 @@ _SPECIAL = re.compile(r"([\\`*_\[\]{}<>|~])")
 
 
 def escape(text: str) -> str:
-    # Names and venues repeat thousands of times; long text is unique.
-    return _escape_short(text) if len(text) <= 48 else _escape(text)
-
-
-@lru_cache(maxsize=65536)
-def _escape_short(text: str) -> str:
     return _escape(text)
 
 
