@@ -45,8 +45,10 @@ def _wrap(owner: Any, name: str, label: Callable[..., str], stages: Stages) -> N
 
 
 def instrument(stages: Stages) -> None:
-    from pubsite import bib, rules, write
-    from pubsite.normalise import Normaliser
+    from pubsite import write
+    from pubsite.check import rules
+    from pubsite.read import bib
+    from pubsite.read.normalise import Normaliser
 
     _wrap(bib, "parse", lambda *a: "read", stages)
     _wrap(rules, "check_bib", lambda *a: "rules", stages)

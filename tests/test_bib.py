@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pubsite import bib
 from pubsite.errors import Diagnostics
+from pubsite.read import bib
 
 from conftest import SHARED
 

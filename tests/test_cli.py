@@ -251,7 +251,8 @@ def test_build_summarises_many_findings_and_validate_prints_all(runner: CliRunne
 
 def test_the_cli_lists_kinds_as_the_entry_view_knows_them() -> None:
     """The CLI keeps its own copy so that --help imports no renderer; they must agree."""
-    from pubsite import cli, view
+    from pubsite import cli
+    from pubsite.render import view
 
     assert tuple(view.KIND_LABELS) == cli.KINDS
 

@@ -195,8 +195,8 @@ BIBLATEX_DOC = r"""\documentclass{article}
 
 
 def _source_text(path: Path) -> str:
-    from pubsite import bib
     from pubsite.errors import Diagnostics
+    from pubsite.read import bib
 
     return bib.read_text(path, Diagnostics())[0]
 

@@ -142,9 +142,9 @@ def _fold(text: str) -> str:
 
 @pytest.mark.parametrize("bib", REAL2, ids=[p.name for p in REAL2])
 def test_anyones_file_right_the_first_time(bib: Path, tmp_path: Path) -> None:
-    from pubsite import bib as bibfile
     from pubsite import pipeline
     from pubsite.errors import Diagnostics
+    from pubsite.read import bib as bibfile
 
     owner = _owners()[bib.name]
     shutil.copy(bib, tmp_path / "publications.bib")

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pubsite import view
 from pubsite.cli import main
-from pubsite.model import Author, Venue
+from pubsite.model.site import Author, Venue
+from pubsite.render import view
 
 PROFILE = 'name = "Ada Lovelace"\n'
 BIB = """@article{engine,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pubsite import templating
 from pubsite.cli import main
+from pubsite.render import templating
 
 BIB = """@article{zhuang2024,
   author = {Zhuang, Yonghao and Lovelace, Ada},

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pubsite import bib, pipeline
+from pubsite import pipeline
 from pubsite.cli import main
 from pubsite.errors import Diagnostics
+from pubsite.read import bib
 from test_default_site import SEED_AUTHORS
 from test_homepage import CV_PROFILE
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from pubsite.cli import main
-from pubsite.model import Kind
+from pubsite.model.site import Kind
 
 from conftest import SHARED
 

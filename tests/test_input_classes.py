@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pubsite import latex
 from pubsite.cli import main
+from pubsite.read import latex
 
 from helpers import publications
 

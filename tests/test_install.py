@@ -39,7 +39,8 @@ def test_installed_pubsite_builds_from_any_folder(installed: Path, tmp_path: Pat
         shutil.copy(ROOT / name, folder / name)
     env = {**os.environ, "PYTHONPATH": str(installed)}
     where = subprocess.run(
-        [sys.executable, "-c", "import pubsite.templating as t; print(t.builtin_templates())"],
+        [sys.executable, "-c",
+         "import pubsite.render.templating as t; print(t.builtin_templates())"],
         cwd=folder, env=env, capture_output=True, text=True, check=True)
     assert Path(where.stdout.strip()).is_relative_to(installed)
     result = subprocess.run([sys.executable, "-m", "pubsite", "build"], cwd=folder, env=env,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pubsite import latex
+from pubsite.read import latex
 
 CASES = [
     ('M{\\"u}ller', "Müller"),

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pubsite import names
-from pubsite.model import Name
+from pubsite.model.site import Name
+from pubsite.read import names
 
 from conftest import SHARED
 

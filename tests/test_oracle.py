@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pubsite import bib, names
 from pubsite.errors import Diagnostics
+from pubsite.read import bib, names
 
 ORACLE = Path(__file__).parent / "oracle" / "names.bst"
 SHARED = Path(__file__).resolve().parent / "data" / "shared" / "corpus"

@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pubsite import bib, bibscan, braces, latex, names, normalise
 from pubsite.errors import Diagnostics
-from pubsite.model import Name
+from pubsite.model.site import Name
+from pubsite.read import bib, bibscan, braces, latex, names, normalise
 
 from helpers import publications
 

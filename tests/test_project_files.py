@@ -337,7 +337,7 @@ def test_a_template_that_runs_without_end_is_stopped(tmp_path: Path, body: str) 
     project = make_project(tmp_path)
     user_index(project, body)
     # The budget shortened to 2 s so that the test is quick; without one, it never ends.
-    result = build(project, prelude="import pubsite.templating as t\n"
+    result = build(project, prelude="import pubsite.render.templating as t\n"
                    "t.TEMPLATE_SECONDS, t.SECONDS_PER_ENTRY = 2.0, 0.0")
     assert result.returncode == 1, result.stderr
     assert f"{INDEX}:3: stopped: the templates ran longer than 2 s" in result.stderr

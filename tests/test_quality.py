@@ -74,6 +74,31 @@ def test_no_import_cycle() -> None:
             visit(m, [])
 
 
+
+# The folders of src/pubsite/ are the stages, in the order imports may point (down this list,
+# never up): shared infrastructure at the top level (the rule ids, diagnostics, the one way
+# to open a project file, the version), then model, read, check and render. Top-level
+# modules not listed as shared (write, export, report, pipeline, cli, serve, scaffold) sit
+# above every stage folder.
+SHARED = {"pubsite", "pubsite.rulebook", "pubsite.errors", "pubsite.projectfiles"}
+STAGES = ("model", "read", "check", "render")
+
+
+def _rank(module: str) -> int:
+    if module in SHARED:
+        return 0
+    parts = module.split(".")
+    if len(parts) > 1 and parts[1] in STAGES:
+        return 1 + STAGES.index(parts[1])
+    return 1 + len(STAGES)
+
+
+def test_stages_import_only_downwards() -> None:
+    modules = _modules()
+    up = [f"{m} -> {d}" for m, p in modules.items()
+          for d in sorted(_imports(p, set(modules)) - {m}) if _rank(d) > _rank(m)]
+    assert up == []
+
 def test_functions_are_short() -> None:
     long = [f"{p.relative_to(ROOT)}:{node.lineno} {node.name} "
             f"({node.end_lineno - node.lineno + 1} lines)"  # type: ignore[operator]
@@ -86,11 +111,11 @@ def test_functions_are_short() -> None:
 # Imports inside a function, each for a reason: --help and a no-op build stay fast, or a
 # library is needed only on an uncommon path.
 LAZY = {"cli.py": {"pubsite", "pubsite.export", "pubsite.render.registry"},
-        "bib.py": {"bibtexparser"}, "latex.py": {"pylatexenc"}, "report.py": {"rich"},
-        "serve.py": {"watchfiles"}, "text_checks.py": {"ftfy"},
-        "templating.py": {"jinja2", "pubsite"}, "render/texescape.py": {"pylatexenc"},
-        "pipeline.py": {"pubsite"}, "mdlinks.py": {"markdown_it"},
-        "normalise.py": {"imagesize"}, "render/registry.py": {"pubsite"}}
+        "read/bib.py": {"bibtexparser"}, "read/latex.py": {"pylatexenc"},
+        "report.py": {"rich"}, "serve.py": {"watchfiles"}, "read/mojibake.py": {"ftfy"},
+        "render/templating.py": {"jinja2", "pubsite"}, "render/texescape.py": {"pylatexenc"},
+        "pipeline.py": {"pubsite"}, "read/mdlinks.py": {"markdown_it"},
+        "read/normalise.py": {"imagesize"}, "render/registry.py": {"pubsite"}}
 
 
 def test_imports_inside_functions_only_where_they_keep_things_fast() -> None:

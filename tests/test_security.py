@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pubsite import templating
 from pubsite.cli import main
+from pubsite.render import templating
 
 from conftest import ROOT, StaticServer
 
@@ -169,7 +169,7 @@ def unescaped(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A deliberately broken HTML renderer: autoescape off, every URL let through."""
     import jinja2
 
-    from pubsite import urls
+    from pubsite.model import urls
 
     real = jinja2.Environment
 
@@ -425,8 +425,8 @@ BIB_FIELD = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"),
     min_size=1, max_size=5))
 def test_bibtex_export_keeps_every_key_and_cited_field(tmp_path: Path,
                                                  entries: dict[str, dict[str, str]]) -> None:
-    from pubsite import bib as bibmod
     from pubsite.errors import Diagnostics
+    from pubsite.read import bib as bibmod
 
     folded: dict[str, dict[str, str]] = {}
     for key, fields in entries.items():
@@ -449,7 +449,7 @@ def test_bibtex_export_keeps_every_key_and_cited_field(tmp_path: Path,
     again = {e.key: e.fields for e in bibmod.parse(result.stdout, "x.bib", d).entries}
     original = {e.key: e.fields for e in bibmod.parse(text, "y.bib", Diagnostics()).entries}
     assert again.keys() == original.keys()
-    from pubsite.normalise import CITE_FIELDS
+    from pubsite.read.normalise import CITE_FIELDS
 
     for key, fields in original.items():
         # Names lose their marks in a citation; every other cited field is kept as it is,

@@ -8,12 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from pubsite import bib, chars, cleantext, identifiers, profile, rules, urls
+from pubsite.check import rules
 from pubsite.errors import Diagnostics
-from pubsite.model import Author, Mark, Name, Note, Profile, Publication, Venue
-from pubsite.normalise import Normaliser
+from pubsite.model import chars, cleantext, identifiers, urls
+from pubsite.model.site import (
+    Author,
+    Mark,
+    Name,
+    Note,
+    Profile,
+    Publication,
+    Venue,
+)
+from pubsite.read import bib, profile
+from pubsite.read.normalise import Normaliser
 from pubsite.render.formats import CvHtmlFormat, HtmlFormat, LatexFormat, MarkdownFormat
-from pubsite.view import Plain
+from pubsite.render.view import Plain
 
 # --- identifiers ---------------------------------------------------------------------
 
@@ -154,7 +164,7 @@ PUB = Publication(
 
 
 def _view_profile() -> Profile:
-    from pubsite.model import DEFAULT_MARKS
+    from pubsite.model.site import DEFAULT_MARKS
 
     return Profile(name="Hao Zhang", marks=DEFAULT_MARKS)
 
@@ -243,7 +253,7 @@ def test_urls_allow_list(url: str, ok: bool) -> None:
 def _normalise(entry: str, name: str = "Hao Zhang") -> Publication:
     d = Diagnostics()
     data = bib.parse(entry, "x.bib", d)
-    from pubsite.model import DEFAULT_MARKS, OwnerSpec
+    from pubsite.model.site import DEFAULT_MARKS, OwnerSpec
 
     prof = Profile(name=name, owner=OwnerSpec(name), marks=DEFAULT_MARKS)
     return Normaliser(prof, d).publications(data.entries)[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pubsite.model import Publication, Site, sort_publications
+from pubsite.model.site import Publication, Site, sort_publications
 
 
 @dataclass(frozen=True, slots=True)

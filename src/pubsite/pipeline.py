@@ -17,21 +17,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pubsite import __version__, projectfiles, report, tomlread, write
+from pubsite import __version__, projectfiles, report, write
 from pubsite.errors import EXIT_USAGE, Diagnostic, Diagnostics, PubsiteError, Severity
 from pubsite.projectfiles import Refused, read_input
-from pubsite.rulebook import RuleId
-from pubsite.templating import (
+from pubsite.read import tomlread
+from pubsite.render.templating import (
     as_pubsite_error,
     builtin_templates,
     read_user_file,
     time_budget,
     user_template_names,
 )
+from pubsite.rulebook import RuleId
 
 if TYPE_CHECKING:
-    from pubsite.bib import RawEntry
-    from pubsite.model import Site
+    from pubsite.model.site import Site
+    from pubsite.read.bib import RawEntry
     from pubsite.render.memo import Memo
     from pubsite.render.registry import Layout
 
@@ -99,9 +100,10 @@ def load(inputs: Inputs, diags: Diagnostics) -> Site:
     input is unusable."""
     # The stages load when a run uses them: a build with nothing to do skips them and
     # takes 0.07 s instead of 0.12 s (bench/, 1,000 entries).
-    from pubsite import bib, profile, rules
-    from pubsite.model import Site
-    from pubsite.normalise import Normaliser
+    from pubsite.check import rules
+    from pubsite.model.site import Site
+    from pubsite.read import bib, profile
+    from pubsite.read.normalise import Normaliser
 
     with few_collections():
         prof = profile.load(inputs.profile, diags, display=display(inputs.profile))
@@ -137,7 +139,7 @@ def validate(inputs: Inputs) -> list[Diagnostic]:
 def _check_templates(folder: Path, diags: Diagnostics) -> None:
     """Each file of templates/ that a build would refuse to read (a symlink out of the
     project, a FIFO, a file over the cap): found by validate, not first by a build."""
-    from pubsite import templating
+    from pubsite.render import templating
 
     try:
         for name in templating.user_template_names(folder):

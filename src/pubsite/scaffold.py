@@ -15,9 +15,9 @@ import stat
 import unicodedata
 from pathlib import Path
 
-from pubsite import latex
 from pubsite.errors import EXIT_USAGE, PubsiteError
-from pubsite.templating import builtin_templates
+from pubsite.read import latex
+from pubsite.render.templating import builtin_templates
 
 STARTER_BIB = """\
 % Your publications. Newest first is the usual order; pubsite sorts by year anyway.

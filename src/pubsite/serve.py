@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from pubsite import pipeline, templating, write
+from pubsite import pipeline, write
 from pubsite.errors import EXIT_USAGE, PubsiteError
+from pubsite.render import templating
 from pubsite.render.memo import Memo
 
 EVENTS = "/__pubsite__/events"

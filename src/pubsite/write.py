@@ -38,7 +38,7 @@ from pubsite.errors import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE, PubsiteError, Te
 from pubsite.projectfiles import CHUNK, ProjectFile, Refused, open_inside
 
 if TYPE_CHECKING:
-    from pubsite.model import Content
+    from pubsite.model.site import Content
 
 MANIFEST = ".pubsite-manifest.json"
 JOURNAL = ".pubsite-journal"

@@ -13,7 +13,7 @@ from typing import Any
 
 import markupsafe
 
-from pubsite.model import Link, Profile, Publication, Site
+from pubsite.model.site import Link, Profile, Publication, Site
 from pubsite.render.formats import (
     CvHtmlFormat,
     LatexFormat,
@@ -22,9 +22,9 @@ from pubsite.render.formats import (
     escape,
     safe_href,
 )
+from pubsite.render.templating import environment
 from pubsite.render.texescape import Need, needs, tex_escape, tex_url
-from pubsite.templating import environment
-from pubsite.view import (
+from pubsite.render.view import (
     Format,
     Plain,
     Written,

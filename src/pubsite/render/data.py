@@ -9,11 +9,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from pubsite import identifiers, latex, urls
-from pubsite.model import Author, Kind, Publication, Site
+from pubsite.model import identifiers, urls
+from pubsite.model.site import Author, Kind, Publication, Site
+from pubsite.read import latex
 from pubsite.render import resume
 from pubsite.render.formats import RenderCVFormat, bibtex_entry, rendercv_escape
-from pubsite.view import Plain, group, reference_details
+from pubsite.render.view import Plain, group, reference_details
 
 
 def author_dict(a: Author) -> dict[str, Any]:

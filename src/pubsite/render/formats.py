@@ -15,11 +15,11 @@ from urllib.parse import quote
 
 from markupsafe import escape as html_escape
 
-from pubsite import identifiers, urls
-from pubsite.cleantext import strip_invisible
-from pubsite.model import Profile, Publication
+from pubsite.model import identifiers, urls
+from pubsite.model.cleantext import strip_invisible
+from pubsite.model.site import Profile, Publication
 from pubsite.render.texescape import tex_escape, tex_url
-from pubsite.view import Cut, Format, Gap, Plain, Tag, last_text
+from pubsite.render.view import Cut, Format, Gap, Plain, Tag, last_text
 
 # --- HTML ----------------------------------------------------------------------------
 

@@ -13,13 +13,14 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from pubsite import identifiers, projectfiles, urls
+from pubsite import projectfiles
 from pubsite.errors import PubsiteError
-from pubsite.model import Content, Link, Profile, Publication, Site
+from pubsite.model import identifiers, urls
+from pubsite.model.site import Content, Link, Profile, Publication, Site
 from pubsite.render import cv
 from pubsite.render.formats import HtmlFormat, bibtex_entry, safe_href
-from pubsite.templating import builtin_templates, environment, read_user_file
-from pubsite.view import (
+from pubsite.render.templating import builtin_templates, environment, read_user_file
+from pubsite.render.view import (
     KIND_LABELS,
     Plain,
     Summary,

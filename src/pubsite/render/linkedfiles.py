@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pubsite.errors import EXIT_INPUT, PubsiteError
-from pubsite.model import Content, Publication, Site
+from pubsite.model.site import Content, Publication, Site
 from pubsite.projectfiles import ProjectFile
 
 

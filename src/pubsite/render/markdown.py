@@ -8,12 +8,12 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from pubsite import mdlinks
-from pubsite.model import Content, Site
+from pubsite.model.site import Content, Site
+from pubsite.read import mdlinks
 from pubsite.render import cv
 from pubsite.render.formats import Md, escape, link
-from pubsite.templating import environment
-from pubsite.view import obfuscate_email
+from pubsite.render.templating import environment
+from pubsite.render.view import obfuscate_email
 
 # A link of the simple form, [label](url): neither part holds a bracket (nor the URL a
 # parenthesis), so that each try stops at the next one; and no part gives back what it

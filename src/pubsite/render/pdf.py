@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from pubsite.model import Site
+from pubsite.model.site import Site
 from pubsite.render import cv
 
 

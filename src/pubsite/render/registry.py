@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 if TYPE_CHECKING:
-    from pubsite.model import Content, Site
+    from pubsite.model.site import Content, Site
 
 Target = Literal["site", "export"]
 
@@ -117,7 +117,7 @@ FORMATS: tuple[OutputFormat, ...] = (
     OutputFormat("html", "export", "the CV list as an HTML fragment", _cv_list("html"),
                  "pubsite.render.formats.CvHtmlFormat", _LIST),
     OutputFormat("text", "export", "the CV list as plain text", _cv_list("text"),
-                 "pubsite.view.Plain", _LIST),
+                 "pubsite.render.view.Plain", _LIST),
     OutputFormat("json", "export", "the normalised model", _data("to_json"), "json.dumps"),
     OutputFormat("csl-json", "export", "CSL-JSON for pandoc, Zotero and citeproc",
                  _data("to_csl_json"), "json.dumps"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pubsite.model import Profile
+from pubsite.model.site import Profile
 from pubsite.render.formats import rendercv_escape
 
 _ISO = re.compile(r"[12]\d{3}(-\d{2}(-\d{2})?)?")

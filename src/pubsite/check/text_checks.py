@@ -4,16 +4,16 @@ syntax. One combined pattern keeps the common case (clean text) to a single scan
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import TYPE_CHECKING
 
-from pubsite.chars import BIDI_CHARS, INVISIBLE
-from pubsite.latex import PRIMITIVES
+from pubsite.model.chars import BIDI_CHARS, INVISIBLE
+from pubsite.read.latex import PRIMITIVES
+from pubsite.read.mojibake import mojibake_fix
 from pubsite.rulebook import RuleId
 
 if TYPE_CHECKING:
-    from pubsite.bib import RawEntry
     from pubsite.errors import Diagnostics
+    from pubsite.read.bib import RawEntry
 
 _SUSPICIOUS = re.compile(
     INVISIBLE.pattern + "|" + PRIMITIVES.pattern +
@@ -21,9 +21,7 @@ _SUSPICIOUS = re.compile(
     # a comment there); "{{" alone is BibTeX's ordinary case protection.
     r"|\\\{\s*\\?\{|\{\s*\\\{|\\?\{%"
 )
-# Characters that appear when UTF-8 is read in a legacy code page.
-_MOJIBAKE_HINT = re.compile(
-    r"[ÃÂâÅÄÆÐÑ][\x80-\xbf\u0152-\u2122]|[\u0e00-\u0e7f][\u0152-\u2122\x80-\xff]|ฤ|๐Ÿ|â€")
+
 
 
 def check_text(value: str, field: str, e: RawEntry, diags: Diagnostics) -> None:
@@ -37,14 +35,6 @@ def check_text(value: str, field: str, e: RawEntry, diags: Diagnostics) -> None:
         diags.warning(RuleId.MOJIBAKE, e.file, e.field_line(field),
                       f"{field} of {e.key} looks like garbled text (UTF-8 read in another "
                       "encoding)", f"replace it with: {fixed[:200]}", key=e.key)
-
-
-def mojibake_fix(value: str) -> str | None:
-    """The repaired text when `value` is mojibake, else None."""
-    if value.isascii() or not _MOJIBAKE_HINT.search(value):
-        return None
-    fixed = repair_mojibake(value)
-    return fixed if fixed != value else None
 
 
 def _suspicious(value: str, field: str, e: RawEntry, diags: Diagnostics) -> None:
@@ -80,38 +70,3 @@ def _suspicious(value: str, field: str, e: RawEntry, diags: Diagnostics) -> None
             diags.error(rule, e.file, line, message, hint, key=e.key)
         else:
             diags.warning(rule, e.file, line, message, hint, key=e.key)
-
-
-def _legacy_bytes(text: str) -> bytes | None:
-    """Bytes of `text` read back through the code pages that mojibake comes from."""
-    out = bytearray()
-    for ch in text:
-        if ord(ch) < 0x80:
-            out.append(ord(ch))
-            continue
-        for enc in ("cp874", "cp1252", "latin-1"):
-            try:
-                out += ch.encode(enc)
-                break
-            except UnicodeEncodeError:
-                continue
-        else:
-            return None
-    return bytes(out)
-
-
-def repair_mojibake(text: str) -> str:
-    import ftfy
-
-    fixed: str = ftfy.fix_encoding(text)
-    if fixed != text:
-        return fixed
-    # ftfy misses a Thai code page mixed with cp1252 (the seed's "HalฤฑcฤฑoฤŸlu").
-    raw = _legacy_bytes(text)
-    if raw is None:
-        return text
-    try:
-        candidate = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return text
-    return unicodedata.normalize("NFC", candidate)

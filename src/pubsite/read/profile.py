@@ -1,4 +1,4 @@
-"""profile.toml into the frozen Profile, checked against the schema that model.py declares
+"""profile.toml into the frozen Profile, checked against the schema that model/site.py declares
 once (types, defaults, choices, help, how text is checked). Every problem becomes a
 Diagnostic naming the key and its line."""
 
@@ -16,13 +16,15 @@ from difflib import get_close_matches
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pubsite import mdlinks, projectfiles, urls
-from pubsite.cleantext import strip_invisible
+from pubsite import projectfiles
 from pubsite.errors import Diagnostic, Diagnostics, Severity
-from pubsite.model import DEFAULT_MARKS, Mark, Profile
+from pubsite.model import urls
+from pubsite.model.cleantext import strip_invisible
+from pubsite.model.site import DEFAULT_MARKS, Mark, Profile
+from pubsite.read import mdlinks
+from pubsite.read.mojibake import mojibake_fix
+from pubsite.read.tomlread import MAX_NESTING, read_toml
 from pubsite.rulebook import RuleId
-from pubsite.text_checks import mojibake_fix
-from pubsite.tomlread import MAX_NESTING, read_toml
 
 
 def load(path: Path, diags: Diagnostics, display: str | None = None) -> Profile | None:

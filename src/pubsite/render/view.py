@@ -15,8 +15,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from pubsite import identifiers
-from pubsite.model import Author, Link, Mark, Note, Profile, Publication, Venue
+from pubsite.model import identifiers
+from pubsite.model.site import Author, Link, Mark, Note, Profile, Publication, Venue
 
 KIND_LABELS = {
     "journal": "Journal articles", "conference": "Conference papers", "preprint": "Preprints",

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import quote
 
-from pubsite import urls
+from pubsite.model import urls
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")

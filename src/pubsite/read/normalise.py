@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from pubsite import identifiers, latex, names, projectfiles, urls
-from pubsite.bib import RawEntry
-from pubsite.cleantext import strip_invisible
+from pubsite import projectfiles
 from pubsite.errors import Diagnostics
-from pubsite.model import (
+from pubsite.model import identifiers, urls
+from pubsite.model.cleantext import strip_invisible
+from pubsite.model.site import (
     Author,
     Kind,
     Link,
@@ -28,6 +28,8 @@ from pubsite.model import (
     Venue,
     sort_publications,
 )
+from pubsite.read import latex, names
+from pubsite.read.bib import RawEntry
 from pubsite.rulebook import RuleId
 
 KIND_BY_TYPE = {

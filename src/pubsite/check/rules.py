@@ -11,11 +11,12 @@ from difflib import get_close_matches
 from functools import lru_cache
 from typing import Any
 
-from pubsite import identifiers, latex, names
-from pubsite.bib import BibData, RawEntry
+from pubsite.check.text_checks import check_text
 from pubsite.errors import Diagnostics
+from pubsite.model import identifiers
+from pubsite.read import latex, names
+from pubsite.read.bib import BibData, RawEntry
 from pubsite.rulebook import RuleId
-from pubsite.text_checks import check_text
 
 REQUIRED = {
     "article": (("author",), ("title",), ("journal", "journaltitle", "venue"), ("year", "date")),

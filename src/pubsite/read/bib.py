@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pubsite import bibscan, braces
 from pubsite.errors import Diagnostics
-from pubsite.identifiers import MONTH_MACROS
+from pubsite.model.identifiers import MONTH_MACROS
+from pubsite.read import bibscan, braces
 from pubsite.rulebook import RuleId
 
 # A value past this size that came from macro expansion is a "billion laughs" chain.

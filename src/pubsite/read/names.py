@@ -12,8 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pubsite import braces, latex
-from pubsite.model import Name
+from pubsite.model.site import Name
+from pubsite.read import braces, latex
 
 # A match starts only where a run of spaces does (the lookbehind): without it, each space of
 # a long run would be tried as a start and scan the run again, quadratic in its length.

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from pubsite import braces
-from pubsite import latexmacros as macros
-from pubsite.cleantext import strip_invisible
+from pubsite.model.cleantext import strip_invisible
+from pubsite.read import braces
+from pubsite.read import latexmacros as macros
 
 _LATEX_CHARS = frozenset("\\{}$~^_&%#")
 _LIGATURES = ("--", "``", "''", "!`", "?`")

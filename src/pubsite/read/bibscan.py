@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pubsite import braces
+from pubsite.read import braces
 
 _ID = re.compile(r"[^\s\"#%'(),={}]+")
 _WS = re.compile(r"\s*")

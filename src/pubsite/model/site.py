@@ -9,7 +9,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from pubsite import identifiers
+from pubsite.model import identifiers
 from pubsite.projectfiles import ProjectFile
 
 # What a renderer gives the write stage for one file: text, bytes, text in pieces, or a

@@ -43,7 +43,7 @@ MAX_PRODUCT = 10_000_000
 
 
 def builtin_templates() -> Path:
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the pubsite package, above render/
     packaged = here / "templates"
     if packaged.is_dir():
         return packaged

@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from pubsite import urls
+from pubsite.model import urls
 
 
 @lru_cache(maxsize=1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pubsite.chars import INVISIBLE
+from pubsite.model.chars import INVISIBLE
 
 
 def strip_invisible(text: str) -> str:
