@@ -20,17 +20,11 @@ DATA = Path(__file__).resolve().parent / "data"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
-def _find_shared() -> Path | None:
-    """The corpus, schemas and seed facts the tests read: a copy inside the repository
-    (tests/data/shared), so that a clone anywhere runs every test; PUBSITE_SHARED may
-    point at another copy."""
-    for candidate in (os.environ.get("PUBSITE_SHARED"), DATA / "shared"):
-        if candidate and (Path(candidate) / "corpus").is_dir():
-            return Path(candidate)
-    return None
-
-
-SHARED = _find_shared()
+# The corpus, schemas and seed facts the tests read, copied into the repository so that a
+# clone anywhere runs every test; missing, the suite stops at once instead of skipping.
+SHARED = DATA / "shared"
+if not (SHARED / "corpus" / "real").is_dir():
+    raise RuntimeError(f"{SHARED} is missing: it is part of the repository; check it out again")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -45,9 +39,6 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture
 def shared() -> Path:
-    if SHARED is None:
-        pytest.skip("shared/ (corpus, schemas) not found beside the checkout; "
-                    "set PUBSITE_SHARED to its path")
     return SHARED
 
 

@@ -24,8 +24,8 @@ from test_oracle import bibtex_reading
 from conftest import ROOT, SHARED, require_tool
 
 CORPUS = [ROOT / "publications.bib",
-          *(sorted((SHARED / "corpus" / "real").glob("*.bib")) if SHARED else []),
-          *(sorted((SHARED / "corpus" / "real2").glob("*.bib")) if SHARED else [])]
+          *(sorted((SHARED / "corpus" / "real").glob("*.bib"))),
+          *(sorted((SHARED / "corpus" / "real2").glob("*.bib")))]
 IDS = ["seed", *(f"{p.parent.name}/{p.name}" for p in CORPUS[1:])]
 _WORK = Path(tempfile.mkdtemp(prefix="pubsite-consumers-"))
 
@@ -92,7 +92,6 @@ def test_csl_json_is_valid_and_pandoc_citeproc_reads_it_without_a_warning(
 
     _each(path)
     require_tool("pandoc", "CSL-JSON is checked with pandoc --citeproc")
-    assert SHARED is not None
     items = json.loads(exported(path, "csl-json"))
     schema = json.loads((SHARED / "schemas" / "csl-data.json").read_text())
     jsonschema.validate(items, schema)

@@ -16,7 +16,7 @@ from test_oracle import bibtex_reading
 from conftest import SHARED
 from helpers import publications
 
-REAL = sorted((SHARED / "corpus" / "real").glob("*.bib")) if SHARED else []
+REAL = sorted((SHARED / "corpus" / "real").glob("*.bib"))
 EXPORTS = ["html", "markdown", "latex", "bibtex", "csl-json", "json", "jsonresume",
            "rendercv", "text"]
 
@@ -122,7 +122,7 @@ def test_real_file_validates_without_traceback(bib: Path, tmp_path: Path) -> Non
 
 # --- real2: personal files from many fields, built with a profile holding only the name ---
 
-REAL2 = sorted((SHARED / "corpus" / "real2").glob("*.bib")) if SHARED else []
+REAL2 = sorted((SHARED / "corpus" / "real2").glob("*.bib"))
 
 
 def _owners() -> dict[str, str]:

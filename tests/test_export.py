@@ -467,7 +467,7 @@ def _cited(path: Path, profile: Path) -> list[tuple[object, ...]]:
              p.doi, p.arxiv) for p in site.publications]
 
 
-REAL = sorted((SHARED / "corpus" / "real").glob("*.bib")) if SHARED else []
+REAL = sorted((SHARED / "corpus" / "real").glob("*.bib"))
 
 
 @pytest.mark.parametrize("path", [ROOT / "publications.bib", *REAL],
@@ -507,7 +507,7 @@ def test_every_character_compiles_or_is_reported(tmp_path: Path) -> None:
     from pubsite.errors import Diagnostics, PubsiteError
 
     chars: set[str] = set("".join(SCRIPTS))
-    for path in [*REAL, *sorted((SHARED / "corpus" / "real2").glob("*.bib"))] if SHARED else []:
+    for path in [*REAL, *sorted((SHARED / "corpus" / "real2").glob("*.bib"))]:
         try:
             site = pipeline.load(pipeline.Inputs(path, ROOT / "profile.toml"), Diagnostics())
         except PubsiteError:
@@ -656,7 +656,7 @@ def test_markdown_renders_the_same_in_commonmark_python_markdown_and_pandoc() ->
         assert html.count("<li>") == 15
 
 
-REAL2 = sorted((SHARED / "corpus" / "real2").glob("*.bib")) if SHARED else []
+REAL2 = sorted((SHARED / "corpus" / "real2").glob("*.bib"))
 
 
 @pytest.mark.parametrize("path", [*REAL2, *REAL], ids=[p.name for p in [*REAL2, *REAL]])

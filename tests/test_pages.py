@@ -51,22 +51,21 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     (with_cv / "profile.toml").write_text("cv = true\n" + (ROOT / "profile.toml").read_text(
         encoding="utf-8") + CV_PROFILE, encoding="utf-8")
     found = {"seed": build(seed), "seed-cv": build(with_cv)}
-    if SHARED is not None:
-        corpus = tmp_path_factory.mktemp("corpus")
-        source = SHARED / "corpus" / "real2" / "zhang-yichi_papers.bib"
-        shutil.copy(source, corpus / "publications.bib")
-        previews = corpus / "assets" / "img" / "publication_preview"
-        previews.mkdir(parents=True)
-        import re
+    corpus = tmp_path_factory.mktemp("corpus")
+    source = SHARED / "corpus" / "real2" / "zhang-yichi_papers.bib"
+    shutil.copy(source, corpus / "publications.bib")
+    previews = corpus / "assets" / "img" / "publication_preview"
+    previews.mkdir(parents=True)
+    import re
 
-        for name in re.findall(r"preview\s*=\s*\{([^}]*)\}", source.read_text()):
-            (previews / name).write_bytes(_png(240, 160))
-        owner = _owners()[source.name]
-        (corpus / "profile.toml").write_text(
-            f'name = "{owner}"\ncv = true\nnews_front = 3\n'
-            '[publications]\nmax_authors = 3\n[publications.venue_colors]\n'
-            'EMNLP = "#1f6feb"\nACL = "#d73a49"\n\n' + NEWS + CV_PROFILE, encoding="utf-8")
-        found["corpus"] = build(corpus)
+    for name in re.findall(r"preview\s*=\s*\{([^}]*)\}", source.read_text()):
+        (previews / name).write_bytes(_png(240, 160))
+    owner = _owners()[source.name]
+    (corpus / "profile.toml").write_text(
+        f'name = "{owner}"\ncv = true\nnews_front = 3\n'
+        '[publications]\nmax_authors = 3\n[publications.venue_colors]\n'
+        'EMNLP = "#1f6feb"\nACL = "#d73a49"\n\n' + NEWS + CV_PROFILE, encoding="utf-8")
+    found["corpus"] = build(corpus)
     return found
 
 

@@ -185,9 +185,7 @@ def test_not_utf8_says_which_encoding(tmp_path: Path) -> None:
     assert "CP1252" in d["message"] and "iconv" in d["hint"]
 
 
-@pytest.mark.skipif(SHARED is None, reason="shared corpus not found")
 def test_gbk_file_is_detected() -> None:
-    assert SHARED is not None
     bib = SHARED / "corpus" / "real" / "bibtexparser_gbk_test.bib"
     profile = Path(__file__).parent.parent / "profile.toml"
     result = CliRunner().invoke(main, ["validate", "--bib", str(bib), "--profile", str(profile),

@@ -35,12 +35,12 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from pubsite.errors import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE, PubsiteError, Terminated
-from pubsite.projectfiles import CHUNK, ProjectFile, Refused, open_inside
+from pubsite.projectfiles import CHUNK, OUTPUT_MARK, ProjectFile, Refused, open_inside
 
 if TYPE_CHECKING:
     from pubsite.model.site import Content
 
-MANIFEST = ".pubsite-manifest.json"
+MANIFEST = OUTPUT_MARK
 JOURNAL = ".pubsite-journal"
 _OWN = (MANIFEST, JOURNAL)
 _TMP = ".pubsite-tmp"

@@ -351,10 +351,10 @@ class Normaliser:
                    "use an http(s) address", key=e.key)
             return
         if safe.startswith("/") and not safe.startswith("//"):
-            found_at = self._rooted_link(e, field, label, safe)
-            if found_at is None:
-                return
-            safe = found_at
+            rooted = self._rooted_link(e, field, label, safe)
+            if rooted is not None:
+                out.setdefault(rooted[0], Link(label, *rooted))
+            return
         local = not urls.has_scheme(safe) and not safe.startswith(("/", "#", "?"))
         if local:
             found = self._local_link(e, field, label, safe)
@@ -364,15 +364,17 @@ class Normaliser:
         # `url` and `html` the same: one link, the first
         out.setdefault(safe, Link(label, safe, local))
 
-    def _rooted_link(self, e: RawEntry, field: str, label: str, url: str) -> str | None:
+    def _rooted_link(self, e: RawEntry, field: str, label: str, url: str
+                     ) -> tuple[str, bool] | None:
         """A link from the site's root (`/assets/pdf/x.pdf`): the project's file when the
         project holds it (linked relatively, so the site works under any base_url and from
         disk); left out when it names a file elsewhere on this computer (a JabRef path,
         `/proc/...`), which a visitor could never open and which tells them your folders;
-        else kept as written, a page elsewhere on the same web server."""
-        rel = url.lstrip("/")
-        if rel and self._project_file(rel)[0] is not None:
-            return rel
+        else kept as written, a page elsewhere on the same web server. The link's URL and
+        whether it is the project's file; None when it is left out."""
+        found = self._project_file(url.lstrip("/"))[0] if url.strip("/") else None
+        if found is not None:
+            return found, True
         path = urllib.parse.unquote(url.split("#")[0].split("?")[0])
         with contextlib.suppress(OSError, ValueError):
             if path != "/" and os.path.lexists(path):
@@ -383,7 +385,7 @@ class Normaliser:
                     "copy the file into the project (e.g. assets/pdf/) and link it there",
                     key=e.key)
                 return None
-        return url
+        return url, False
 
     def _local_link(self, e: RawEntry, field: str, label: str, rel: str) -> str | None:
         found, refused = self._project_file(rel)
