@@ -332,3 +332,28 @@ def test_a_new_export_format_is_one_row(runner: CliRunner, project: Path,
     finally:
         monkeypatch.undo()
         importlib.reload(cli)
+
+
+def test_ctrl_c_that_python_swallowed_still_ends_the_build(
+        runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python drops the KeyboardInterrupt of a Ctrl-C that lands in an import's lock
+    callback; the build must still end as interrupted, not as a success."""
+    import contextlib
+    import os
+    import signal
+
+    from pubsite import pipeline
+
+    real_build = pipeline.build
+
+    def build_hit_by_ctrl_c(*args: object, **kwargs: object) -> object:
+        # What "Exception ignored in: <function _get_module_lock...>" does:
+        with contextlib.suppress(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+        return real_build(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "build", build_hit_by_ctrl_c)
+    monkeypatch.chdir(project)
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 130, result.output
+    assert "interrupted; nothing half-written was left behind" in result.output

@@ -35,7 +35,12 @@ def _handle_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             _terminate_like_ctrl_c()
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            # Python drops an exception a signal raises inside an import's lock callback
+            # ("Exception ignored in ..."); the signal still ends the command.
+            if _SIGNALLED:
+                raise Terminated if _SIGNALLED[-1] == signal.SIGTERM else KeyboardInterrupt
+            return result
         except PubsiteError as exc:
             if exc.diagnostics:
                 from pubsite import report
@@ -67,15 +72,26 @@ def _handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _raise_terminated(_signum: int, _frame: object) -> None:
+_SIGNALLED: list[int] = []  # Ctrl-C and SIGTERM received by this command
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    _SIGNALLED.append(signum)
     raise Terminated
+
+
+def _raise_interrupted(signum: int, _frame: object) -> None:
+    _SIGNALLED.append(signum)
+    raise KeyboardInterrupt
 
 
 def _terminate_like_ctrl_c() -> None:
     """SIGTERM (what `timeout`, CI cancellation and `docker stop` send) unwinds like
     Ctrl-C: the write stage removes its temporary files, and the exit status is 143."""
     if threading.current_thread() is threading.main_thread():
+        _SIGNALLED.clear()
         signal.signal(signal.SIGTERM, _raise_terminated)
+        signal.signal(signal.SIGINT, _raise_interrupted)
 
 
 def _input_options(fn: F) -> F:
