@@ -172,6 +172,9 @@ def _check_commands(e: RawEntry, unknown: _Tally) -> None:
     for field in _SHOWN:
         value = e.fields.get(field)
         if value and "\\" in value:
+            if field in ("author", "editor"):  # a mark (`\textsuperscript{*}`) is read
+                value = " and ".join(names.extract_marks(raw, ())[0]
+                                     for raw in names.split_authors(value))
             for name in dict.fromkeys(_COMMAND.findall(value)):
                 if not latex.is_known(name):
                     unknown.command(e, field, name)

@@ -97,6 +97,31 @@ def is_known(command: str) -> bool:
 
 # --- before the parser: what pylatexenc reads wrongly or not at all ------------------------
 
+# Zotero's Better BibTeX and some web exports escape a backslash twice (`\\&`, `$\\beta$`):
+# `\\` (a line break) before `&`, `%`, `$`, `#`, `_` or a command name is never meant.
+_DOUBLE_ESCAPE = re.compile(r"\\\\(?=([&%$#_]|[A-Za-z]+))")
+
+
+def double_escapes(text: str) -> int:
+    """How many `\\` of the text are a doubled escape (see `single_escapes`)."""
+    if "\\\\" not in text:
+        return 0
+    return sum(1 for m in _DOUBLE_ESCAPE.finditer(text) if _doubled(m))
+
+
+def single_escapes(text: str) -> str:
+    r"""The text with each doubled escape written once: `\\&` as `\&`, `\\beta` as
+    `\beta`; a line break before a word that is no command (`one\\two`) stays."""
+    if "\\\\" not in text:
+        return text
+    return _DOUBLE_ESCAPE.sub(lambda m: "\\" if _doubled(m) else m.group(0), text)
+
+
+def _doubled(m: re.Match[str]) -> bool:
+    word = m.group(1)
+    return not word[0].isalpha() or is_known(word)
+
+
 _SPACING = re.compile(
     r"\\(?:kern|mkern|hskip|vskip|mskip|raise|lower|moveleft|moveright|penalty)\s*"
     r"-?\s*(?:\d+(?:\.\d*)?|\.\d+)\s*(?:em|ex|pt|mu|mm|cm|in|bp|sp|pc|dd|cc)?"
@@ -107,7 +132,7 @@ _SUP = str.maketrans("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼�
 _SUB = str.maketrans("0123456789+-=()aeox", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓ")
 _SCRIPT = re.compile(
     r"(?<![\\])([\^_])\s*(?:\{\s*(?:\\(?:mbox|text|mathrm|textrm)\s*)?\{?([^{}\\]*)\}?\s*\}"
-    r"|([0-9+\-=()n]))")
+    r"|\\(?:mbox|text|mathrm|textrm)\s*\{([^{}\\]*)\}|([0-9+\-=()n]))")
 _TEXT_SCRIPT = re.compile(r"\\text(super|sub)script\s*\{([^{}\\]*)\}")
 _HTML_TAG = re.compile(r"</?(?:b|i|em|strong|sup|sub|span|p|br|u|tt|code|small)\b[^<>]*>", re.I)
 _HTML_SCRIPT = re.compile(r"<(sup|sub)>([^<>]*)</\1>", re.I)
@@ -190,7 +215,7 @@ def math_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _scripted(m: re.Match[str]) -> str:
-    body = m.group(2) if m.group(2) is not None else m.group(3)
+    body = next(g for g in m.groups()[1:] if g is not None)  # `^{1}`, `^\textrm{1}`, `^1`
     return _script(m.group(1), body) or m.group(0)
 
 
@@ -207,6 +232,7 @@ CHUNK = 4000
 
 def decode(text: str) -> str:
     """Decode LaTeX markup to NFC Unicode with whitespace collapsed."""
+    text = single_escapes(text)
     if ("<" in text or "^" in text or "_" in text or "\\" in text or "`" in text) \
             and not PRIMITIVES.search(text):
         text = _prepare(text)

@@ -156,6 +156,20 @@ def split_name(name: str) -> RawName:
                    tuple(warnings))
 
 
+def cite_form(raw: str) -> str:
+    """The name as BibTeX can read it, for the BibTeX a visitor copies: as written where
+    BibTeX reads it without complaint, else from its parts as pubsite read them
+    (`Gearty, William,` has a trailing comma that stops `bibtex`; `Gearty, William` does not)."""
+    parts = split_name(raw)
+    last = " ".join((*parts.von, *parts.last))
+    if not parts.warnings or not last:
+        return raw
+    first = " ".join(parts.first)
+    if parts.jr:
+        return f"{last}, {' '.join(parts.jr)}, {first}"
+    return f"{last}, {first}" if first else last
+
+
 _EXTENDED = re.compile(r"^\s*(?:family|given|prefix|suffix)\s*=", re.I)
 
 
@@ -236,8 +250,8 @@ def _unwrap_in_one_pass(raw: str) -> tuple[str, bool]:
 # --- contribution marks -------------------------------------------------------------
 
 _MARK_FORMS = [
-    (re.compile(r"\$\s*\^\s*\{?\s*\\ast\s*\}?\s*\$|\$\s*\^\s*\{?\s*\*\s*\}?\s*\$"), "*"),
-    (re.compile(r"\\textsuperscript\s*\{\s*\*\s*\}"), "*"),
+    (re.compile(r"\$\s*\^\s*\{?\s*(?:\\ast|\\star|\*)\s*\}?\s*\$"), "*"),
+    (re.compile(r"\\textsuperscript\s*\{\s*(?:\*|\$\s*\\(?:ast|star)\s*\$)\s*\}"), "*"),
     (re.compile(r"\$\s*\^?\s*\{?\s*\\dagger\s*\}?\s*\$|\\textdagger\b|\\dag\b"), "†"),
     (re.compile(r"\$\s*\^?\s*\{?\s*\\ddagger\s*\}?\s*\$|\\textdaggerdbl\b|\\ddag\b"), "‡"),
     (re.compile(r"\^\s*\*"), "*"),
@@ -427,12 +441,16 @@ class OwnerMatcher:
     # The whole name in reading order, so that case changes that move BibTeX's part
     # boundaries ("hao zhang" has von "hao") still match.
     full_keys: frozenset[str] = frozenset()
+    # The first of two surnames ("Carrillo" of Carrillo-Perez), as Spanish and Portuguese
+    # writers cite themselves: the owner only with given names that agree.
+    surnames: tuple[_Form, ...] = ()
 
     @classmethod
     def build(cls, name: str, aliases: tuple[str, ...] = (),
               match_initials: bool = True) -> OwnerMatcher:
         keys: set[tuple[str, str]] = set()
         forms: list[_Form] = []
+        surnames: list[_Form] = []
         full: set[str] = set()
         for raw in (name, *aliases):
             if not raw.strip():
@@ -441,7 +459,11 @@ class OwnerMatcher:
             keys.add(_key(parsed))
             full.add(_norm(parsed.first_last()))
             forms.append(_Form(_family_key(parsed.family), _given_tokens(parsed.first)))
-        return cls(frozenset(keys), tuple(forms), match_initials, frozenset(full))
+            parts = [p for p in _SEP.split(parsed.last) if p]
+            if len(parts) > 1 and _family_key(parts[0]):
+                surnames.append(_Form(_family_key(parts[0]), forms[-1].given))
+        return cls(frozenset(keys), tuple(forms), match_initials, frozenset(full),
+                   tuple(surnames))
 
     def score(self, name: Name) -> int:
         """0 where the name cannot be the owner's; EXACT for the name or an alias as
@@ -449,11 +471,14 @@ class OwnerMatcher:
         if _key(name) in self.keys or (not name.jr and _norm(name.first_last())
                                        in self.full_keys):
             return EXACT
+        if not name.first and not name.von and " " in name.last.strip():
+            return self._braced_whole(name.last)
         if not self.match_initials or name.jr:
             return 0
         # Most co-authors share no letters of the owner's family name: done in one test.
         whole = _family_key(f"{name.first}{name.von}{name.last}")
-        if not any(form.family and form.family in whole for form in self.forms):
+        if not any(form.family and form.family in whole
+                   for form in (*self.forms, *self.surnames)):
             return 0
         best = 0
         longest = max(len(form.family) for form in self.forms)
@@ -463,7 +488,19 @@ class OwnerMatcher:
                     fit = _given_fit(form.given, given)
                     if fit >= 0:
                         best = max(best, 1 + fit)
-        return best
+        if not best and name.first:
+            # One surname of two: a given name must agree, so "Maria Carrillo" stays plain.
+            family = _family_key(name.family)
+            best = max((_given_fit(form.given, _given_tokens(name.first))
+                        for form in self.surnames if form.family == family), default=0)
+        return max(best, 0)
+
+    def _braced_whole(self, text: str) -> int:
+        """`{Botha Hugo}` or `{Clark Heather M.}`: a name braced whole, so BibTeX reads it as
+        one family name; its words are the owner's in either order, or it is not the owner."""
+        words = text.split()
+        return max(self.score(Name(" ".join(words[1:]), "", words[0], "")),
+                   self.score(Name(" ".join(words[:-1]), "", words[-1], "")))
 
     def near_miss(self, name: Name) -> str | None:
         """Why this name looks like the owner without matching, or None."""
@@ -482,6 +519,8 @@ class OwnerMatcher:
             if family_key == form.family and len(given) > 1 and letters != owners \
                     and sorted(letters) == sorted(owners):
                 return "the owner's name with the given names in another order"
+            if form.given and family_key in form.given and form.family[:1] in letters:
+                return "the owner's name with a given name written as the family name"
         whole = fold(first + " " + family)
         for kf, kl in self.keys:
             mine = fold(kf + " " + kl)

@@ -68,6 +68,7 @@ TEXT_FIELDS = ("volume", "number", "pages", "publisher", "school",
                "institution", "organization", "address", "edition", "series", "note",
                "howpublished", "editor", "chapter", "isbn", "issn")
 
+HUGO_ADMIN = "admin"  # Hugo Blox's author folder of the site's owner
 _HIGHLIGHT = 10 * names.EXACT  # biblatex's author+an = {n=highlight}
 _BOLDED = names.EXACT // 2
 _TRUE = frozenset({"true", "yes", "1", "y"})
@@ -203,8 +204,8 @@ class Normaliser:
                 # author or an editor, not both.
                 continue
             if name in ("author", "editor"):
-                value = " and ".join(
-                    names.extract_marks(names.unwrap_emphasis(raw)[0], self.symbols)[0]
+                value = " and ".join(names.cite_form(self.hugo_admin(
+                    names.extract_marks(names.unwrap_emphasis(raw)[0], self.symbols)[0]))
                     for raw in names.split_authors(value))
             elif name == "month":
                 month = identifiers.month(value)
@@ -263,7 +264,7 @@ class Normaliser:
             return Author(Name(), others=True), (), 0
         unwrapped, bolded = names.unwrap_emphasis(raw)
         cleaned, marks = names.extract_marks(unwrapped, self.symbols)
-        name, warnings = names.decode_name(cleaned)
+        name, warnings = names.decode_name(self.hugo_admin(cleaned))
         mark_list = list(marks)
         for label in ann:
             mark_id = {"co-first": "equal", "cofirst": "equal", "equal": "equal",
@@ -276,6 +277,11 @@ class Normaliser:
         author = Author(name, False, tuple(dict.fromkeys(mark_list)),
                         url=self.coauthors.get(_name_key(name.first_last())))
         return author, warnings, fit
+
+    def hugo_admin(self, name: str) -> str:
+        """Hugo Blox writes the site's owner as `admin` (its user folder): the owner's name."""
+        owner = self.profile.owner.name
+        return owner if name.strip() == HUGO_ADMIN and owner.strip() else name
 
     def _check_owner(self, e: RawEntry, field: str, authors: list[Author]) -> None:
         if not self.matcher.keys or field != "author":
