@@ -51,6 +51,7 @@ class RuleId(StrEnum):
     ARXIV_FORMAT = "arxiv-format"
     DUPLICATE_WORK = "duplicate-work"
     LATEX_UNKNOWN = "latex-unknown"
+    DOUBLE_ESCAPE = "double-escape"
     MOJIBAKE = "mojibake"
     DANGEROUS_LATEX = "dangerous-latex"
     TEMPLATE_SYNTAX = "template-syntax"
@@ -164,6 +165,9 @@ _ROWS = (
     Rule(RuleId.LATEX_UNKNOWN, _W, "a LaTeX command pubsite does not know: its text is kept; "
          "once per command with a count",
          "write the text without the command if it should look different"),
+    Rule(RuleId.DOUBLE_ESCAPE, _W, "escapes written twice (Zotero: \\\\&, $\\\\beta$), read as "
+         "the single escape meant; once per file with a count",
+         "write one backslash: \\& and $\\beta$"),
     Rule(RuleId.MOJIBAKE, _W, "garbled text (UTF-8 read in another encoding); the repaired text "
          "is the hint", "replace it with the repaired text"),
     Rule(RuleId.DANGEROUS_LATEX, _W, "a TeX primitive that can read or write files when the CV "

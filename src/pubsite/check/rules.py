@@ -32,7 +32,9 @@ REQUIRED = {
     "mastersthesis": (("author",), ("title",), ("school", "institution"), ("year", "date")),
     "techreport": (("author",), ("title",), ("institution",), ("year", "date")),
     "misc": (("title",),),
-    "unpublished": (("author",), ("title",), ("note",)),
+    # What the work is (a working paper, under review...), or its eprint: else "Preprint".
+    "unpublished": (("author",), ("title",), ("note", "howpublished", "eprint", "pubstate",
+                                              "status")),
 }
 
 ENTRY_TYPES = frozenset({
@@ -124,6 +126,8 @@ class _Tally:
         self.fields: dict[str, tuple[RawEntry, int]] = {}
         self.commands: dict[str, tuple[RawEntry, str, int]] = {}
         self.asked: set[str] = set()
+        self.doubled: dict[str, int] = {}  # entry key -> doubled escapes in its fields
+        self.doubled_at = ("", 0)  # the first one's file and line
 
     def closest_field(self, name: str) -> str | None:
         """The known field a misspelt one is closest to, for the first MAX_SPELLING_CHECKS
@@ -149,6 +153,16 @@ class _Tally:
                           f"knows (first in {e.key}); it is ignored",
                           "nothing to do if it is yours; see the README for the fields "
                           "pubsite reads", key=e.key)
+        if self.doubled:
+            first = next(iter(self.doubled))
+            keys = ", ".join(list(self.doubled)[:3]) + (", ..." if len(self.doubled) > 3
+                                                        else "")
+            diags.warning(RuleId.DOUBLE_ESCAPE, self.doubled_at[0], self.doubled_at[1],
+                          f"{sum(self.doubled.values())} escapes written twice (\\\\& for "
+                          f"\\&, $\\\\beta$ for $\\beta$) in {_count(len(self.doubled))} "
+                          f"({keys}); each is read as the single escape meant",
+                          "write one backslash (search and "
+                          "replace \\\\ by \\ before a symbol or command)", key=first)
         for name, (e, field, n) in self.commands.items():
             diags.warning(RuleId.LATEX_UNKNOWN, e.file, e.field_line(field),
                           f"LaTeX command \\{name} in {_count(n)} is not one pubsite knows "
@@ -171,6 +185,11 @@ _SHOWN = ("title", "author", "editor", "journal", "journaltitle", "booktitle", "
 def _check_commands(e: RawEntry, unknown: _Tally) -> None:
     for field in _SHOWN:
         value = e.fields.get(field)
+        doubled = latex.double_escapes(value) if value else 0
+        if doubled:
+            if not unknown.doubled:
+                unknown.doubled_at = (e.file, e.field_line(field))
+            unknown.doubled[e.key] = unknown.doubled.get(e.key, 0) + doubled
         if value and "\\" in value:
             if field in ("author", "editor"):  # a mark (`\textsuperscript{*}`) is read
                 value = " and ".join(names.extract_marks(raw, ())[0]
@@ -202,7 +221,9 @@ def _check_entry(e: RawEntry, diags: Diagnostics, unknown: _Tally) -> None:
         what = ", ".join(" or ".join(options) for options in missing)
         diags.warning(RuleId.MISSING_FIELD, e.file, e.line,
                       f"@{e.entry_type}{{{e.key}}} has no {what}",
-                      "add " + ", ".join(f"{o[0]} = {{...}}" for o in missing) + " to the entry",
+                      "add " + ", ".join(f"{o[0]} = {{...}}" for o in missing) + " to the entry"
+                      + (" (note = {Working Paper}, {Under review}...: without one it shows "
+                         "as 'Preprint')" if e.entry_type == "unpublished" else ""),
                       key=e.key)
     for name, value in e.fields.items():
         if name not in KNOWN_FIELDS and not name.startswith(("bdsk-", "mendeley-")):
@@ -222,7 +243,12 @@ def _check_entry(e: RawEntry, diags: Diagnostics, unknown: _Tally) -> None:
 def _check_formats(e: RawEntry, diags: Diagnostics) -> None:
     f = e.fields
     year = f.get("year", "").strip()
-    if year and not _YEAR.match(latex.decode(year)):
+    if year and _DATE.match(year) and len(year) > 4:
+        diags.warning(RuleId.YEAR_FORMAT, e.file, e.field_line("year"),
+                      f"year '{year}' of {e.key} is a date; it is read as {year[:4]}, its "
+                      "month from it", f"write date = {{{year}}} (biblatex) or year = "
+                      f"{{{year[:4]}}}")
+    elif year and not _YEAR.match(latex.decode(year)):
         diags.warning(RuleId.YEAR_FORMAT, e.file, e.field_line("year"),
                       f"year '{year}' of {e.key} is not a four-digit year",
                       "write year = {2024}; put 'to appear' in note or pubstate")

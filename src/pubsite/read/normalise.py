@@ -145,7 +145,7 @@ class Normaliser:
             title_tex=_joined_title(*parts),
             source_file=e.file,
             source_line=e.line,
-            fields=tuple((k, latex.decode(f[k])) for k in TEXT_FIELDS if f.get(k)),
+            fields=_text_fields(e),
             cite_fields=self.cite_fields(e, arxiv),
         )
 
@@ -315,7 +315,9 @@ class Normaliser:
         f = e.fields
         full, short = container
         name = short or full or _venue_name(e, kind)
-        # "Preprint" only where no field names where the work appeared.
+        if not name and (arxiv or kind is Kind.PREPRINT):
+            name = _stated(e, arxiv)
+        # "Preprint" only where no field names where the work appeared or what it is.
         placeholder = not name and bool(arxiv or kind is Kind.PREPRINT)
         if placeholder:
             name = "Preprint"
@@ -500,8 +502,17 @@ class Normaliser:
         return slug
 
 
-_DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?")
+_DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-\d{1,2})?)?")
 _YEAR_SUFFIX = re.compile(r"^(\d{4})[a-z]$")
+
+
+def _text_fields(e: RawEntry) -> tuple[tuple[str, str], ...]:
+    """TEXT_FIELDS decoded; an event's place (biblatex's `venue`) is its address."""
+    f = e.fields
+    out = [(k, latex.decode(f[k])) for k in TEXT_FIELDS if f.get(k)]
+    if is_event_place(e) and not (f.get("address", "").strip() or f.get("location", "").strip()):
+        out.append(("address", latex.decode(f["venue"])))
+    return tuple(out)
 
 
 def _year_month(f: dict[str, str]) -> tuple[str, int | None]:
@@ -509,6 +520,11 @@ def _year_month(f: dict[str, str]) -> tuple[str, int | None]:
     written) and the month, from year/month or biblatex's date (ranges by their start)."""
     year = latex.decode(f["year"]).strip() if f.get("year", "").strip() else ""
     month = identifiers.month(f.get("month", ""))
+    m = _DATE.fullmatch(year) if len(year) > 4 else None  # `year = {2013-12-26}`: a date
+    if m:
+        year = m.group(1)
+        if month is None and m.group(2) and 1 <= int(m.group(2)) <= 12:
+            month = int(m.group(2))
     m = _DATE.match(f.get("date", ""))
     if m:
         year = year or m.group(1)
@@ -547,8 +563,17 @@ def _container(e: RawEntry) -> tuple[str, str]:
     f = e.fields
     order = _BOOK_CONTAINER if e.entry_type in _BOOK_PARTS else _FULL_VENUE_FIELDS
     full = next((latex.decode(f[k]) for k in order if f.get(k, "").strip()), "")
-    short = next((latex.decode(f[k]) for k in _SHORT_VENUE_FIELDS if f.get(k, "").strip()), "")
+    shorts = ("abbr",) if is_event_place(e) else _SHORT_VENUE_FIELDS
+    short = next((latex.decode(f[k]) for k in shorts if f.get(k, "").strip()), "")
     return full, short
+
+
+def is_event_place(e: RawEntry) -> bool:
+    """biblatex's `venue` is where an event took place ("New Orleans, LO"), beside its
+    `eventtitle` or `eventdate`; elsewhere (al-folio, pubsite) it is the venue's short
+    name."""
+    return bool(e.fields.get("venue", "").strip()) and any(
+        e.fields.get(k, "").strip() for k in ("eventtitle", "eventdate"))
 
 
 _TITLE_PARTS = ("title", "subtitle", "titleaddon")
@@ -589,6 +614,21 @@ _BOOK_PARTS = frozenset({"inproceedings", "conference", "incollection", "inbook"
                          "bookinbook", "inreference", "suppbook", "suppcollection"})
 _SHORT_VENUE_FIELDS = ("venue", "abbr")
 _LATER_FIELDS = ("publisher", "howpublished", "issuetitle", "organization", "organisation")
+
+
+def _stated(e: RawEntry, arxiv: str) -> str:
+    """What a working paper says it is, in its `note` ("Working Paper", "Revise and
+    Resubmit, *Journal of ...*") or its `status`/`pubstate` ("Submitted"); "" where it says
+    nothing, or only that it is on arXiv (the "Preprint" its eprint gives says that)."""
+    f = e.fields
+    note = latex.decode(f.get("note", "")).strip()
+    if note and not (arxiv and ("arxiv" in note.casefold() or arxiv in note)):
+        return note
+    for field in ("status", "pubstate"):
+        state = _STATUS_WORDS.get(_word(f.get(field, "")))
+        if state not in (None, Status.PREPRINT, Status.PUBLISHED):
+            return str(state).capitalize()
+    return ""
 
 
 def _venue_name(e: RawEntry, kind: Kind) -> str:
