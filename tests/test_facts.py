@@ -245,7 +245,7 @@ def test_status_is_decided_once_from_status_pubstate_or_the_preprint_placeholder
     data = json.loads(_export(folder, "--format", "json"))["publications"]
     assert {p["key"]: (p["status"], p["venue"]) for p in data} == {
         "inpress": ("in press", "J 2024"), "bare": ("preprint", "Preprint 2023"),
-        "done": ("published", "J 2022"), "wp": ("working paper", "Preprint 2021"),
+        "done": ("published", "J 2022"), "wp": ("working paper", "Working paper 2021"),
         "odd": ("preprint", "Preprint 2020")}
     [odd] = [d for d in _validate(folder) if d["rule"] == "unknown-status"]
     assert odd["message"] == "status 'maybe' of odd is not one pubsite knows"

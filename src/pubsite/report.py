@@ -48,32 +48,54 @@ def _one(d: Diagnostic) -> list[str]:
 
 
 def _full_lines(diags: Sequence[Diagnostic]) -> list[str]:
-    """Every finding, grouped by file; identical findings (same rule, message and hint on
-    several lines) are one entry listing their lines."""
+    """Every finding, grouped by file; the findings of one rule in one file are one entry:
+    its count, the first places and keys, one example and the hint once (a file repeats
+    its habits: 15 entries without the owner's name are one fix, not 30 lines)."""
     from rich.markup import escape
 
-    groups: dict[tuple[str, str, str, str], list[Diagnostic]] = {}
-    for d in diags:
-        groups.setdefault((d.file, d.rule, d.message, d.hint), []).append(d)
     out: list[str] = []
     current = None
-    for same in groups.values():
+    for same in _by_rule(diags).values():
         d = same[0]
         if d.file != current:
             current = d.file
             out.append(f"[bold]{escape(d.file)}[/bold]")
         lines = _one(d)
         if len(same) > 1:
-            where = ", ".join(str(x.line) for x in same if x.line is not None)
-            lines[0] = lines[0].replace(escape(d.location()),
-                                        escape(f"{d.file}:{where}"), 1)
+            lines[0] = lines[0].replace(escape(d.location()), escape(_places(same)), 1)
+            if len({x.message for x in same}) > 1:
+                lines[0] += escape(_also(same))
         out.extend(lines)
     return out
 
 
+def _by_rule(diags: Sequence[Diagnostic]) -> dict[tuple[str, str], list[Diagnostic]]:
+    groups: dict[tuple[str, str], list[Diagnostic]] = {}
+    for d in diags:
+        groups.setdefault((d.file, d.rule), []).append(d)
+    return groups
+
+
+SHOWN_PLACES = 3  # lines and keys named for a rule found more often in one file
+
+
+def _places(same: list[Diagnostic]) -> str:
+    lines = list(dict.fromkeys(str(x.line) for x in same if x.line is not None))
+    more = ", ..." if len(lines) > SHOWN_PLACES else ""
+    return f"{same[0].file}:{', '.join(lines[:SHOWN_PLACES])}{more}"
+
+
+def _also(same: list[Diagnostic]) -> str:
+    keys = list(dict.fromkeys(x.key for x in same if x.key))
+    named = ", ".join(keys[:SHOWN_PLACES]) + (", ..." if len(keys) > SHOWN_PLACES else "")
+    return f" (and {len(same) - 1} more like it, {len(same)} in all" + \
+        (f": {named})" if named else ")")
+
+
 def _full_size(diags: Sequence[Diagnostic]) -> int:
     """How many lines printing every finding takes, without formatting them."""
-    return len({d.file for d in diags}) + len(diags) + sum(bool(d.hint) for d in diags)
+    groups = _by_rule(diags).values()
+    return len({d.file for d in diags}) + len(groups) + sum(bool(g[0].hint) for g in groups)
 
 
 def _brief_lines(diags: Sequence[Diagnostic]) -> list[str]:

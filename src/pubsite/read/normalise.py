@@ -393,6 +393,16 @@ class Normaliser:
                     "copy the file into the project (e.g. assets/pdf/) and link it there",
                     key=e.key)
                 return None
+        # On a project site (https://user.github.io/repo/) a link from the server's root
+        # leaves the site: said, and kept (it may be another page of the same server).
+        tried = ", ".join(self._candidates(url.lstrip("/"))) or "nothing"
+        self.diags.warning(
+            RuleId.LINK_FILE_MISSING, e.file, e.field_line(field),
+            f"link '{label}' of {e.key} names '{url}' from the web server's root, and the "
+            f"project has no such file (tried {tried}); it is kept as written, and breaks "
+            "where the site is not served at the root of its domain",
+            f"put the file in the project at {url.lstrip('/')} (pubsite copies it and links "
+            "it from each page), or write the full https:// address", key=e.key)
         return url, False
 
     def _local_link(self, e: RawEntry, field: str, label: str, rel: str) -> str | None:
