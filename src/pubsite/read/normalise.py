@@ -210,6 +210,8 @@ class Normaliser:
             elif name == "month":
                 month = identifiers.month(value)
                 value = identifiers.MONTHS[month - 1][:3].lower() if month else value
+            elif name not in URL_FIELDS:
+                value = latex.single_escapes(value)  # Zotero's `\\&` stops LaTeX
             out.append((name, strip_invisible(value)))
         if arxiv and "eprint" not in f:
             out += [("eprint", arxiv), ("archiveprefix", "arXiv")]
