@@ -115,7 +115,8 @@ def csl_item(p: Publication) -> dict[str, Any]:
         item["container-title"] = p.container
         if p.container_short and p.container_short not in (p.container, p.field("publisher")):
             item["container-title-short"] = p.container_short
-    if not p.container and p.kind is Kind.PREPRINT and p.venues and not p.venues[0].placeholder:
+    if not p.container and p.kind is Kind.PREPRINT and p.venues and not \
+            p.venues[0].placeholder and p.venues[0].name.casefold() != "preprint":
         item["genre"] = p.venues[0].name  # what a working paper says it is ("Working Paper")
     if p.venues:
         notes = [n.text for v in p.venues for n in v.notes]
