@@ -145,6 +145,7 @@ def test_anyones_file_right_the_first_time(bib: Path, tmp_path: Path) -> None:
     from pubsite import pipeline
     from pubsite.errors import Diagnostics
     from pubsite.read import bib as bibfile
+    from pubsite.read import latex
 
     owner = _owners()[bib.name]
     shutil.copy(bib, tmp_path / "publications.bib")
@@ -175,6 +176,13 @@ def test_anyones_file_right_the_first_time(bib: Path, tmp_path: Path) -> None:
         if any(fields.get(k, "").strip() for k in ("journal", "booktitle", "journaltitle",
                "eventtitle", "school", "institution", "publisher", "howpublished")):
             assert p.venues and p.venues[0].name not in ("", "Preprint"), p.key
+        if any(fields.get(k, "").strip() for k in ("note", "howpublished", "status")) and \
+                "arxiv" not in fields.get("note", "").lower():
+            # a working paper says what it is: "Preprint" only for an eprint alone
+            assert not p.venues or p.venues[0].name != "Preprint", p.key
+        if fields.get("venue", "").strip() and (fields.get("eventtitle") or fields.get("eventdate")):
+            # biblatex's venue is the event's place, never shown as the venue
+            assert all(v.name != latex.decode(fields["venue"]) for v in p.venues), p.key
         if fields.get("year") or fields.get("date"):
             assert p.venues and p.venues[0].year, p.key
     site = tmp_path / "s"
