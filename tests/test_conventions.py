@@ -129,9 +129,11 @@ def test_zotero_double_escapes_are_read_once_and_said_once(tmp_path: Path) -> No
 
 def test_marks_written_in_math_are_marks(tmp_path: Path) -> None:
     folder = _project(tmp_path, r"""
-@article{m, title = {Marked}, journal = {J}, year = {2020}, author = {Jane Doe and
+@article{m, title = {Marked$^\star$ and Daggered$^{\dagger}$}, journal = {J}, year = {2020},
+  author = {Jane Doe and
   Na Hyun Jo{$^\star$} and Al Bo$^{*}$ and Cy Do\textsuperscript{*} and Ed Fu$^\dagger$}}
 """)
+    assert _pubs(folder)["m"]["title"] == "Marked* and Daggered†"  # no caret left
     authors = _pubs(folder)["m"]["authors"]
     assert [(a["last"], a["marks"]) for a in authors[1:]] == [
         ("Jo", ["equal"]), ("Bo", ["equal"]), ("Do", ["equal"]), ("Fu", ["corresponding"])]

@@ -180,7 +180,8 @@ def test_anyones_file_right_the_first_time(bib: Path, tmp_path: Path) -> None:
                 "arxiv" not in fields.get("note", "").lower():
             # a working paper says what it is: "Preprint" only for an eprint alone
             assert not p.venues or p.venues[0].name != "Preprint", p.key
-        if fields.get("venue", "").strip() and (fields.get("eventtitle") or fields.get("eventdate")):
+        if fields.get("venue", "").strip() and (fields.get("eventtitle") or
+                                                fields.get("eventdate")):
             # biblatex's venue is the event's place, never shown as the venue
             assert all(v.name != latex.decode(fields["venue"]) for v in p.venues), p.key
         if fields.get("year") or fields.get("date"):

@@ -179,13 +179,18 @@ def _prepare(text: str) -> str:
         # Only in math: outside it "file_1" is an underscore someone typed.
         pieces, at = [], 0
         for start, end in math_spans(text):
-            pieces += [text[at:start], _SCRIPT.sub(_scripted, text[start:end])]
+            math = _MATH_MARK.sub(lambda m: _MARKS[m.group(1)], text[start:end])
+            pieces += [text[at:start], _SCRIPT.sub(_scripted, math)]
             at = end
         text = "".join(pieces) + text[at:]
     return text
 
 
 _TEX_QUOTE = re.compile(r"(?<!`)`([^`'\n]+)'(?!')")
+# A raised star or dagger in math (`$^\star$`, `$^{\dagger}$`) is the mark itself; Unicode
+# has no superscript form of them, and `^⋆` would show the caret.
+_MATH_MARK = re.compile(r"\^\s*\{?\s*\\(star|ast|dagger|ddagger)\b\s*\}?")
+_MARKS = {"star": "*", "ast": "*", "dagger": "†", "ddagger": "‡"}
 
 
 def math_spans(text: str) -> list[tuple[int, int]]:
