@@ -244,7 +244,8 @@ def test_build_summarises_many_findings_and_validate_prints_all(runner: CliRunne
     # One line a rule with its count, its first places and keys, and the hint once.
     for out in (built.output, runner.invoke(main, ["validate", *args]).output):
         assert re.search(r"publications\.bib:\d+, \d+, \d+, \.\.\.: warning\[year-format\] "
-                         r".*\(and 89 more like it, 90 in all\)", out), out
+                         r".*\(and 89 more like it, 90 in all: key000000, key000001, "
+                         r"key000002, \.\.\.\)", out), out
         assert out.count("warning[unknown-field]") == 1
         assert out.count("warning[year-format]") == 1
         assert out.count("hint: write year = {2024}") == 1

@@ -48,8 +48,8 @@ def _one(d: Diagnostic) -> list[str]:
 
 
 def _full_lines(diags: Sequence[Diagnostic]) -> list[str]:
-    """Every finding, grouped by file; the findings of one rule in one file are one entry:
-    its count, the first places and keys, one example and the hint once (a file repeats
+    """Every finding, grouped by file; the warnings of one rule in one file are one entry:
+    their count, the first places and keys, one example and the hint once (a file repeats
     its habits: 15 entries without the owner's name are one fix, not 30 lines)."""
     from rich.markup import escape
 
@@ -69,10 +69,15 @@ def _full_lines(diags: Sequence[Diagnostic]) -> list[str]:
     return out
 
 
-def _by_rule(diags: Sequence[Diagnostic]) -> dict[tuple[str, str], list[Diagnostic]]:
-    groups: dict[tuple[str, str], list[Diagnostic]] = {}
+def _by_rule(diags: Sequence[Diagnostic]) -> dict[tuple[str, ...], list[Diagnostic]]:
+    """An entry's warnings by file and rule. An error is each to fix, and the profile's
+    findings name their key in the message (and are capped at 50 by the reader), so of
+    those only identical ones (the same message on several lines) are one."""
+    groups: dict[tuple[str, ...], list[Diagnostic]] = {}
     for d in diags:
-        groups.setdefault((d.file, d.rule), []).append(d)
+        key = (d.file, d.rule, d.message, d.hint) if d.is_error or not d.key \
+            else (d.file, d.rule)
+        groups.setdefault(key, []).append(d)
     return groups
 
 

@@ -247,11 +247,11 @@ def _check_formats(e: RawEntry, diags: Diagnostics) -> None:
         diags.warning(RuleId.YEAR_FORMAT, e.file, e.field_line("year"),
                       f"year '{year}' of {e.key} is a date; it is read as {year[:4]}, its "
                       "month from it", f"write date = {{{year}}} (biblatex) or year = "
-                      f"{{{year[:4]}}}")
+                      f"{{{year[:4]}}}", key=e.key)
     elif year and not _YEAR.match(latex.decode(year)):
         diags.warning(RuleId.YEAR_FORMAT, e.file, e.field_line("year"),
                       f"year '{year}' of {e.key} is not a four-digit year",
-                      "write year = {2024}; put 'to appear' in note or pubstate")
+                      "write year = {2024}; put 'to appear' in note or pubstate", key=e.key)
     month = f.get("month", "").strip()
     if month and identifiers.month(month) is None:
         diags.warning(RuleId.MONTH_FORMAT, e.file, e.field_line("month"),
