@@ -135,9 +135,10 @@ def rooted(pub: Publication, root: str | None) -> Publication:
     (cv.pdf without base_url: a link to a file beside the PDF is dead once downloaded)."""
     if not any(x.local for x in pub.links):
         return pub
-    links = tuple(x if not x.local else Link(x.label, root + x.url)
-                  for x in pub.links if not x.local or root is not None)
-    return replace(pub, links=links)
+    if root is None:
+        return replace(pub, links=tuple(x for x in pub.links if not x.local))
+    return replace(pub, links=tuple(Link(x.label, root + x.url) if x.local else x
+                                    for x in pub.links))
 
 
 def document(site: Site, user_templates: Path | None) -> str:
