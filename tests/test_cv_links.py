@@ -148,8 +148,10 @@ def test_cv_pdf_links_each_paper_pdf_at_base_url(tmp_path: Path) -> None:
     require_tool("pdflatex", "cv.pdf is compiled with pdflatex")
     site = _build(_project(tmp_path, "cvsite", 'base_url = "https://example.org/yichi/"\n'))
     urls = _pdf_urls(site / "cv.pdf")
-    assert [u for u in urls if "/assets/pdf/" in u] == \
-        [f"https://example.org/yichi/assets/pdf/{n}" for n in _cv_order(site)]
+    order = _cv_order(site)
+    assert sorted(order) == BIB_PDFS and len(order) == 13  # each paper's PDF, once
+    assert [u for u in urls if "assets/pdf/" in u] == \
+        [f"https://example.org/yichi/assets/pdf/{n}" for n in order]
     assert "https://github.com/594zyc" in urls
     assert all(u.startswith(("https://", "http://", "mailto:")) for u in urls), urls
 
