@@ -98,7 +98,7 @@ def test_every_local_link_of_every_page_resolves_from_disk(tmp_path: Path,
     assert dead == set()
     if name == "cvsite":  # the CV links every paper's PDF, from cv/ as from the front page
         assert {f"assets/pdf/{n}" for n in BIB_PDFS} <= links["cv/index.html"]
-        assert {f"assets/pdf/{n}" for n in BIB_PDFS} <= links["index.html"]
+        assert {f"assets/pdf/{n}" for n in BIB_PDFS} <= links["publications/index.html"]
 
 
 def _status(url: str) -> int:
