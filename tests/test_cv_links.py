@@ -194,6 +194,22 @@ def test_cv_pdf_has_title_author_paper_size_and_a_date_column(tmp_path: Path, pa
     assert re.search(r"\d{4}(-\d\d)?:", text) is None
 
 
+def test_the_default_sites_cv_pdf_has_its_metadata_and_date_column(tmp_path: Path) -> None:
+    require_tool("pdfinfo", "cv.pdf's metadata is read with pdfinfo")
+    require_tool("pdflatex", "cv.pdf is compiled with pdflatex")
+    site = _build(_project(tmp_path, "seed", 'cv_paper = "a4"\n'))
+    info = subprocess.run(["pdfinfo", str(site / "cv.pdf")], capture_output=True, text=True,
+                          check=True).stdout
+    assert re.search(r"(?m)^Title: +Hao Zhang: curriculum vitae$", info)
+    assert re.search(r"(?m)^Author: +Hao Zhang$", info)
+    assert re.search(r"(?m)^Page size: .*\(A4\)$", info)
+    text = _pdf_text(site / "cv.pdf", "-layout")
+    assert re.search(r"(?m)^2014-09 – 2020-05-01 {2,}PhD in Robotics", text)
+    assert re.search(r"(?m)^Fall 2023 {2,}DSC 291", text)
+    assert re.search(r"\d{4}(-\d\d)?:", text) is None
+    assert "https://github.com/zhisbug" in _pdf_urls(site / "cv.pdf")
+
+
 def test_serve_compiles_cv_pdf_only_when_its_latex_changed(tmp_path: Path,
                                                            monkeypatch: Any) -> None:
     require_tool("pdflatex", "cv.pdf is compiled with pdflatex")
