@@ -110,10 +110,12 @@ def _status(url: str) -> int:
         return exc.code
 
 
+@pytest.mark.parametrize("name", ["seed", "cvsite"])
 def test_build_then_serve_keeps_cv_pdf_and_every_local_link_answers(browser: Any,
-                                                                    tmp_path: Path) -> None:
+                                                                    tmp_path: Path,
+                                                                    name: str) -> None:
     require_tool("pdflatex", "cv.pdf is compiled with pdflatex")
-    project = _project(tmp_path, "cvsite")
+    project = _project(tmp_path, name)
     site = _build(project)
     built = (site / "cv.pdf").read_bytes()
     with serving(project) as (url, _proc):
