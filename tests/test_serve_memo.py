@@ -41,7 +41,7 @@ def test_serve_after_edits_writes_what_a_fresh_build_writes(tmp_path: Path) -> N
     project = tmp_path / "p"
     project.mkdir()
     bib = (ROOT / "publications.bib").read_text(encoding="utf-8")
-    # cv.pdf is left to the build (serve previews without pdflatex): no CV here.
+    # No CV here: cv.pdf, made by serve and build alike, is tested in test_cv_links.py.
     profile = re.sub(r"(?m)^cv\s*=.*$", "", (ROOT / "profile.toml").read_text("utf-8"))
     (project / "publications.bib").write_text(bib, encoding="utf-8")
     (project / "profile.toml").write_text(profile, encoding="utf-8")

@@ -215,11 +215,7 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
           memo: Memo | None = None, force: bool = False) -> BuildResult:
     write.check_target(out, inputs.paths)
     with write.locked(out, say=None if quiet else report.note):
-        # `pubsite serve` (a memo) previews without cv.pdf: pdflatex would take seconds on
-        # each edit. Whether the PDF is made is part of what the output depends on.
-        with_pdf = memo is None
-        context = context_digest(inputs, (*formats, *(("cv.pdf",) if with_pdf else ())),
-                                 strict, keep_going)
+        context = context_digest(inputs, formats, strict, keep_going)
         digest = hashlib.sha256((context + hashlib.sha256(read_input_file(inputs.bib))
                                  .hexdigest()).encode()).hexdigest()
         before = write.previous(out)
@@ -245,8 +241,8 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
         try:
             # The templates of cv.pdf and of the site share one budget.
             with time_budget(len(site.publications)):
-                cv_pdf, why_not = make_cv_pdf(site, formats, inputs.templates) \
-                    if with_pdf else (None, "")
+                # serve's memo keeps cv.pdf while the CV's LaTeX stays the same.
+                cv_pdf, why_not = make_cv_pdf(site, formats, inputs.templates, memo)
                 if why_not and not quiet:
                     report.note(why_not)
                 with few_collections():

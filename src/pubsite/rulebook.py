@@ -74,6 +74,7 @@ class RuleId(StrEnum):
     PROFILE_TYPE = "profile-type"
     PROFILE_VALUE = "profile-value"
     PROFILE_PATH = "profile-path"
+    PROFILE_NO_EFFECT = "profile-no-effect"
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +217,8 @@ _ROWS = (
     Rule(RuleId.PROFILE_PATH, (Severity.ERROR, Severity.WARNING),
          "a path that is hidden, leaves the project or is not a regular file (an error), or "
          "does not exist (a warning)", "use a regular file inside the folder of profile.toml"),
+    Rule(RuleId.PROFILE_NO_EFFECT, _W, "a profile key that is set but changes nothing, "
+         "given the keys beside it", "set the key it depends on, or remove it"),
 )
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _ROWS}

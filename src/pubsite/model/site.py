@@ -384,7 +384,8 @@ class Profile:
         OwnerSpec(), "how your name is found in author lists")
     positions: tuple[Position, ...] = key((), "[[positions]]: your positions")
     email: str = key("", "shown obfuscated unless email_mailto is true")
-    email_display: str = key("", "shown as written instead of email")
+    email_display: str = key("", "shown as written instead of email (with email_mailto, "
+                             "the text of the mailto: link)")
     email_mailto: bool = key(False, "show email as a mailto: link")
     photo: str = key("", "a picture beside profile.toml, or an https URL", check="photo")
     photo_alt: str = key("", "the photo's alternative text (default: Photo of NAME)")
@@ -393,6 +394,7 @@ class Profile:
     news: tuple[NewsItem, ...] = key((), "[[news]]: dated news items, newest first")
     cv: bool = key(False, "a CV page (cv/) from the profile's sections and the "
                    "publications, and cv.pdf when pdflatex is installed")
+    cv_paper: str = key("letter", "cv.pdf's paper size", choices=("letter", "a4"))
     education: tuple[Education, ...] = key((), "[[education]]: degrees, for the CV")
     awards: tuple[Award, ...] = key((), "[[awards]]: awards and honours, for the CV")
     talks: tuple[Talk, ...] = key((), "[[talks]]: invited talks, for the CV")

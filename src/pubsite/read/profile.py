@@ -46,11 +46,32 @@ def load(path: Path, diags: Diagnostics, display: str | None = None) -> Profile 
     _check_strings(raw, (), finder, sink)
     reader = _Reader(name, path.parent, finder, sink)
     profile = _defaults(reader.table(Profile, raw, ()), name)
+    _no_effect(profile, raw, finder, sink)
     sink.close()
     if not profile.name:
         diags.error(RuleId.PROFILE_MISSING, name, None, "profile has no 'name'",
                     'add a line: name = "Your Name"')
     return profile
+
+
+def _no_effect(profile: Profile, raw: dict[str, Any], finder: _LineFinder,
+               sink: _Sink) -> None:
+    """Keys the user set that the keys beside them make inert: said, not silently lost
+    (how the email shows is decided in render/view.email_shown)."""
+    found: list[tuple[str, str, str]] = []
+    if profile.email_mailto and not profile.email:
+        found.append(("email_mailto", "email_mailto = true links nothing: no email is set",
+                      'add email = "you@example.org", or remove email_mailto'))
+    if profile.email and profile.email_display and not profile.email_mailto:
+        found.append(("email", f"email '{profile.email}' is not shown: email_display "
+                      f"'{profile.email_display}' is shown in its place",
+                      "add email_mailto = true to link email_display to it, or remove "
+                      "email"))
+    if "cv_paper" in raw and not profile.cv:
+        found.append(("cv_paper", "cv_paper sets the size of cv.pdf, which is made only "
+                      "with cv = true", "add cv = true, or remove cv_paper"))
+    for key, message, hint in found:
+        sink.warning(RuleId.PROFILE_NO_EFFECT, finder.find((key,)), message, hint)
 
 
 # Past this many diagnostics of one rule the profile's report says how many more there

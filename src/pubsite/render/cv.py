@@ -7,7 +7,7 @@ escaper is applied to every {{ value }} by the environment, so templates hold no
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +30,13 @@ from pubsite.render.view import (
     Written,
     cv_links,
     cv_sections,
+    email_shown,
     group,
     last_text,
     legend_marks,
     legend_text,
     links_part,
     marks_in,
-    obfuscate_email,
     reference_ids,
     shown_text,
     stop,
@@ -120,11 +120,25 @@ def generate(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path |
     return pieces
 
 
-def full_list(site: Site, fmt: str, user_templates: Path | None) -> str:
+def full_list(site: Site, fmt: str, user_templates: Path | None,
+              root: str | None = "") -> str:
     """Every publication as a CV lists them (the CV page, cv.pdf): grouped by type, the
-    full reference."""
-    return render(site, fmt, build_groups(list(site.publications), "type", "none"),
-                  user_templates)
+    full reference. A file the site copies (a local PDF) is linked through `root`, the
+    way from the page to the site's root; with None, it is left out."""
+    pubs = [rooted(p, root) for p in site.publications]
+    return render(site, fmt, build_groups(pubs, "type", "none"), user_templates)
+
+
+def rooted(pub: Publication, root: str | None) -> Publication:
+    """The publication with its local links made relative to a page `root` away from the
+    site's root (or absolute, with base_url), or left out where no address would work
+    (cv.pdf without base_url: a link to a file beside the PDF is dead once downloaded)."""
+    if not any(x.local for x in pub.links):
+        return pub
+    if root is None:
+        return replace(pub, links=tuple(x for x in pub.links if not x.local))
+    return replace(pub, links=tuple(Link(x.label, root + x.url) if x.local else x
+                                    for x in pub.links))
 
 
 def document(site: Site, user_templates: Path | None) -> str:
@@ -132,11 +146,11 @@ def document(site: Site, user_templates: Path | None) -> str:
     grouped by type."""
     env = environment("latex", user_templates, tex_escape, Raw)
     profile = site.profile
-    listing = full_list(site, "latex", user_templates)
-    email = profile.email_display or (profile.email if profile.email_mailto else
-                                      obfuscate_email(profile.email))
+    base = profile.base_url.rstrip("/")
+    listing = full_list(site, "latex", user_templates, base + "/" if base else None)
+    email, mailto = email_shown(profile)
     return env.get_template("cv/document.tex").render(
-        profile=profile, email=email, sections=cv_sections(profile),
+        profile=profile, email=email, mailto=mailto, sections=cv_sections(profile),
         publications=Raw(listing), url=lambda u: Raw(tex_url(u)),
         extra_preamble=[Raw(n.preamble) for n in latex_needs(site)[0]])
 

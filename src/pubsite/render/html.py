@@ -25,6 +25,7 @@ from pubsite.render.view import (
     Plain,
     Summary,
     date_span,
+    email_shown,
     group,
     legend_marks,
     legend_text,
@@ -93,6 +94,7 @@ class HtmlSite:
             legend_text=legend_text,
             kind_labels=KIND_LABELS,
             obfuscate_email=obfuscate_email,
+            email_shown=email_shown,
             date_of=date_of,
             cite_bibtex=self.cited,
             scholar_meta=lambda pub: scholar_meta(pub, site.profile.base_url.rstrip("/")),
@@ -226,7 +228,7 @@ class HtmlSite:
     def cv_page(self) -> str:
         """cv/: the profile's CV sections and every publication in the full style, grouped
         by type; it prints to a clean PDF from the browser."""
-        listing = cv.full_list(self.site, "html", self.user_templates)
+        listing = cv.full_list(self.site, "html", self.user_templates, "../")
         return self.env.get_template("html/cv.html").render(
             **self.common, root="../", page_url="cv/", has_pdf=self.has_pdf,
             cv_publications=Markup(listing))

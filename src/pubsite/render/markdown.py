@@ -13,7 +13,7 @@ from pubsite.read import mdlinks
 from pubsite.render import cv
 from pubsite.render.formats import Md, escape, link
 from pubsite.render.templating import environment
-from pubsite.render.view import obfuscate_email
+from pubsite.render.view import email_shown, obfuscate_email
 
 # A link of the simple form, [label](url): neither part holds a bracket (nor the URL a
 # parenthesis), so that each try stops at the next one; and no part gives back what it
@@ -58,6 +58,7 @@ class MarkdownSite:
         text = env.get_template("markdown/index.md").render(
             profile=site.profile, settings=settings, publication_list=Md(listing),
             link=link, md=profile_markdown, obfuscate_email=obfuscate_email,
+            email_shown=email_shown,
             md_break=Md("  "))
         return _RUNS.sub("\n\n", text).strip() + "\n"
 

@@ -15,6 +15,9 @@ class Memo:
     def __init__(self) -> None:
         self.context = ""
         self.papers: dict[Any, Any] = {}
+        # cv.pdf for the last CV LaTeX: pdflatex takes seconds, and most edits leave the
+        # CV's text as it was (a digest of the LaTeX, the PDF or None, and why not).
+        self.cv_pdf: tuple[str, bytes | None, str] = ("", None, "")
 
     def valid_for(self, context: str) -> dict[Any, Any]:
         if context != self.context:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -10,15 +11,23 @@ from pathlib import Path
 
 from pubsite.model.site import Site
 from pubsite.render import cv
+from pubsite.render.memo import Memo
 
 
-def cv_pdf(site: Site, formats: tuple[str, ...], templates: Path | None
-           ) -> tuple[bytes | None, str]:
+def cv_pdf(site: Site, formats: tuple[str, ...], templates: Path | None,
+           memo: Memo | None = None) -> tuple[bytes | None, str]:
     """cv.pdf for a site whose profile asks for a CV (it goes with the HTML site, which
-    links it): the PDF, or None and why not."""
+    links it): the PDF, or None and why not. With `pubsite serve`'s memo, pdflatex runs
+    only when the CV's LaTeX changed."""
     if not site.profile.cv or "html" not in formats:
         return None, ""
-    return pdflatex(cv.document(site, templates))
+    tex = cv.document(site, templates)
+    if memo is None:
+        return pdflatex(tex)
+    digest = hashlib.sha256(tex.encode()).hexdigest()
+    if memo.cv_pdf[0] != digest:
+        memo.cv_pdf = (digest, *pdflatex(tex))
+    return memo.cv_pdf[1], memo.cv_pdf[2]
 
 
 def pdflatex(tex: str) -> tuple[bytes | None, str]:

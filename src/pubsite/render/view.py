@@ -268,6 +268,16 @@ def obfuscate_email(email: str) -> str:
     return f"{local} AT {domain.replace('.', ' DOT ')}" if domain else email
 
 
+def email_shown(profile: Profile) -> tuple[str, str]:
+    """The email as every output shows it, decided here once: its text (email_display as
+    written, else email, obfuscated unless email_mailto), and the mailto: address the
+    text links to ('' for none: email_mailto without email links nothing)."""
+    href = "mailto:" + profile.email if profile.email and profile.email_mailto else ""
+    text = profile.email_display or (profile.email if href else
+                                     obfuscate_email(profile.email))
+    return text, href
+
+
 
 
 # --- The entry's document -------------------------------------------------------------
