@@ -85,7 +85,8 @@ def test_every_entry_title_venue_and_link(built: Path, shared: Path) -> None:
                                          "--profile", str(root / "profile.toml"),
                                          "--format", "json"])
     assert exported.exit_code == 0, exported.output
-    assert [p["venue"] for p in json.loads(exported.stdout)["publications"]] == [f["venue"] for f in facts]
+    data = json.loads(exported.stdout)["publications"]
+    assert [p["venue"] for p in data] == [f["venue"] for f in facts]
     # ...and the site's line has the short name first and the year, notes and further
     # venues last, the venue in full (volume, pages, month) between them.
     for page, fact in zip(pubs, facts, strict=True):
