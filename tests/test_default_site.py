@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -77,8 +78,23 @@ def test_every_entry_title_venue_and_link(built: Path, shared: Path) -> None:
     pubs = publications((built / "index.html").read_text())
     facts = _facts(shared)
     assert [p["title"] for p in pubs] == [f["title"] for f in facts]
-    assert [p["venue"] for p in pubs] == [f["venue"] for f in facts]
     assert [p["links"] for p in pubs] == [f["links"] for f in facts]
+    # The facts' venue line is the short one every export writes (the JSON's "venue")...
+    root = Path(__file__).resolve().parent.parent
+    exported = CliRunner().invoke(main, ["export", "--bib", str(root / "publications.bib"),
+                                         "--profile", str(root / "profile.toml"),
+                                         "--format", "json"])
+    assert exported.exit_code == 0, exported.output
+    data = json.loads(exported.stdout)["publications"]
+    assert [p["venue"] for p in data] == [f["venue"] for f in facts]
+    # ...and the site's line has the short name first and the year, notes and further
+    # venues last, the venue in full (volume, pages, month) between them.
+    for page, fact in zip(pubs, facts, strict=True):
+        found = re.fullmatch(r"(\S+) (\d{4}.*)", str(fact["venue"]))
+        assert found is not None, fact
+        name, rest = found.groups()
+        assert str(page["venue"]).startswith(name + " "), (page["venue"], fact["venue"])
+        assert str(page["venue"]).endswith(rest), (page["venue"], fact["venue"])
 
 
 def test_authors_stars_and_owner_in_bold(built: Path) -> None:

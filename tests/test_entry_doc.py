@@ -60,8 +60,8 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _venue_with_mark(v: Venue, details: str = "") -> view.Tag:
-    part = ORIGINAL_VENUE(v, details)
+def _venue_with_mark(v: Venue, details: str = "", spelled: str = "") -> view.Tag:
+    part = ORIGINAL_VENUE(v, details, spelled)
     return dataclasses.replace(part, children=(f"{MARK} ", *part.children))
 
 

@@ -89,7 +89,7 @@ def test_venues_and_years_never_go_missing(tmp_path: Path) -> None:
     assert shown["how"]["venue"] == "Blog 2018"
     assert shown["novenue"]["venue"] == "2017"  # the year even without a venue
     assert shown["lettered"]["venue"] == "J 2022"
-    assert shown["dated"]["venue"] == "JT 2023"
+    assert shown["dated"]["venue"] == "JT May 2023"  # the month the date gives
     assert all(p["venue"] != "Preprint" for p in shown.values())
     # forthcoming work first; the year filter offers only years
     assert [p["id"] for p in publications(page)][:2] == ["soon", "press"]

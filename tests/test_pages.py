@@ -18,6 +18,7 @@ import pytest
 
 from test_corpus import _owners
 from test_homepage import CV_PROFILE, NEWS, _png, build
+from test_homepage_round2 import corpus_project
 
 from conftest import ARTIFACTS, ROOT, SHARED, StaticServer, require_tool
 
@@ -66,6 +67,16 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         '[publications]\nmax_authors = 3\n[publications.venue_colors]\n'
         'EMNLP = "#1f6feb"\nACL = "#d73a49"\n\n' + NEWS + CV_PROFILE, encoding="utf-8")
     found["corpus"] = build(corpus)
+    # tests/data/page-corpus: an al-folio file with dated news, an entry without its
+    # preview, local PDFs, and the full list reached from the header (front = selected).
+    page_corpus = tmp_path_factory.mktemp("page-corpus")
+    found["page-corpus"] = corpus_project(page_corpus, "acl20_parg.png")
+    selected = tmp_path_factory.mktemp("page-corpus-selected")
+    shutil.copytree(page_corpus, selected, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("site"))
+    profile = selected / "profile.toml"
+    profile.write_text(profile.read_text().replace('front = "all"', 'front = "selected"'))
+    found["page-corpus-selected"] = build(selected)
     return found
 
 
@@ -88,7 +99,8 @@ MODES = {"light": ({"width": 1280, "height": 900}, "light"),
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))
-@pytest.mark.parametrize("name", ["seed", "seed-cv", "corpus"])
+@pytest.mark.parametrize("name", ["seed", "seed-cv", "corpus", "page-corpus",
+                                  "page-corpus-selected"])
 def test_axe_finds_no_violation_on_any_page(browser: Any, axe_js: str,
                                             sites: dict[str, Path], name: str,
                                             mode: str) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from playwright.sync_api import expect
 
 from pubsite.cli import main
 
@@ -188,8 +189,8 @@ def test_long_author_lists_keep_the_owner_visible(project: Path) -> None:
     alpa = html[html.index('id="zheng2022alpa"'):]
     alpa = alpa[:alpa.index("</li>")]
     short = alpa[alpa.index("authors-short"):]
-    assert "<strong>Hao Zhang</strong>" in short and "…" in short and "Ion Stoica" in short
-    assert "show all 12 authors" in alpa
+    assert "<strong>Hao Zhang</strong>" in short and "Ion Stoica" in short
+    assert '<button type="button" class="authors-more">8 more authors</button>' in short
 
 
 # --- in a real browser ---------------------------------------------------------------
@@ -242,10 +243,10 @@ def test_filter_narrows_and_clearing_restores(browser: Any, served: str) -> None
     visible = page.locator(".pub:visible")
     assert visible.count() == 15
     page.fill("#pub-filter-text", "pollux")
-    assert visible.count() == 1
+    expect(visible).to_have_count(1)  # once typing pauses
     assert "Pollux" in visible.first.inner_text()
     page.fill("#pub-filter-text", "")
-    assert visible.count() == 15
+    expect(visible).to_have_count(15)
     page.select_option("#pub-filter-year", "2019")
     assert visible.count() == 2
     page.select_option("#pub-filter-year", "")

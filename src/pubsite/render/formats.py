@@ -30,7 +30,7 @@ def safe_href(url: str) -> str:
 
 # The parts the site writes as a span of their class (the theme styles them, site.js reads
 # them).
-_SPANS = {"author": "author", "owner": "author owner", "venue": "venue",
+_SPANS = {"author": "author", "owner": "author owner", "venue": "venue", "venue-full": "venue-full",
           "venue-notes": "venue-notes", "award": "award", "note": "note"}
 
 
@@ -67,9 +67,9 @@ class HtmlFormat(Format):
         return inner
 
     def gap(self, node: Gap) -> str:
+        # Its text is its whole accessible name (what a voice user says is what it reads).
         who = "editors" if node.edited else "authors"
-        return (f'<button type="button" class="authors-more" aria-label="show all '
-                f'{node.total} {who}">… {node.hidden} more …</button>')
+        return f'<button type="button" class="authors-more">{node.hidden} more {who}</button>'
 
     def cut(self, node: Cut) -> str:
         """The full list (what shows without JavaScript) and the short one with a button

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -96,6 +97,7 @@ class HtmlSite:
             obfuscate_email=obfuscate_email,
             email_shown=email_shown,
             date_of=date_of,
+            news_date=news_date,
             cite_bibtex=self.cited,
             scholar_meta=lambda pub: scholar_meta(pub, site.profile.base_url.rstrip("/")),
             doi_url=identifiers.doi_url,
@@ -249,6 +251,20 @@ class HtmlSite:
         yield "feed.xml", self.env.get_template("html/feed.xml").generate(
             **self.common, base=base, publications=pubs, entry=self.feed_entry,
             updated=build_date() or max(dates, default="1970-01-01T00:00:00Z"))
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+
+
+def news_date(text: str) -> tuple[str, str]:
+    """A news item's date as (machine, reader): "2023-07" is "Jul 2023", "2023-07-04"
+    "Jul 4, 2023"; any other text is shown as written, with no machine date."""
+    found = _ISO_DATE.fullmatch(text.strip())
+    if found is None or not 1 <= int(found.group(2)) <= 12:
+        return "", text.strip()
+    year, month, day = found.groups()
+    label = identifiers.MONTHS[int(month) - 1][:3]
+    return found.group(0), f"{label} {int(day)}, {year}" if day else f"{label} {year}"
 
 
 def date_of(p: Publication) -> str:

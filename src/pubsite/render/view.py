@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pubsite.model import identifiers
 from pubsite.model.site import Author, Link, Mark, Note, Profile, Publication, Venue
@@ -61,6 +61,9 @@ def author_runs(authors: tuple[Author, ...], limit: int) -> list[Author | int]:
         return list(authors)
     keep = set(range(max(limit - 1, 1))) | {len(authors) - 1}
     keep |= {i for i, a in enumerate(authors) if a.is_owner or a.marks}
+    # A gap of one name would be a button as long as the name it hides: show the name.
+    keep |= {i for i in range(len(authors)) if i not in keep
+             and (i == 0 or i - 1 in keep) and (i + 1 == len(authors) or i + 1 in keep)}
     out: list[Author | int] = []
     for i, a in enumerate(authors):
         if i in keep:
@@ -398,11 +401,20 @@ def note_part(n: Note) -> Tag:
     return Tag("award" if n.award else "note", (n.text,))
 
 
-def venue_part(v: Venue, details: str = "") -> Tag:
+def venue_part(v: Venue, details: str = "", spelled: str = "") -> Tag:
     """One venue: its name, a full reference's details (volume, pages), the year, and the
-    notes and awards in parentheses: "Nature, 521(7553), pp. 436–444, 2015 (Oral)"."""
-    name = Tag("venue-name", (v.name,), v.full) if v.name else ""
-    head = join(", ", (name, details, v.year)) if details else join(" ", (name, v.year))
+    notes and awards in parentheses: "Nature, 521(7553), pp. 436–444, 2015 (Oral)".
+    `spelled` is the name in full the site writes after the short one (al-folio's "AAAI
+    In Proceedings of ..., 34(05), pp. 9604–9611, Jan 2020"): a hover is not on a phone."""
+    # Spelled out, the full name needs no hover.
+    name = Tag("venue-name", (v.name,), "" if spelled else v.full) if v.name else ""
+    if spelled:
+        rest = join(", ", (Tag("venue-full", (spelled,)), details, v.year))
+        head: tuple[Node, ...] = (name, _SPACE, *rest) if name else rest
+    elif details:
+        head = join(", ", (name, details, v.year))
+    else:
+        head = join(" ", (name, v.year))
     if not v.notes:
         return Tag("venue", head)
     notes = Tag("venue-notes", (Punct("("), *join("; ", map(note_part, v.notes)), Punct(")")))
@@ -506,7 +518,7 @@ class EntryView:
     def site(self, pub: Publication, limit: int = 0) -> Doc:
         """An entry of the site's list or its paper page: parts on lines of their own."""
         return Doc(part("title", (pub.title,)), self.authors(pub, limit),
-                   legend_part(self.profile, pub.marks_used), self.venues(pub.venues))
+                   legend_part(self.profile, pub.marks_used), site_venues_part(pub, self.venue))
 
     def cv(self, pub: Publication, full: bool, limit: int = 0) -> Doc:
         """An entry of a CV list: each part a sentence with its full stop."""
@@ -517,6 +529,29 @@ class EntryView:
                    legend_part(self.profile, pub.marks_used),
                    part("reference", reference_part(pub, ids, self.venue)),
                    links_part(cv_links(pub, ids)))
+
+
+def dated(v: Venue, month: int | None) -> Venue:
+    """The venue with its month before the year, as a reader writes it: "Jan 2020"."""
+    if not month or not v.year:
+        return v
+    return replace(v, year=f"{identifiers.MONTHS[month - 1][:3]} {v.year}")
+
+
+_IN = frozenset(("conference", "chapter", "proceedings"))
+
+
+def site_venues_part(pub: Publication, venue: Callable[[Venue, str], Tag]
+                     ) -> tuple[Node, ...]:
+    """The site's venue line: the first venue spelled out in full after its short name
+    ("In" before a book's or proceedings' name), with volume, pages and month; the venues
+    after it (`also`) as short as they are written."""
+    if not pub.venues:
+        return venues_part((), reference_details(pub), venue)
+    first = dated(pub.venues[0], pub.month)
+    spelled = ("In " if pub.kind in _IN else "") + first.full if first.full else ""
+    head = venue_part(first, reference_details(pub), spelled)
+    return join(", ", (head, *(venue(v, "") for v in pub.venues[1:])))
 
 
 def part(name: str, nodes: tuple[Node, ...]) -> tuple[Node, ...]:

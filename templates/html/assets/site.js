@@ -13,9 +13,25 @@
     if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); }
   }
 
-  // The filter: words in the title, authors and venue (short and full names), year,
-  // type, selected; its state is the page's URL, so that a filtered list can be shared
-  // and survives a reload.
+  // What a visitor types and what the page says compare folded: without accents (Unicode
+  // NFD, combining marks dropped: "Müller", "García", "Nguyễn"), the letters NFD keeps
+  // whole spelled as they are typed on an English keyboard, one apostrophe for the
+  // curly ones, and commas as spaces ("Xing, Eric" is the words "xing" and "eric").
+  var LETTERS = {"ø": "o", "ł": "l", "ß": "ss", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d",
+    "þ": "th", "ı": "i", "ħ": "h", "ŋ": "n", "ŧ": "t"};
+  var MARKS = /\p{M}/gu;
+  var OTHER = /[øłßæœđðþıħŋŧ]/g;
+  var QUOTES = /[\u2018\u2019\u02bc\u0060\u00b4]/g;
+  function fold(text) {
+    return text.normalize("NFD").replace(MARKS, "").toLowerCase()
+      .replace(OTHER, function (c) { return LETTERS[c]; }).replace(QUOTES, "'")
+      .replace(/,/g, " ");
+  }
+
+  // The filter: words in the title, authors, venue (short and full names) and keywords,
+  // year, type, selected; its state is the page's URL, so that a filtered list can be
+  // shared and survives a reload. Typing runs it once the keys pause (a list of a
+  // thousand entries would otherwise be filtered and laid out again on every key).
   function filter(form) {
     form.hidden = false;
     var text = document.getElementById("pub-filter-text");
@@ -30,25 +46,27 @@
         var n = p.querySelector(s); return n ? n.textContent : "";
       });
       p.querySelectorAll(".pub-venue [title]").forEach(function (n) { parts.push(n.title); });
-      return parts.join(" ").toLowerCase();
+      parts.push(p.getAttribute("data-keywords") || "");
+      return fold(parts.join(" "));
     });
+    var groups = Array.prototype.slice.call(document.querySelectorAll(".pub-group"));
     var params = new URLSearchParams(location.search);
     text.value = params.get("q") || "";
     year.value = params.get("year") || "";
     kind.value = params.get("type") || "";
     selected.checked = params.get("selected") === "1";
     function apply() {
-      var words = text.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var words = fold(text.value).split(/\s+/).filter(Boolean);
       var shown = 0;
       pubs.forEach(function (p, i) {
         var ok = words.every(function (w) { return haystack[i].indexOf(w) !== -1; }) &&
           (!year.value || p.getAttribute("data-year") === year.value) &&
           (!kind.value || p.getAttribute("data-kind") === kind.value) &&
           (!selected.checked || p.getAttribute("data-selected") === "true");
-        p.hidden = !ok;
+        if (p.hidden === ok) { p.hidden = !ok; }  // untouched entries are not laid out again
         if (ok) { shown += 1; }
       });
-      document.querySelectorAll(".pub-group").forEach(function (h) {
+      groups.forEach(function (h) {
         var list = h.nextElementSibling;
         h.hidden = list && !list.querySelector(".pub:not([hidden])");
       });
@@ -64,7 +82,11 @@
       var search = q.toString();
       history.replaceState(null, "", location.pathname + (search ? "?" + search : "") + location.hash);
     }
-    form.addEventListener("input", apply);
+    var pending = 0;
+    form.addEventListener("input", function (e) {
+      clearTimeout(pending);
+      if (e.target === text) { pending = setTimeout(apply, 150); } else { apply(); }
+    });
     form.addEventListener("reset", function () { setTimeout(apply, 0); });
     form.addEventListener("submit", function (e) { e.preventDefault(); });
     apply();
@@ -86,9 +108,15 @@
     var form = document.querySelector(".pub-filter");
     if (form) { filter(form); }
 
-    // Long author lists: the short form with "… 9 more …", which expands in place.
+    // Long author lists: the short form with "9 more authors", which expands in place;
+    // the full list ends with a button that shows fewer again.
     document.querySelectorAll(".authors-short").forEach(function (short) {
       var full = short.previousElementSibling;
+      var fewer = document.createElement("button");
+      fewer.type = "button";
+      fewer.className = "authors-fewer";
+      fewer.textContent = "show fewer";
+      full.appendChild(fewer);
       full.hidden = true;
       short.hidden = false;
       short.querySelectorAll(".authors-more").forEach(function (more) {
@@ -98,6 +126,11 @@
           full.setAttribute("tabindex", "-1");
           full.focus();
         });
+      });
+      fewer.addEventListener("click", function () {
+        full.hidden = true;
+        short.hidden = false;
+        short.querySelector(".authors-more").focus();
       });
     });
 
