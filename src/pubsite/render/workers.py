@@ -1,0 +1,116 @@
+"""Paper pages rendered in worker processes, streamed back in order.
+
+The workers are forked after the model is built, so each holds the site (and the renderer
+that was set up for it) without a copy being sent; they receive only the numbers of the
+entries to render and send back the finished files. A bounded number of batches is in
+flight at once: the writer takes the files in the site's order, one batch at a time, and
+the site is never all in memory. `jobs == 1` is the serial path, the same calls in the
+same order in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.pool import AsyncResult, Pool
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Below this many entries a fork and its pool cost more than the second core gains (bench/:
+# 1,000 entries 0.50 s serial, 0.55 s with two workers; 10,000 entries 1.35x faster).
+AUTO_MIN_ENTRIES = 2_000
+BATCH = 64  # entries per task: pickling a task and its reply costs less than 2% of the work
+IN_FLIGHT = 4  # batches queued per worker: enough to keep it busy, bounded for memory
+
+# What a forked worker renders: set in the parent just before the fork, read by the
+# children (an inherited global: a function of a site cannot be pickled cheaply).
+_JOB: tuple[Sequence[object], Callable[[object], list[object]]] | None = None
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+        (os.cpu_count() or 1)
+
+
+def jobs_for(entries: int, asked: int | None) -> int:
+    """`--jobs N` as asked; by default the usable cores, only for a site big enough that
+    the benchmark shows a gain."""
+    if asked is not None:
+        return max(1, asked)
+    return usable_cores() if entries >= AUTO_MIN_ENTRIES else 1
+
+
+def _init_worker() -> None:
+    # The parent decides about Ctrl-C and stops the workers itself (SIGTERM, the default
+    # action): a worker that unwound on its own could hang the pool's queues.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _run_batch(span: tuple[int, int]) -> list[object]:
+    assert _JOB is not None, "a worker runs only inside rendered()"
+    items, render = _JOB
+    return [render(items[i]) for i in range(*span)]
+
+
+class Rendered(Generic[T, R]):
+    """`render(item)` for each item, in order: in this process when `jobs` is 1, else in
+    `jobs` workers forked here, which start on the first batches at once, while the
+    caller renders and writes other pages. `close()` (also on an error, Ctrl-C or
+    SIGTERM) stops and reaps every worker."""
+
+    def __init__(self, items: Sequence[T], render: Callable[[T], R], jobs: int) -> None:
+        global _JOB
+        self.items, self.render = items, render
+        self.pool: Pool | None = None
+        self.waiting: deque[AsyncResult[list[object]]] = deque()
+        if jobs <= 1 or len(items) <= BATCH:
+            return
+        _JOB = (items, render)  # type: ignore[assignment]
+        try:
+            self.pool = multiprocessing.get_context("fork").Pool(jobs, _init_worker)
+        finally:
+            _JOB = None  # the workers hold their copy; this process needs none
+        self.spans = iter([(i, min(i + BATCH, len(items)))
+                           for i in range(0, len(items), BATCH)])
+        self.window = jobs * IN_FLIGHT
+        self._submit()
+
+    def _submit(self) -> None:
+        assert self.pool is not None
+        while len(self.waiting) < self.window:
+            span = next(self.spans, None)
+            if span is None:
+                return
+            self.waiting.append(self.pool.apply_async(_run_batch, (span,)))
+
+    def __iter__(self) -> Iterator[R]:
+        if self.pool is None:
+            for item in self.items:
+                yield self.render(item)
+            return
+        try:
+            while self.waiting:
+                done = self.waiting.popleft().get()
+                self._submit()
+                yield from done  # type: ignore[misc]
+            self.pool.close()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the workers that still run (a no-op once every result is in) and wait for
+        them: none is left behind."""
+        if self.pool is not None:
+            if self.waiting:
+                self.pool.terminate()
+            else:
+                self.pool.close()
+            self.pool.join()
+            self.pool = None
+            self.waiting.clear()
