@@ -18,6 +18,9 @@ from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.pool import AsyncResult, Pool
 from typing import Generic, TypeVar
 
+from pubsite.errors import PubsiteError
+from pubsite.render.templating import as_pubsite_error
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -52,10 +55,25 @@ def _init_worker() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+class WorkerFailed(Exception):
+    """A worker's failure as the message the user reads: the template and line that
+    failed are known only where the traceback is, in the worker."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message, exit_code)
+        self.message, self.exit_code = message, exit_code
+
+
 def _run_batch(span: tuple[int, int]) -> list[object]:
-    assert _JOB is not None, "a worker runs only inside rendered()"
+    assert _JOB is not None, "a worker runs only inside Rendered"
     items, render = _JOB
-    return [render(items[i]) for i in range(*span)]
+    try:
+        return [render(items[i]) for i in range(*span)]
+    except Exception as exc:
+        found = as_pubsite_error(exc)
+        if not isinstance(found, PubsiteError):
+            raise
+        raise WorkerFailed(found.message, found.exit_code) from None
 
 
 class Rendered(Generic[T, R]):
@@ -69,15 +87,17 @@ class Rendered(Generic[T, R]):
         self.items, self.render = items, render
         self.pool: Pool | None = None
         self.waiting: deque[AsyncResult[list[object]]] = deque()
-        if jobs <= 1 or len(items) <= BATCH:
+        if jobs <= 1 or not items:
             return
         _JOB = (items, render)  # type: ignore[assignment]
         try:
             self.pool = multiprocessing.get_context("fork").Pool(jobs, _init_worker)
         finally:
             _JOB = None  # the workers hold their copy; this process needs none
-        self.spans = iter([(i, min(i + BATCH, len(items)))
-                           for i in range(0, len(items), BATCH)])
+        # Small sites (--jobs asked for) still spread over every worker.
+        size = max(1, min(BATCH, len(items) // (jobs * IN_FLIGHT)))
+        self.spans = iter([(i, min(i + size, len(items)))
+                           for i in range(0, len(items), size)])
         self.window = jobs * IN_FLIGHT
         self._submit()
 
@@ -96,7 +116,10 @@ class Rendered(Generic[T, R]):
             return
         try:
             while self.waiting:
-                done = self.waiting.popleft().get()
+                try:
+                    done = self.waiting.popleft().get()
+                except WorkerFailed as failed:
+                    raise PubsiteError(failed.message, failed.exit_code) from None
                 self._submit()
                 yield from done  # type: ignore[misc]
             self.pool.close()
