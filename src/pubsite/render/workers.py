@@ -27,11 +27,11 @@ R = TypeVar("R")
 # Below this many entries a fork and its pool cost more than the second core gains (bench/:
 # 1,000 entries 0.50 s serial, 0.55 s with two workers; 10,000 entries 1.35x faster).
 AUTO_MIN_ENTRIES = 2_000
-BATCH = 64  # entries per task: pickling a task and its reply costs less than 2% of the work
+BATCH = 64  # entries per task: sending a task and its reply costs less than 2% of the work
 IN_FLIGHT = 4  # batches queued per worker: enough to keep it busy, bounded for memory
 
 # What a forked worker renders: set in the parent just before the fork, read by the
-# children (an inherited global: a function of a site cannot be pickled cheaply).
+# children (an inherited global: a function of a site is costly to send).
 _JOB: tuple[Sequence[object], Callable[[object], list[object]]] | None = None
 
 
