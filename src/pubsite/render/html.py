@@ -173,7 +173,7 @@ class HtmlSite:
     def files(self) -> Iterator[tuple[str, Content]]:
         """Yield the site's files one by one, so that a large site is never all in memory."""
         # Forked here, the workers render the paper pages while this process renders and
-        # writes the lists (10,000 entries: <gain> faster than the serial path).
+        # writes the lists (--jobs; render/workers.py says when it pays).
         papers = workers.Rendered(self.site.publications, self.paper, self.jobs)
         try:
             yield from self._files(papers)

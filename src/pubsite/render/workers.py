@@ -24,10 +24,10 @@ from pubsite.render.templating import as_pubsite_error
 T = TypeVar("T")
 R = TypeVar("R")
 
-# Below this many entries a fork and its pool cost more than the second core gains (bench/:
-# 1,000 entries 0.50 s serial, 0.55 s with two workers; 10,000 entries 1.35x faster).
+# Default workers from here on: 3,000 entries built in 3.16 s with two against 3.49 s
+# serial (1.10x, two cores at load 2); at 1,000 the fork gained nothing (PERFORMANCE.md).
 AUTO_MIN_ENTRIES = 2_000
-BATCH = 64  # entries per task: sending a task and its reply costs less than 2% of the work
+BATCH = 64  # entries per task: few tasks to send and collect, about 1 MB of pages each
 IN_FLIGHT = 4  # batches queued per worker: enough to keep it busy, bounded for memory
 
 # What a forked worker renders: set in the parent just before the fork, read by the
