@@ -39,7 +39,7 @@ def built(bib: Path, profile: Path, out: Path, jobs: int) -> tuple[int, str, dic
 
 def assert_same(bib: Path, profile: Path, work: Path) -> int:
     serial = built(bib, profile, work / "serial", 1)
-    parallel = built(bib, profile, work / "parallel", 2)
+    parallel = built(bib, profile, work / "parallel", 3)
     assert parallel == serial, bib.name
     return len(serial[2])
 
@@ -68,7 +68,7 @@ def test_parallel_build_of_every_corpus_file_is_byte_identical(tmp_path: Path) -
     assert pages > 1000  # the corpus built, not refused file by file
 
 
-def test_jobs_2_renders_paper_pages_in_two_other_processes(
+def test_jobs_3_renders_paper_pages_in_two_other_processes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     log = tmp_path / "pids"
     paper_files = html.HtmlSite._paper_files
@@ -81,7 +81,7 @@ def test_jobs_2_renders_paper_pages_in_two_other_processes(
     monkeypatch.setattr(html.HtmlSite, "_paper_files", logged)
     synth_helper.write(tmp_path / "publications.bib", 200)
     (tmp_path / "profile.toml").write_text(synth_helper.PROFILE, encoding="utf-8")
-    for jobs, expected in ((1, {os.getpid()}), (2, None)):
+    for jobs, expected in ((1, {os.getpid()}), (3, None)):
         log.unlink(missing_ok=True)
         code, output, _ = built(tmp_path / "publications.bib", tmp_path / "profile.toml",
                                 tmp_path / f"out{jobs}", jobs)
@@ -121,7 +121,7 @@ def test_a_signal_while_workers_render_stops_them_all(tmp_path: Path, sig: int,
     synth_helper.write(tmp_path / "publications.bib", 3000)
     (tmp_path / "profile.toml").write_text('name = "Ada Lovelace"\n')
     proc = subprocess.Popen([sys.executable, "-m", "pubsite", "build", "-q", "--keep-going",
-                             "--jobs", "2"], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+                             "--jobs", "3"], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     workers: set[int] = set()
     deadline = time.monotonic() + 60
     while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:

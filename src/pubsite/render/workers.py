@@ -78,11 +78,12 @@ def _run_batch(span: tuple[int, int]) -> list[object]:
 
 class Rendered(Generic[T, R]):
     """`render(item)` for each item, in order: in this process when `jobs` is 1, else in
-    `jobs` workers forked here, which start on the first batches at once, while the
-    caller renders and writes other pages. `close()` (also on an error, Ctrl-C or
-    SIGTERM) stops and reaps every worker."""
+    `jobs - 1` workers forked here (this process, which renders the lists and writes every
+    file, is the other job), which start on the first batches at once. `close()` (also
+    on an error, Ctrl-C or SIGTERM) stops and reaps every worker."""
 
     def __init__(self, items: Sequence[T], render: Callable[[T], R], jobs: int) -> None:
+        """`jobs` processes in all: this one, which writes, and `jobs - 1` workers."""
         global _JOB
         self.items, self.render = items, render
         self.pool: Pool | None = None
@@ -91,14 +92,14 @@ class Rendered(Generic[T, R]):
             return
         _JOB = (items, render)  # type: ignore[assignment]
         try:
-            self.pool = multiprocessing.get_context("fork").Pool(jobs, _init_worker)
+            self.pool = multiprocessing.get_context("fork").Pool(jobs - 1, _init_worker)
         finally:
             _JOB = None  # the workers hold their copy; this process needs none
         # Small sites (--jobs asked for) still spread over every worker.
-        size = max(1, min(BATCH, len(items) // (jobs * IN_FLIGHT)))
+        size = max(1, min(BATCH, len(items) // ((jobs - 1) * IN_FLIGHT)))
         self.spans = iter([(i, min(i + size, len(items)))
                            for i in range(0, len(items), size)])
-        self.window = jobs * IN_FLIGHT
+        self.window = (jobs - 1) * IN_FLIGHT
         self._submit()
 
     def _submit(self) -> None:
