@@ -152,8 +152,10 @@ def main() -> None:
                      "output_bytes": size}
     seconds = time.perf_counter() - start
     peak = _peak_kib()
+    # The largest peak of a worker process the build forked (0 when it forked none).
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(json.dumps({"what": what, "seconds": seconds, "peak_kib": peak, "entries": count,
-                      "rebuilt": rebuilt, **extra}))
+                      "rebuilt": rebuilt, "worker_peak_kib": worker, **extra}))
 
 
 if __name__ == "__main__":

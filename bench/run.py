@@ -125,7 +125,8 @@ def stages(name: str, bib: Path, work: Path, bare_s: float) -> dict[str, object]
     left = budget - floor
     lines = [
         f"where a cold build of {name} goes ({total:.2f} s, {total / bare_s:.2f}x): "
-        + ", ".join(f"{k} {v:.2f} s" for k, v in sorted(parts.items(), key=lambda kv: -kv[1])),
+        + ", ".join(f"{k} {v:.2f} s ({v / total:.0%})"
+                    for k, v in sorted(parts.items(), key=lambda kv: -kv[1])),
         f"floor: reading the file ({parts['read']:.2f} s: bibtexparser in pieces, values "
         f"resolved) and writing its {int(run['files']):,} files, "
         f"{int(run['output_bytes']) / 1e6:.0f} MB, straight into an empty folder "
@@ -285,8 +286,8 @@ def noisy_noop(work: Path) -> float:
 def memory(sizes: list[int], work: Path) -> list[str]:
     """Peak memory (RSS) of validate and of a cold build, each against the bare parse of
     the same file; the target is 2x at any size."""
-    lines = ["| entries | MB | bare MiB | validate MiB | build MiB | validate | build |",
-             "|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| entries | MB | bare MiB | validate MiB | build MiB | worker MiB | validate | "
+             "build |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for n in sizes:
         folder = work / f"m{n}"
         folder.mkdir(exist_ok=True)
@@ -298,31 +299,32 @@ def memory(sizes: list[int], work: Path) -> list[str]:
         shutil.rmtree(out, ignore_errors=True)
         bare = probe("bare", bib, profile, out)["peak_kib"] / 1024
         checked = probe("validate", bib, profile, out)["peak_kib"] / 1024
-        built = probe("build", bib, profile, out)["peak_kib"] / 1024
+        run = probe("build", bib, profile, out)
+        built = run["peak_kib"] / 1024
+        # A forked worker's peak counts the model pages it shares with the build.
+        worker = run.get("worker_peak_kib", 0) / 1024
         shutil.rmtree(out, ignore_errors=True)
         lines.append(f"| {n:,} | {bib.stat().st_size / 1e6:.0f} | {bare:.0f} | {checked:.0f} | "
-                     f"{built:.0f} | {checked / bare:.2f}x | {built / bare:.2f}x |")
+                     f"{built:.0f} | {worker:.0f} | {checked / bare:.2f}x | "
+                     f"{built / bare:.2f}x |")
         print(lines[-1], flush=True)
     return lines
 
 
-def compare(rev: str, sizes: list[int], work: Path) -> list[str]:
-    """Cold builds and builds after one edit of this checkout and of commit `rev`, side by
-    side on the same files in the same run (each the best of two), as ratios to the bare
-    parse of this run."""
-    other = work / f"rev-{rev}"
-    if not other.exists():
-        subprocess.run(["git", "-C", str(HERE.parent), "worktree", "add", "--detach",
-                        str(other), rev], check=True, capture_output=True)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(other / "src")], check=True)
-    lines = [f"| entries | bare s | cold {rev} | cold now | one edit {rev} | one edit now |",
-             "|---:|---:|---:|---:|---:|---:|"]
+def compare(revs: str, sizes: list[int], work: Path) -> list[str]:
+    """Cold builds and builds after one edit of this checkout and of each commit of `revs`
+    (comma-separated), side by side on the same files in the same run (each the best of
+    two), as ratios to the bare parse of this run."""
+    others = [(rev, _checkout(rev, work)) for rev in revs.split(",") if rev]
+    head = " | ".join([*(f"cold {r}" for r, _ in others), "cold now",
+                       *(f"one edit {r}" for r, _ in others), "one edit now"])
+    lines = [f"| entries | bare s | {head} |", "|---:|---:|" + "---:|" * 2 * (len(others) + 1)]
     for n in sizes:
         folder = work / f"n{n}"
         bib, profile, out = folder / "publications.bib", folder / "profile.toml", folder / "_c"
         bare = fastest([probe("bare", bib, profile, out) for _ in range(2)])["seconds"]
         cells = []
-        for which in (other, None):
+        for which in [*(o for _, o in others), None]:
             colds, edits = [], []
             for _ in range(2):
                 for leftover in (out, folder / ".pubsite-cache", folder / ".xdg-cache"):
@@ -333,10 +335,20 @@ def compare(rev: str, sizes: list[int], work: Path) -> list[str]:
                 edits.append(probe("build", bib, profile, out, which))
                 bib.write_bytes(original)
             cells.append((fastest(colds)["seconds"] / bare, fastest(edits)["seconds"] / bare))
-        lines.append(f"| {n:,} | {bare:.2f} | {cells[0][0]:.2f}x | {cells[1][0]:.2f}x | "
-                     f"{cells[0][1]:.2f}x | {cells[1][1]:.2f}x |")
+        lines.append(f"| {n:,} | {bare:.2f} | " + " | ".join(
+            [*(f"{c:.2f}x" for c, _ in cells), *(f"{e:.2f}x" for _, e in cells)]) + " |")
         print(lines[-1], flush=True)
     return lines
+
+
+def _checkout(rev: str, work: Path) -> Path:
+    """Commit `rev` checked out beside this one (a git worktree under `work`), compiled."""
+    other = work / f"rev-{rev}"
+    if not other.exists():
+        subprocess.run(["git", "-C", str(HERE.parent), "worktree", "add", "--detach",
+                        str(other), rev], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(other / "src")], check=True)
+    return other
 
 
 def serve_latency(folder: Path) -> float:
@@ -406,8 +418,8 @@ def main() -> None:
     parser.add_argument("--memory", metavar="SIZES", default="",
                         help="peak memory of validate and of a cold build against the bare "
                              "parse at these sizes (e.g. 50000,330000)")
-    parser.add_argument("--compare", metavar="REV",
-                        help="also time cold builds and edits of commit REV side by side")
+    parser.add_argument("--compare", metavar="REV[,REV...]",
+                        help="also time cold builds and edits of these commits side by side")
     args = parser.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)

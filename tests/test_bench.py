@@ -58,6 +58,11 @@ def test_bench_smoke_run(tmp_path: Path) -> None:
         assert row[key] > 0
     # Where the cold build's time goes, and the floor that reading and writing set.
     assert re.search(r"where a cold build of 100 entries goes \([0-9.]+ s, [0-9.]+x\): ", out)
+    # Each stage's share of the build, and the shares make up the whole (rounded).
+    where = re.search(r"where a cold build of 100 entries goes .*", out)
+    assert where
+    shares = [int(p) for p in re.findall(r"\(([0-9]+)%\)", where[0])]
+    assert len(shares) >= 5 and 96 <= sum(shares) <= 104, where[0]
     assert re.search(r"floor: reading the file \([0-9.]+ s.*writing its [0-9,]+ files", out)
     stages = data["stages"]
     for part in ("read", "rules", "normalise", "render and write"):

@@ -52,14 +52,15 @@ def add_foreign(site: Path) -> None:
         (site / rel).write_bytes(data)
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
 def test_failed_build_leaves_previous_site_byte_identical(
-        runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
     monkeypatch.chdir(project)
-    assert runner.invoke(main, ["build"]).exit_code == 0
+    assert runner.invoke(main, ["build", "--jobs", jobs]).exit_code == 0
     before = snapshot(project / "_site")
     bib = project / "publications.bib"
     bib.write_text(bib.read_text() + "\n@article{bad, title = {x\n")
-    assert runner.invoke(main, ["build"]).exit_code == 1
+    assert runner.invoke(main, ["build", "--jobs", jobs]).exit_code == 1
     assert snapshot(project / "_site") == before
 
 
@@ -166,17 +167,18 @@ SCENARIOS = {
 }
 
 
-def _faulty(project: Path, *head: str) -> subprocess.CompletedProcess[str]:
+def _faulty(project: Path, jobs: str, *head: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(TOOLS / "faulty_build.py"), *head, "--", "build", "-q",
-         "--bib", str(project / "publications.bib"), "--profile",
+         "--jobs", jobs, "--bib", str(project / "publications.bib"), "--profile",
          str(project / "profile.toml"), "--out", str(project / "_site")],
         capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])  # the serial path and forked workers
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_killed_or_interrupted_at_every_step_nothing_is_lost(project: Path,
-                                                              scenario: str) -> None:
+                                                              scenario: str, jobs: str) -> None:
     bib = project / "publications.bib"
     old_bib = bib.read_text()
     new_bib = SCENARIOS[scenario](old_bib)
@@ -186,7 +188,7 @@ def test_killed_or_interrupted_at_every_step_nothing_is_lost(project: Path,
     old, new = (snapshot(project / r, site_only=True) for r in ("ref-old", "ref-new"))
     bib.write_text(old_bib)
     build(project)
-    counted = _faulty(project, "count")
+    counted = _faulty(project, jobs, "count")
     steps = int(re.search(r"steps=(\d+)", counted.stderr).group(1))  # type: ignore[union-attr]
     assert steps == 0, "a build with nothing to do touches nothing"
     site = project / "_site"
@@ -200,7 +202,7 @@ def test_killed_or_interrupted_at_every_step_nothing_is_lost(project: Path,
                 build(project)
                 add_foreign(site)
                 bib.write_text(new_bib)
-                result = _faulty(project, fault, when, str(at))
+                result = _faulty(project, jobs, fault, when, str(at))
                 if result.returncode == 0:
                     break  # past the last step
                 tried += 1

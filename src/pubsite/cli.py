@@ -127,9 +127,14 @@ def main() -> None:
               help="Print only errors (no warnings, no summary).")
 @click.option("--force", is_flag=True, help="Replace files in --out that pubsite did not "
               "write but now makes (your own sitemap.xml, cv.pdf, ...).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
+              help="Processes that build the site: this one and N-1 that render the paper "
+              "pages (1: all in this one, for debugging). Default: the usable cores for a "
+              "site of 2,000 entries or more, else 1.")
 @_handle_errors
 def build(bib_path: Path, profile_path: Path, out_dir: Path, formats: tuple[str, ...],
-          strict: bool, keep_going: bool, quiet: bool, force: bool) -> None:
+          strict: bool, keep_going: bool, quiet: bool, force: bool,
+          jobs: int | None) -> None:
     """Build the site into --out (HTML with a page per paper, and index.md)."""
     from pubsite import pipeline, report
 
@@ -137,7 +142,7 @@ def build(bib_path: Path, profile_path: Path, out_dir: Path, formats: tuple[str,
     with report.progress(quiet) as say:
         result = pipeline.build(inputs, out_dir, formats or registry.names("site"),
                                 strict=strict, keep_going=keep_going, quiet=quiet, say=say,
-                                force=force)
+                                force=force, jobs=jobs)
     if quiet:
         return
     if result.up_to_date:

@@ -12,7 +12,7 @@ import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -212,7 +212,10 @@ class BuildResult:
 def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = False,
           keep_going: bool = False, quiet: bool = False,
           say: Callable[[str], None] = lambda _t: None,
-          memo: Memo | None = None, force: bool = False) -> BuildResult:
+          memo: Memo | None = None, force: bool = False,
+          jobs: int | None = None) -> BuildResult:
+    """`jobs`: processes for the paper pages; None picks them (`workers.jobs_for`), and
+    `serve` (a memo, which lives in this process) renders in this one."""
     write.check_target(out, inputs.paths)
     with write.locked(out, say=None if quiet else report.note):
         context = context_digest(inputs, formats, strict, keep_going)
@@ -229,6 +232,7 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
                                up_to_date=True, files=frozenset(before.files))
         # Imported here: a build with nothing to do never loads Jinja or the renderers.
         from pubsite.render import registry as render
+        from pubsite.render import workers
         from pubsite.render.pdf import cv_pdf as make_cv_pdf
 
         diags = Diagnostics()
@@ -245,10 +249,11 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
                 cv_pdf, why_not = make_cv_pdf(site, formats, inputs.templates, memo)
                 if why_not and not quiet:
                     report.note(why_not)
-                with few_collections():
-                    files = render.site_files(site, formats, inputs.templates,
-                                              memo.valid_for(context) if memo else None,
-                                              cv_pdf)
+                procs = 1 if memo else workers.jobs_for(len(site.publications), jobs)
+                with few_collections(), closing(render.site_files(
+                        site, formats, inputs.templates,
+                        memo.valid_for(context) if memo else None, cv_pdf, procs)) as files:
+                    # closing: on any failure the workers are stopped before it goes on.
                     done = write.write_site(out, files, inputs.paths, meta, before,
                                             force)
         except Exception as exc:

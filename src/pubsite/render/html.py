@@ -18,7 +18,7 @@ from pubsite import projectfiles
 from pubsite.errors import PubsiteError
 from pubsite.model import identifiers, urls
 from pubsite.model.site import Content, Link, Profile, Publication, Site
-from pubsite.render import cv
+from pubsite.render import cv, workers
 from pubsite.render.formats import HtmlFormat, bibtex_entry, safe_href
 from pubsite.render.templating import builtin_templates, environment, read_user_file
 from pubsite.render.view import (
@@ -76,9 +76,11 @@ class HtmlSite:
     """The site's pages: index.html, a page and a .bib per paper, assets, feed, sitemap."""
 
     def __init__(self, site: Site, user_templates: Path | None = None,
-                 memo: dict[Any, Any] | None = None, has_pdf: bool = False) -> None:
+                 memo: dict[Any, Any] | None = None, has_pdf: bool = False,
+                 jobs: int = 1) -> None:
         self.site = site
         self.has_pdf = has_pdf
+        self.jobs = jobs  # processes for the paper pages (render/workers.py)
         self.memo = memo
         self._cited: tuple[Publication | None, str] = (None, "")
         self.user_templates = user_templates
@@ -174,6 +176,16 @@ class HtmlSite:
 
     def files(self) -> Iterator[tuple[str, Content]]:
         """Yield the site's files one by one, so that a large site is never all in memory."""
+        # Forked here, the workers render the paper pages while this process renders and
+        # writes the lists (--jobs; render/workers.py says when it pays).
+        papers = workers.Rendered(self.site.publications, self.paper, self.jobs)
+        try:
+            yield from self._files(papers)
+        finally:
+            papers.close()  # on an error, Ctrl-C or SIGTERM too: no worker is left
+
+    def _files(self, papers: workers.Rendered[Publication, list[tuple[str, str]]]
+               ) -> Iterator[tuple[str, Content]]:
         site, common, env = self.site, self.common, self.env
         profile = site.profile
         settings = profile.publications
@@ -196,8 +208,8 @@ class HtmlSite:
                 "html/publications.html").generate(
                 **common, **listing, root="../", page_url="publications/",
                 entry=lambda pub: self.entry(pub, "../"))
-        for p in pubs:
-            yield from self.paper(p)
+        for paper in papers:
+            yield from paper
         yield from self._assets()
         yield ".nojekyll", ""
         yield from self._discovery()

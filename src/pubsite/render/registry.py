@@ -4,15 +4,15 @@ entries, and its help line. The CLI's `--format` choices and help come from `FOR
 and tests hold the README's format lists to it.
 
 A new format is one module and one row: an export's renderer takes (site, layout,
-templates) and returns the text; a site's takes (site, templates, memo, has_pdf) and
-yields (relative path, content) pairs, never writing. Renderers load only when a format
+templates) and returns the text; a site's takes (site, templates, memo, has_pdf, jobs)
+and yields (relative path, content) pairs, never writing. Renderers load only when a format
 is used, so that `pubsite --help` imports no renderer.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -37,7 +37,7 @@ class Layout:
 LAYOUT_OPTIONS = tuple(f.name for f in dataclasses.fields(Layout))
 
 ExportRenderer = Callable[["Site", Layout, Path | None], str]
-SiteRenderer = Callable[["Site", Path | None, dict[Any, Any] | None, bool],
+SiteRenderer = Callable[["Site", Path | None, dict[Any, Any] | None, bool, int],
                         Iterator[tuple[str, "Content"]]]
 
 
@@ -55,14 +55,14 @@ class OutputFormat:
 # Each renderer imports its module when it runs (the table itself stays light).
 
 def _html_site(site: Site, templates: Path | None, memo: dict[Any, Any] | None,
-               has_pdf: bool) -> Iterator[tuple[str, Content]]:
+               has_pdf: bool, jobs: int) -> Iterator[tuple[str, Content]]:
     from pubsite.render.html import HtmlSite
 
-    return HtmlSite(site, templates, memo, has_pdf=has_pdf).files()
+    return HtmlSite(site, templates, memo, has_pdf=has_pdf, jobs=jobs).files()
 
 
 def _markdown_site(site: Site, templates: Path | None, _memo: dict[Any, Any] | None,
-                   _has_pdf: bool) -> Iterator[tuple[str, Content]]:
+                   _has_pdf: bool, _jobs: int) -> Iterator[tuple[str, Content]]:
     from pubsite.render.markdown import MarkdownSite
 
     return MarkdownSite(site, templates).files()
@@ -157,9 +157,10 @@ def notes(site: Site, name: str) -> list[str]:
 
 
 def site_files(site: Site, formats: tuple[str, ...], templates: Path | None,
-               memo: dict[Any, Any] | None = None, cv_pdf: bytes | None = None
-               ) -> Iterator[tuple[str, Content]]:
-    """Every file of the site formats asked for, then the project's files they link."""
+               memo: dict[Any, Any] | None = None, cv_pdf: bytes | None = None,
+               jobs: int = 1) -> Generator[tuple[str, Content], None, None]:
+    """Every file of the site formats asked for, then the project's files they link;
+    `jobs` processes render the paper pages (`render/workers.py`)."""
     from pubsite.render.linkedfiles import linked_files
 
     produced: set[str] = set()
@@ -168,7 +169,7 @@ def site_files(site: Site, formats: tuple[str, ...], templates: Path | None,
         yield "cv.pdf", cv_pdf
     for name in formats:
         render = cast(SiteRenderer, get("site", name).render)
-        for rel, content in render(site, templates, memo, cv_pdf is not None):
+        for rel, content in render(site, templates, memo, cv_pdf is not None, jobs):
             produced.add(rel)
             yield rel, content
     yield from linked_files(site, produced)
