@@ -101,7 +101,9 @@ def write(f: BibFile, text: str) -> None:
     be written; a temporary file and one rename (`write.replace_file`), so a full disk or
     a kill leaves the old file whole."""
     target = Path(os.path.realpath(f.path))
-    if not os.access(target, os.W_OK):
+    # A file without write permission is the user's "leave it alone", also to root, whom
+    # os.access lets write anything.
+    if not os.access(target, os.W_OK) or not os.stat(target).st_mode & 0o222:
         raise PubsiteError(f"{f.name}: is read-only; nothing was written. Make it writable "
                            "(chmod u+w) or run pubsite add --dry-run and paste the entry",
                            EXIT_OUTPUT)

@@ -32,7 +32,7 @@ class Outcome:
 
 
 def run(inputs: Inputs, arg: str, update: str | None = None, dry_run: bool = False,
-        read_stdin: Callable[[], str] = sys.stdin.read) -> Outcome:
+        read_stdin: Callable[[], str] | None = None) -> Outcome:
     source = sources.detect(arg)
     prof = _profile(inputs)
     name = display(inputs.bib)
@@ -41,7 +41,9 @@ def run(inputs: Inputs, arg: str, update: str | None = None, dry_run: bool = Fal
     if update and old is None:
         raise PubsiteError(f"{name}: has no entry {update} to update; nothing was written",
                            EXIT_USAGE)
-    found = fetch(source, Client(prof.email), read_stdin)
+    if old is None:
+        refuse_known(f, source)
+    found = fetch(source, Client(prof.email), read_stdin or (lambda: sys.stdin.read()))
     style = entry.read_style(list(f.entries), f.text)
     taken = [e.key for e in f.entries if e is not old]
     new = entry.clean(found, style, taken)
@@ -133,6 +135,21 @@ def _raw_fields(e: RawEntry) -> list[tuple[str, str]]:
             pos = start + (stop.end() if stop else len(text))
         out.append((m.group(1).lower(), value))
     return out
+
+
+def refuse_known(f: bibfile.BibFile, source: Source) -> None:
+    """A DOI or arXiv id the file already holds is refused before any request."""
+    if source.kind not in (Kind.DOI, Kind.ARXIV):
+        return
+    ident = source.ident.lower()
+    for e in f.entries:
+        doi, arxiv, _, _ = rules.work_facts(e)
+        if ident in ((doi,) if source.kind is Kind.DOI else (arxiv,)):
+            what = "DOI" if source.kind is Kind.DOI else "arXiv id"
+            hint = f"; to turn it into the paper: pubsite add DOI --update {e.key}" \
+                if source.kind is Kind.ARXIV else ""
+            raise PubsiteError(f"{f.name}:{e.line}: {e.key} has the same {what}; "
+                               f"nothing was added{hint}", EXIT_INPUT)
 
 
 def refuse_duplicate(f: bibfile.BibFile, new: entry.Entry, old: RawEntry | None) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pubsite.add.metadata import Found, Person
 from pubsite.model import identifiers
-from pubsite.read import latex
+from pubsite.read import latex, names
 from pubsite.read.bib import RawEntry
 
 
@@ -53,8 +53,6 @@ def read_style(entries: list[RawEntry], text: str) -> Style:
 
 
 def _authors(e: RawEntry) -> list[str]:
-    from pubsite.read import names
-
     return names.split_authors(e.fields.get("author", ""))
 
 
