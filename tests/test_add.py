@@ -254,6 +254,9 @@ def test_update_turns_a_preprint_into_the_paper_keeping_key_and_homepage_fields(
     entry = text[len(head):-len(tail)]
     assert entry.startswith("@article{delmaestro2013entanglement,\n")
     assert "journal   = {Physical Review B}," in entry
+    # Names as this file writes them: family name first.
+    assert "author    = {Herdman, C. M. and Roy, P.-N. and Melko, R. G. and Del Maestro, A.}" \
+        in entry
     assert "year      = {2014}," in entry and "Preprint" not in entry
     assert "arxiv     = {1312.6177}," in entry
     assert "code      = {https://github.com/delmaestrogroup/pimcscripts}," in entry

@@ -90,6 +90,11 @@ def test_counts_are_fetched_at_build_time_cached_and_shown(tmp_path: Path,
     code, err = _build(folder)
     assert code == 0 and "up to date" in err
     assert len(openalex.log) == 1
+    # Turned off (the default), a build asks nothing and shows no count.
+    (folder / "profile.toml").write_text('name = "Heather Piwowar"\n', encoding="utf-8")
+    assert _build(folder)[0] == 0
+    assert len(openalex.log) == 1
+    assert "pub-citations" not in (folder / "_site" / "index.html").read_text()
 
 
 def test_counts_older_than_max_age_are_asked_again(tmp_path: Path,
@@ -129,16 +134,6 @@ def test_semantic_scholar_unreachable_and_no_cache_builds_without_counts(
     assert sum("citation counts" in line for line in err.splitlines()) == 1
     page = (folder / "_site" / "index.html").read_text()
     assert "pub-citations" not in page and "citations-total" not in page
-
-
-def test_off_by_default_asks_nothing(tmp_path: Path, httpserver: HTTPServer,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PUBSITE_OPENALEX_URL", httpserver.url_for("").rstrip("/"))
-    folder = _project(tmp_path)
-    (folder / "profile.toml").write_text('name = "Heather Piwowar"\n', encoding="utf-8")
-    assert _build(folder)[0] == 0
-    assert httpserver.log == []
-    assert not (folder / ".pubsite-citations.json").exists()
 
 
 def test_the_page_shows_counts_without_any_request_beyond_the_site(
