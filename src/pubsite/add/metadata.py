@@ -96,7 +96,6 @@ def arxiv(answer: bytes, ident: str, what: str) -> Found:
     try:
         entry = ET.fromstring(answer).find(f"{_ATOM}entry")
     except ET.ParseError:
-        entry = None
         raise FetchError(f"{what}: the answer is not arXiv's Atom feed; try again later, "
                          "or paste the BibTeX with `pubsite add -`") from None
     if entry is None:
