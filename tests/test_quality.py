@@ -115,7 +115,8 @@ LAZY = {"cli.py": {"pubsite", "pubsite.export", "pubsite.render.registry"},
         "report.py": {"rich"}, "serve.py": {"watchfiles"}, "read/mojibake.py": {"ftfy"},
         "render/templating.py": {"jinja2", "pubsite"}, "render/texescape.py": {"pylatexenc"},
         "pipeline.py": {"pubsite"}, "read/mdlinks.py": {"markdown_it"},
-        "read/normalise.py": {"imagesize"}, "render/registry.py": {"pubsite"}}
+        "read/normalise.py": {"imagesize"}, "render/registry.py": {"pubsite"},
+        "citations.py": {"pubsite"}}
 
 
 def test_imports_inside_functions_only_where_they_keep_things_fast() -> None:

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from pubsite import __version__
+from pubsite.add.sources import FORMS as ADD_FORMS
 from pubsite.errors import (
     EXIT_INPUT,
     EXIT_INTERRUPTED,
@@ -285,6 +286,35 @@ def serve(bib_path: Path, profile_path: Path, out_dir: Path, port: int) -> None:
 
     inputs = pipeline.resolve_inputs(bib_path, profile_path)
     serve_mod.serve(inputs, out_dir, port, lambda text: click.echo(text, err=True))
+
+
+@main.command(epilog="\b\nSOURCE is one of:\n" + "\n".join(f"  {f}" for f in ADD_FORMS)
+              + "\n\nThe metadata comes from Crossref, arXiv or DBLP (set PUBSITE_CROSSREF_URL, "
+              "PUBSITE_ARXIV_URL or PUBSITE_DBLP_URL to use a mirror).")
+@_input_options
+@click.argument("source")
+@click.option("--update", "update", metavar="KEY",
+              help="Turn entry KEY (a preprint) into this paper, keeping its key and its "
+                   "homepage fields (links, notes, awards, selected).")
+@click.option("--dry-run", is_flag=True, help="Print the entry instead of writing it.")
+@_handle_errors
+def add(bib_path: Path, profile_path: Path, source: str, update: str | None,
+        dry_run: bool) -> None:
+    """Add a paper to publications.bib by its DOI, arXiv id, DBLP record or pasted BibTeX."""
+    from pubsite import pipeline, report
+    from pubsite.add import command
+
+    inputs = pipeline.resolve_inputs(bib_path, profile_path)
+    done = command.run(inputs, source, update=update, dry_run=dry_run)
+    if done.findings:
+        report.text(list(done.findings))
+    if dry_run:
+        click.echo(done.text)
+        click.echo(f"(dry run: {bib_path} is unchanged; the entry would be "
+                   f"{'updated' if done.updated else 'added'} at line {done.line})", err=True)
+        return
+    click.echo(f"{'updated' if done.updated else 'added'} {done.key} in {bib_path} "
+               f"at line {done.line}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pubsite import __version__, projectfiles, report, write
+from pubsite import __version__, citations, projectfiles, report, write
 from pubsite.errors import EXIT_USAGE, Diagnostic, Diagnostics, PubsiteError, Severity
 from pubsite.projectfiles import Refused, read_input
 from pubsite.read import tomlread
@@ -219,8 +219,7 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
     write.check_target(out, inputs.paths)
     with write.locked(out, say=None if quiet else report.note):
         context = context_digest(inputs, formats, strict, keep_going)
-        digest = hashlib.sha256((context + hashlib.sha256(read_input_file(inputs.bib))
-                                 .hexdigest()).encode()).hexdigest()
+        digest = _input_digest(context, inputs)
         before = write.previous(out)
         _say_distrusted(before)
         if before.meta.get("inputs") == digest and before.intact(out) and \
@@ -239,6 +238,9 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
         site = load(inputs, diags)
         found = [d for d in diags.sorted() if d.rule not in ADVICE]
         gate(found, "build", strict, keep_going, quiet)
+        site = citations.counted(site, inputs.profile.parent,
+                                 (lambda _t: None) if quiet else report.note)
+        digest = _input_digest(context, inputs)  # counts fetched now are in the cache
         say(f"rendering and writing {len(site.publications)} publications")
         meta = {"inputs": digest, "publications": len(site.publications),
                 "diagnostics": [d.as_dict() for d in found], "files": site.files}
@@ -260,6 +262,13 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
             raise as_pubsite_error(exc) from exc
     return BuildResult(len(site.publications), done.written, done.unchanged, len(found),
                        files=done.files)
+
+
+def _input_digest(context: str, inputs: Inputs) -> str:
+    """The inputs a build's output depends on: the context, the .bib, the citation cache."""
+    bib = hashlib.sha256(read_input_file(inputs.bib)).hexdigest()
+    return hashlib.sha256((context + bib + citations.state(inputs.profile.parent))
+                          .encode()).hexdigest()
 
 
 def _say_distrusted(before: write.Previous) -> None:

@@ -369,6 +369,12 @@ class PublicationSettings:
                      choices=("all", "selected"))
     selected_heading: str = key("Selected publications",
                                 "the heading of the selected ones on the front page")
+    citations: str = key("off", "citation counts by DOI or arXiv id, fetched at build time "
+                         "into .pubsite-citations.json beside profile.toml and shown as a "
+                         "badge and a total (no request from the visitor's browser)",
+                         choices=("off", "openalex", "semantic-scholar"))
+    citations_max_age: int = key(7, "days a fetched count is used before it is asked again",
+                                 minimum=1)
 
 
 DEFAULT_MARKS = (
@@ -430,3 +436,5 @@ class Site:
     # Project files the links name, with (size, mtime_ns), or (-1, -1) where a looked-up
     # file is missing: a build is up to date only while these stay as they were.
     files: tuple[tuple[str, int, int], ...] = ()
+    # Citation counts by entry key (publications.citations), from the project's cache.
+    citations: tuple[tuple[str, int], ...] = ()

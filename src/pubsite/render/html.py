@@ -124,7 +124,9 @@ class HtmlSite:
         self.common: dict[str, Any] = {**helpers,
                                        "profile": profile, "settings": profile.publications,
                                        "photo": photo, "has_feed": bool(profile.base_url),
-                                       "photo_url": photo_url}
+                                       "photo_url": photo_url,
+                                       "citations": dict(site.citations),
+                                       "citations_total": sum(n for _, n in site.citations)}
         self._entry = env.get_template("html/entry.html")
         self._paper = env.get_template("html/publication.html")
 

@@ -1,0 +1,185 @@
+"""`pubsite add`: fetch, tidy, refuse a duplicate, place, check the result the way
+`validate` would, then write (or print, with --dry-run). The CLI calls `run` and nothing
+else; every failure is a `PubsiteError` of one line, and the file is then untouched."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from pubsite.add import bibfile, entry, metadata, sources
+from pubsite.add.http import Client, FetchError, base
+from pubsite.add.sources import Kind, Source
+from pubsite.check import rules
+from pubsite.errors import EXIT_INPUT, EXIT_USAGE, Diagnostic, Diagnostics, PubsiteError
+from pubsite.model import identifiers
+from pubsite.model.site import Profile
+from pubsite.pipeline import Inputs, display
+from pubsite.read import bib, braces, profile
+from pubsite.read.bib import RawEntry
+from pubsite.read.normalise import Normaliser
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    key: str
+    text: str  # the entry as written
+    line: int  # where it starts in the new file
+    updated: bool
+    findings: tuple[Diagnostic, ...]  # what validate says about the new entry
+
+
+def run(inputs: Inputs, arg: str, update: str | None = None, dry_run: bool = False,
+        read_stdin: Callable[[], str] | None = None) -> Outcome:
+    source = sources.detect(arg)
+    prof = _profile(inputs)
+    name = display(inputs.bib)
+    f = bibfile.load(inputs.bib, name)
+    old = f.find(update) if update else None
+    if update and old is None:
+        raise PubsiteError(f"{name}: has no entry {update} to update; nothing was written",
+                           EXIT_USAGE)
+    if old is None:
+        refuse_known(f, source)
+    found = fetch(source, Client(prof.email), read_stdin or (lambda: sys.stdin.read()))
+    style = entry.read_style(list(f.entries), f.text)
+    taken = [e.key for e in f.entries if e is not old]
+    new = entry.clean(found, style, taken)
+    if old is not None:
+        new = merged(old, new)
+    refuse_duplicate(f, new, old)
+    text = entry.render(new, style, f.newline)
+    if old is not None:
+        after = bibfile.replaced(f, old, text)
+    else:
+        after = bibfile.inserted(f, text, bibfile.place(f, new.key, _when(new)))
+    line = after[:after.index(text)].count("\n") + 1
+    findings = check_result(after, name, prof, new.key)
+    if not dry_run:
+        bibfile.write(f, after)
+    return Outcome(new.key, text, line, old is not None, findings)
+
+
+def _profile(inputs: Inputs) -> Profile:
+    diags = Diagnostics()
+    prof = profile.load(inputs.profile, diags, display=display(inputs.profile))
+    if prof is None:
+        raise PubsiteError("the profile could not be read; run pubsite validate",
+                           diagnostics=diags.items)
+    return prof
+
+
+def fetch(source: Source, client: Client, read_stdin: Callable[[], str]) -> metadata.Found:
+    """The work's metadata from the source's own service (or stdin)."""
+    if source.kind is Kind.STDIN:
+        return metadata.bibtex(read_stdin(), "stdin")
+    if source.kind is Kind.DOI:
+        what = f"the DOI {source.ident} at Crossref"
+        answer = client.get(f"{base('crossref')}/works/{source.ident}", what,
+                            "application/json")
+        return metadata.crossref(answer.content, what)
+    if source.kind is Kind.ARXIV:
+        what = f"the arXiv id {source.ident}"
+        answer = client.get(f"{base('arxiv')}/api/query?id_list={source.ident}", what,
+                            "application/atom+xml")
+        return metadata.arxiv(answer.content, source.ident, what)
+    what = f"the DBLP record {source.ident}"
+    answer = client.get(f"{base('dblp')}/rec/{source.ident}.bib", what, "application/x-bibtex")
+    try:
+        return metadata.bibtex(answer.content.decode("utf-8"), what)
+    except (UnicodeDecodeError, FetchError):
+        raise FetchError(f"{what}: the answer is not one BibTeX entry; try again later") \
+            from None
+
+
+def _when(e: entry.Entry) -> tuple[int, int]:
+    year = e.get("year")[:4]
+    return (int(year) if year.isdigit() else 0, identifiers.month(e.get("month")) or 0)
+
+
+# What describes the work itself: replaced when a preprint becomes the paper. Everything
+# else (links, notes, awards, selected, the arXiv id) is the homepage's and is kept.
+BIBLIOGRAPHIC = frozenset({
+    "title", "author", "journal", "journaltitle", "booktitle", "eventtitle", "venue", "abbr",
+    "year", "month", "date", "volume", "number", "issue", "pages", "publisher", "address",
+    "series", "doi", "howpublished", "eprint", "eprinttype", "archiveprefix", "primaryclass",
+    "status", "pubstate", "school", "institution", "edition", "editor", "organization"})
+
+
+def merged(old: RawEntry, new: entry.Entry) -> entry.Entry:
+    """`--update KEY`: the new work's fields, the old key, the old entry's own fields."""
+    mine = {k for k, _ in new.fields}
+    kept = tuple((k, v) for k, v in _raw_fields(old) if k not in BIBLIOGRAPHIC | mine)
+    return replace(new, key=old.key, fields=new.fields + kept)
+
+
+_RAW_FIELD = re.compile(r"([A-Za-z][\w\-:.+]*)\s*=\s*")
+
+
+def _raw_fields(e: RawEntry) -> list[tuple[str, str]]:
+    """An entry's fields as its source writes them (braces, macros and all)."""
+    out: list[tuple[str, str]] = []
+    text = e.raw
+    pos = text.index(",") + 1 if "," in text else len(text)
+    while (m := _RAW_FIELD.search(text, pos)) is not None:
+        start = m.end()
+        if text[start:start + 1] == "{":
+            end = braces.closing(text, start)
+            value = text[start + 1:end]
+            pos = end + 1
+        else:
+            stop = re.search(r",\s*(?=[A-Za-z][\w\-:.+]*\s*=)|\s*}\s*$", text[start:])
+            value = text[start:start + stop.start()] if stop else text[start:]
+            pos = start + (stop.end() if stop else len(text))
+        out.append((m.group(1).lower(), value))
+    return out
+
+
+def refuse_known(f: bibfile.BibFile, source: Source) -> None:
+    """A DOI or arXiv id the file already holds is refused before any request."""
+    if source.kind not in (Kind.DOI, Kind.ARXIV):
+        return
+    ident = source.ident.lower()
+    for e in f.entries:
+        doi, arxiv, _, _ = rules.work_facts(e)
+        if ident in ((doi,) if source.kind is Kind.DOI else (arxiv,)):
+            what = "DOI" if source.kind is Kind.DOI else "arXiv id"
+            hint = f"; to turn it into the paper: pubsite add DOI --update {e.key}" \
+                if source.kind is Kind.ARXIV else ""
+            raise PubsiteError(f"{f.name}:{e.line}: {e.key} has the same {what}; "
+                               f"nothing was added{hint}", EXIT_INPUT)
+
+
+def refuse_duplicate(f: bibfile.BibFile, new: entry.Entry, old: RawEntry | None) -> None:
+    """The same DOI, arXiv id, or title + year + first author as an entry already there
+    (the checks' own reading of a work, `rules.work_facts`) is refused, naming it."""
+    mine = _facts(new)
+    for e in f.entries:
+        if e is old:
+            continue
+        theirs = rules.work_facts(e)
+        for what, a, b in (("DOI", mine[0], theirs[0]), ("arXiv id", mine[1], theirs[1]),
+                           ("title, year and first author", mine[2], theirs[2])):
+            if a and a == b:
+                hint = (f"; to turn the preprint into this paper: pubsite add ... --update "
+                        f"{e.key}" if what != "DOI" and old is None else "")
+                raise PubsiteError(f"{f.name}:{e.line}: {e.key} has the same {what}; "
+                                   f"nothing was added{hint}", EXIT_INPUT)
+
+
+def _facts(new: entry.Entry) -> rules.WorkFacts:
+    text = entry.render(new, entry.Style())
+    parsed = bib.parse(text, "new", Diagnostics()).entries
+    return rules.work_facts(parsed[0])
+
+
+def check_result(text: str, name: str, prof: Profile, key: str) -> tuple[Diagnostic, ...]:
+    """What validate finds about the new entry in the file as it will be: the same reader,
+    checks and normaliser as a build."""
+    diags = Diagnostics()
+    data = bib.parse(text.lstrip("\ufeff"), name, diags)
+    rules.check_bib(data, diags)
+    Normaliser(prof, diags).publications(data.entries)
+    return tuple(d for d in diags.sorted() if d.key == key)

@@ -1,0 +1,147 @@
+"""Each service's answer read into one `Found`: the entry type and the fields of the work,
+as BibTeX source text, in the order a reader expects them. Crossref's JSON and arXiv's
+Atom are read here; DBLP's .bib and pasted BibTeX go through pubsite's own reader."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+from pubsite.add.http import FetchError
+from pubsite.errors import Diagnostics
+from pubsite.model import identifiers
+from pubsite.read import bib, names
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    given: str
+    family: str  # with its von part, as BibTeX source
+    jr: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    entry_type: str
+    authors: tuple[Person, ...]
+    fields: tuple[tuple[str, str], ...]  # the rest, as BibTeX source (no outer braces)
+    key_hint: str = ""  # the key the pasted entry had, for messages
+
+
+_CROSSREF_TYPES = {"journal-article": "article", "proceedings-article": "inproceedings",
+                   "book": "book", "monograph": "book", "edited-book": "book",
+                   "book-chapter": "incollection", "report": "techreport",
+                   "dissertation": "phdthesis", "posted-content": "misc"}
+_TAG = re.compile(r"<[^>]+>")
+_SPECIAL = re.compile(r"(?<!\\)([&%#_])")
+
+
+def plain_to_bib(text: str) -> str:
+    """Text from a JSON or XML answer (maybe with HTML tags) as a BibTeX value."""
+    clean = " ".join(html.unescape(_TAG.sub("", text)).split())
+    return _SPECIAL.sub(r"\\\1", clean)
+
+
+def crossref(answer: bytes, what: str) -> Found:
+    """Crossref's /works/DOI JSON (`message`)."""
+    try:
+        msg = json.loads(answer)["message"]
+        title = plain_to_bib(_first(msg.get("title")))
+        people = tuple(Person(plain_to_bib(a.get("given", "")), plain_to_bib(a["family"]))
+                       for a in msg.get("author", []) if a.get("family"))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise FetchError(f"{what}: the answer is not Crossref's JSON for a work; "
+                         "try again later, or paste the BibTeX with `pubsite add -`") from None
+    if not title:
+        raise FetchError(f"{what}: Crossref's answer has no title; paste the BibTeX with "
+                         "`pubsite add -`")
+    kind = _CROSSREF_TYPES.get(str(msg.get("type", "")), "misc")
+    container = "journal" if kind == "article" else "booktitle"
+    year, month = _date(msg)
+    fields = [("title", title), (container, plain_to_bib(_first(msg.get("container-title")))),
+              ("venue", plain_to_bib(_first(msg.get("short-container-title")))),
+              ("year", year), ("month", month), ("volume", str(msg.get("volume", ""))),
+              ("number", str(msg.get("issue", ""))),
+              ("pages", str(msg.get("page", "") or msg.get("article-number", ""))),
+              ("publisher", plain_to_bib(str(msg.get("publisher", "")))),
+              ("doi", str(msg.get("DOI", "")))]
+    return Found(kind, people, tuple((k, v) for k, v in fields if v))
+
+
+def _first(value: object) -> str:
+    if isinstance(value, list):
+        return str(value[0]) if value else ""
+    return str(value or "")
+
+
+def _date(msg: dict[str, object]) -> tuple[str, str]:
+    for name in ("published-print", "issued", "published-online", "published"):
+        part = msg.get(name)
+        parts = part.get("date-parts") if isinstance(part, dict) else None
+        if parts and parts[0] and parts[0][0]:
+            ymd = [int(x) for x in parts[0]]
+            return str(ymd[0]), identifiers.MONTHS[ymd[1] - 1] if len(ymd) > 1 else ""
+    return "", ""
+
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_ARXIV = "{http://arxiv.org/schemas/atom}"
+
+
+def arxiv(answer: bytes, ident: str, what: str) -> Found:
+    """arXiv's Atom feed for `id_list=ident`: its one entry, or its error entry."""
+    try:
+        entry = ET.fromstring(answer).find(f"{_ATOM}entry")
+    except ET.ParseError:
+        raise FetchError(f"{what}: the answer is not arXiv's Atom feed; try again later, "
+                         "or paste the BibTeX with `pubsite add -`") from None
+    if entry is None:
+        raise FetchError(f"{what}: arXiv has no such paper; check the id")
+    entry_id = entry.findtext(f"{_ATOM}id", "")
+    if "/api/errors" in entry_id:
+        said = " ".join(entry.findtext(f"{_ATOM}summary", "").split())
+        raise FetchError(f"{what}: arXiv answered: {said}; check the id")
+    people = tuple(_person(" ".join(a.findtext(f"{_ATOM}name", "").split()))
+                   for a in entry.findall(f"{_ATOM}author"))
+    published = entry.findtext(f"{_ATOM}published", "")
+    month = identifiers.month(published[5:7]) if len(published) >= 7 else None
+    fields = [("title", " ".join(entry.findtext(f"{_ATOM}title", "").split())),
+              ("year", published[:4]),
+              ("month", identifiers.MONTHS[month - 1] if month else ""),
+              ("arxiv", ident),
+              ("doi", " ".join(entry.findtext(f"{_ARXIV}doi", "").split()))]
+    if not fields[0][1] or not people:
+        raise FetchError(f"{what}: arXiv's answer has no title or authors; paste the BibTeX "
+                         "with `pubsite add -`")
+    return Found("misc", people, tuple((k, v) for k, v in fields if v))
+
+
+_GROUP = re.compile(r"\b(?:collaboration|consortium|team|group|committee)\b", re.I)
+
+
+def _person(raw: str) -> Person:
+    """One name as BibTeX reads it (`names.split_name`), its raw LaTeX kept; a group's
+    name ("H1 Collaboration") braced whole, so that no "Collaboration, H1" is made of it."""
+    if _GROUP.search(raw) and not raw.startswith("{"):
+        return Person("", "{" + raw + "}")
+    parts = names.split_name(raw)
+    family = " ".join(parts.von + parts.last)
+    return Person(" ".join(parts.first), family, " ".join(parts.jr))
+
+
+def bibtex(text: str, where: str) -> Found:
+    """One entry of BibTeX source (pasted, or DBLP's .bib) through pubsite's reader."""
+    diags = Diagnostics()
+    data = bib.parse(text.lstrip("\ufeff"), where, diags)
+    if len(data.entries) != 1:
+        found = f"{len(data.entries)} entries" if data.entries else "no entry"
+        raise FetchError(f"{where}: {found} found; give exactly one BibTeX entry "
+                         "(@article{key, ...})")
+    e = data.entries[0]
+    people = tuple(_person(n) for n in names.split_authors(e.fields.get("author", "")))
+    fields = tuple((k, " ".join(v.split())) for k, v in e.fields.items()
+                   if k != "author" and v.strip())
+    return Found(e.entry_type, people, fields, e.key)

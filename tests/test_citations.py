@@ -1,0 +1,155 @@
+"""Citation counts (`publications.citations`): asked at build time from a local server
+answering with OpenAlex's real work object (tests/data/add/SOURCES.md), kept in the
+project's cache, shown as a badge and a front-page total with no request from the page,
+refreshed after citations_max_age days, and a build without the service that uses the
+cache, says so in one line and never fails."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+
+from pubsite import cli
+
+from conftest import StaticServer
+
+OPENALEX = (Path(__file__).resolve().parent / "data" / "add" /
+            "openalex_W2741809807.json").read_bytes()
+DOI_PATH = "/works/doi:10.7717/peerj.4375"
+BIB = """@article{piwowar2018state,
+  title   = {The state of {OA}: a large-scale analysis of the prevalence and impact of
+             {Open Access} articles},
+  author  = {Piwowar, Heather and Priem, Jason and Larivi{\\`e}re, Vincent},
+  journal = {PeerJ},
+  year    = {2018},
+  doi     = {10.7717/peerj.4375},
+}
+
+@misc{piwowar2017draft,
+  title  = {A draft without an identifier},
+  author = {Piwowar, Heather},
+  year   = {2017},
+}
+"""
+
+
+def _project(tmp_path: Path, service: str = "openalex") -> Path:
+    (tmp_path / "publications.bib").write_text(BIB, encoding="utf-8")
+    (tmp_path / "profile.toml").write_text(
+        'name = "Heather Piwowar"\nemail = "owner@example.org"\n\n[publications]\n'
+        f'citations = "{service}"\ncitations_max_age = 7\n', encoding="utf-8")
+    return tmp_path
+
+
+def _build(folder: Path) -> tuple[int, str]:
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        result = CliRunner().invoke(cli.main, ["build", "--format", "html"])
+    finally:
+        os.chdir(cwd)
+    return result.exit_code, result.stderr
+
+
+def _age(folder: Path, days_ago: str) -> None:
+    cache = folder / ".pubsite-citations.json"
+    data = json.loads(cache.read_text())
+    for value in data["counts"].values():
+        value[1] = days_ago
+    cache.write_text(json.dumps(data))
+
+
+@pytest.fixture
+def openalex(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> HTTPServer:
+    monkeypatch.setenv("PUBSITE_OPENALEX_URL", httpserver.url_for("").rstrip("/"))
+    httpserver.expect_request(DOI_PATH).respond_with_data(OPENALEX,
+                                                         content_type="application/json")
+    return httpserver
+
+
+def test_counts_are_fetched_at_build_time_cached_and_shown(tmp_path: Path,
+                                                          openalex: HTTPServer) -> None:
+    folder = _project(tmp_path)
+    code, err = _build(folder)
+    assert code == 0, err
+    page = (folder / "_site" / "index.html").read_text()
+    assert '<div class="pub-citations">Cited by 394</div>' in page
+    assert page.count('class="pub-citations"') == 1  # the draft has no identifier
+    assert "Cited 394 times in total, counted by OpenAlex." in page
+    cache = json.loads((folder / ".pubsite-citations.json").read_text())
+    assert cache["service"] == "openalex"
+    assert cache["counts"]["doi:10.7717/peerj.4375"][0] == 394
+    assert "mailto:owner@example.org" in openalex.log[0][0].headers["User-Agent"]
+    # A second build within citations_max_age asks nothing and changes nothing.
+    code, err = _build(folder)
+    assert code == 0 and "up to date" in err
+    assert len(openalex.log) == 1
+    # Turned off (the default), a build asks nothing and shows no count.
+    (folder / "profile.toml").write_text('name = "Heather Piwowar"\n', encoding="utf-8")
+    assert _build(folder)[0] == 0
+    assert len(openalex.log) == 1
+    assert "pub-citations" not in (folder / "_site" / "index.html").read_text()
+
+
+def test_counts_older_than_max_age_are_asked_again(tmp_path: Path,
+                                                  openalex: HTTPServer) -> None:
+    folder = _project(tmp_path)
+    assert _build(folder)[0] == 0
+    _age(folder, "2000-01-01")
+    code, err = _build(folder)
+    assert code == 0, err
+    assert "up to date" not in err
+    assert len(openalex.log) == 2
+    cache = json.loads((folder / ".pubsite-citations.json").read_text())
+    assert cache["counts"]["doi:10.7717/peerj.4375"][1] != "2000-01-01"
+
+
+def test_a_build_without_the_service_uses_the_cache_and_says_so_once(
+        tmp_path: Path, openalex: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _project(tmp_path)
+    assert _build(folder)[0] == 0
+    _age(folder, "2000-01-01")
+    monkeypatch.setenv("PUBSITE_OPENALEX_URL", "http://127.0.0.1:9")  # refused: no service
+    code, err = _build(folder)
+    assert code == 0, err
+    said = [line for line in err.splitlines() if "citation counts" in line]
+    assert len(said) == 1
+    assert "cannot reach 127.0.0.1" in said[0] and "cached counts of 1 works" in said[0]
+    page = (folder / "_site" / "index.html").read_text()
+    assert '<div class="pub-citations">Cited by 394</div>' in page
+
+
+def test_semantic_scholar_unreachable_and_no_cache_builds_without_counts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUBSITE_S2_URL", "http://127.0.0.1:9")
+    folder = _project(tmp_path, "semantic-scholar")
+    code, err = _build(folder)
+    assert code == 0, err
+    assert sum("citation counts" in line for line in err.splitlines()) == 1
+    page = (folder / "_site" / "index.html").read_text()
+    assert "pub-citations" not in page and "citations-total" not in page
+
+
+def test_the_page_shows_counts_without_any_request_beyond_the_site(
+        browser: Any, tmp_path: Path, openalex: HTTPServer) -> None:
+    folder = _project(tmp_path)
+    assert _build(folder)[0] == 0
+    server = StaticServer(folder / "_site")
+    try:
+        page = browser.new_page()
+        asked: list[str] = []
+        page.on("request", lambda r: asked.append(r.url))
+        page.goto(server.url)
+        page.wait_for_load_state("networkidle")
+        assert page.inner_text("#piwowar2018state .pub-citations") == "Cited by 394"
+        assert page.inner_text(".citations-total").startswith("Cited 394 times in total")
+        assert asked and all(u.startswith(server.url) for u in asked)
+        page.close()
+    finally:
+        server.close()
