@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import re
 from html.parser import HTMLParser
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from pubsite import cli
+
+
+def invoke_in(folder: Path, args: list[str], stdin: str | None = None) -> Result:
+    """`pubsite ARGS` run by click's runner as if typed in `folder` (a project)."""
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        return CliRunner().invoke(cli.main, args, input=stdin)
+    finally:
+        os.chdir(cwd)
 
 
 class PubParser(HTMLParser):

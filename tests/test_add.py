@@ -6,7 +6,6 @@ leaves alone, what validate and build say about the result, and each way it can 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from pathlib import Path
@@ -18,6 +17,8 @@ from werkzeug import Request, Response
 
 from pubsite import cli
 from pubsite.add import http
+
+from helpers import invoke_in
 
 ROOT = Path(__file__).resolve().parent.parent
 ADD = Path(__file__).resolve().parent / "data" / "add"
@@ -47,22 +48,12 @@ def services(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> HTTPSer
 
 
 def _add(folder: Path, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    cwd = os.getcwd()
-    os.chdir(folder)
-    try:
-        result = CliRunner().invoke(cli.main, ["add", *args], input=stdin)
-    finally:
-        os.chdir(cwd)
+    result = invoke_in(folder, ["add", *args], stdin)
     return result.exit_code, result.stdout, result.stderr
 
 
 def _validate(folder: Path) -> list[dict[str, object]]:
-    cwd = os.getcwd()
-    os.chdir(folder)
-    try:
-        result = CliRunner().invoke(cli.main, ["validate", "--format", "json"])
-    finally:
-        os.chdir(cwd)
+    result = invoke_in(folder, ["validate", "--format", "json"])
     found = json.loads(result.stdout)
     return found["diagnostics"] if isinstance(found, dict) else found
 
@@ -72,12 +63,7 @@ def _findings(folder: Path, key: str) -> set[str]:
 
 
 def _build(folder: Path) -> str:
-    cwd = os.getcwd()
-    os.chdir(folder)
-    try:
-        result = CliRunner().invoke(cli.main, ["build", "--format", "html"])
-    finally:
-        os.chdir(cwd)
+    result = invoke_in(folder, ["build", "--format", "html"])
     assert result.exit_code == 0, result.output
     return result.stderr
 

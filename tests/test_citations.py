@@ -7,17 +7,14 @@ cache, says so in one line and never fails."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from pubsite import cli
-
 from conftest import StaticServer
+from helpers import invoke_in
 
 OPENALEX = (Path(__file__).resolve().parent / "data" / "add" /
             "openalex_W2741809807.json").read_bytes()
@@ -48,12 +45,7 @@ def _project(tmp_path: Path, service: str = "openalex") -> Path:
 
 
 def _build(folder: Path) -> tuple[int, str]:
-    cwd = os.getcwd()
-    os.chdir(folder)
-    try:
-        result = CliRunner().invoke(cli.main, ["build", "--format", "html"])
-    finally:
-        os.chdir(cwd)
+    result = invoke_in(folder, ["build", "--format", "html"])
     return result.exit_code, result.stderr
 
 
