@@ -76,7 +76,7 @@ def test_months_checked_and_read_alike(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("ch", ["\u200e", "\u200f", "\u202e", "\u2066", "\x00", "\x1b",
-                                "\x85", "\ufffe"])
+                                "\x85", "\ufffe", "\U0008fffe", "\U0005ffff"])
 def test_checked_characters_are_the_cleaned_ones(ch: str) -> None:
     assert chars.INVISIBLE.search(ch)
     assert cleantext.strip_invisible(f"a{ch}b") == "ab"
