@@ -203,6 +203,10 @@ class Normaliser:
                 # A crossref's editor is the book's; BibTeX's book and inbook have an
                 # author or an editor, not both.
                 continue
+            if not value.strip():
+                continue  # `month = {}` would be cited as `month = ,`, which bibtex rejects
+            if name not in URL_FIELDS:
+                value = latex.single_escapes(value)  # Zotero's `\\&` stops LaTeX
             if name in ("author", "editor"):
                 value = " and ".join(names.cite_form(self.hugo_admin(
                     names.extract_marks(names.unwrap_emphasis(raw)[0], self.symbols)[0]))
@@ -210,8 +214,6 @@ class Normaliser:
             elif name == "month":
                 month = identifiers.month(value)
                 value = identifiers.MONTHS[month - 1][:3].lower() if month else value
-            elif name not in URL_FIELDS:
-                value = latex.single_escapes(value)  # Zotero's `\\&` stops LaTeX
             out.append((name, strip_invisible(value)))
         if arxiv and "eprint" not in f:
             out += [("eprint", arxiv), ("archiveprefix", "arXiv")]
