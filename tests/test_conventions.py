@@ -77,6 +77,25 @@ def test_working_papers_say_what_they_are_and_preprint_only_for_an_eprint(
     assert "without one it shows as 'Preprint'" in _run(bare, "validate")
 
 
+def test_a_misc_working_paper_is_one_and_not_a_preprint(tmp_path: Path) -> None:
+    folder = _project(tmp_path, WORKING + """
+@misc{mwp, author = {Jane Doe}, title = {Misc Working}, year = {2017}, note = {Working Paper}}
+""")
+    pubs = _pubs(folder)
+    assert pubs["mwp"]["venue"] == "Working Paper 2017"
+    assert {k: p["status"] for k, p in pubs.items()} == {
+        "rr": "submitted", "wp": "working paper", "mwp": "working paper",
+        "talk": "published", "sub": "submitted", "arx": "preprint"}
+    csl = {i["id"]: i for i in json.loads(_run(folder, "export", "--format", "csl-json"))}
+    assert csl["mwp"]["genre"] == "Working Paper"
+    assert csl["talk"]["genre"] == "Handout from a colloquium at Rutgers"
+    grouped = _run(folder, "export", "--format", "markdown", "--group-by", "type")
+    preprints = grouped.split("### Preprints")[1].split("###")[0]
+    assert "Only arXiv" in preprints
+    for title in ("Resubmitted", "Working", "Misc Working", "Sent"):
+        assert f"**{title}**" in grouped and f"**{title}**" not in preprints, title
+
+
 def test_biblatex_venue_is_a_place_and_a_date_in_year_is_read(tmp_path: Path) -> None:
     folder = _project(tmp_path, r"""
 @inproceedings{ev, author = {Jane Doe}, title = {A Talk}, year = {2017},
