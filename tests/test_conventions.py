@@ -77,6 +77,25 @@ def test_working_papers_say_what_they_are_and_preprint_only_for_an_eprint(
     assert "without one it shows as 'Preprint'" in _run(bare, "validate")
 
 
+def test_a_misc_working_paper_is_one_and_not_a_preprint(tmp_path: Path) -> None:
+    folder = _project(tmp_path, WORKING + """
+@misc{mwp, author = {Jane Doe}, title = {Misc Working}, year = {2017}, note = {Working Paper}}
+""")
+    pubs = _pubs(folder)
+    assert pubs["mwp"]["venue"] == "Working Paper 2017"
+    assert {k: p["status"] for k, p in pubs.items()} == {
+        "rr": "submitted", "wp": "working paper", "mwp": "working paper",
+        "talk": "published", "sub": "submitted", "arx": "preprint"}
+    csl = {i["id"]: i for i in json.loads(_run(folder, "export", "--format", "csl-json"))}
+    assert csl["mwp"]["genre"] == "Working Paper"
+    assert csl["talk"]["genre"] == "Handout from a colloquium at Rutgers"
+    grouped = _run(folder, "export", "--format", "markdown", "--group-by", "type")
+    preprints = grouped.split("### Preprints")[1].split("###")[0]
+    assert "Only arXiv" in preprints
+    for title in ("Resubmitted", "Working", "Misc Working", "Sent"):
+        assert f"**{title}**" in grouped and f"**{title}**" not in preprints, title
+
+
 def test_biblatex_venue_is_a_place_and_a_date_in_year_is_read(tmp_path: Path) -> None:
     folder = _project(tmp_path, r"""
 @inproceedings{ev, author = {Jane Doe}, title = {A Talk}, year = {2017},
@@ -137,6 +156,83 @@ def test_marks_written_in_math_are_marks(tmp_path: Path) -> None:
     authors = _pubs(folder)["m"]["authors"]
     assert [(a["last"], a["marks"]) for a in authors[1:]] == [
         ("Jo", ["equal"]), ("Bo", ["equal"]), ("Do", ["equal"]), ("Fu", ["corresponding"])]
+    assert "latex-unknown" not in _run(folder, "validate")
+
+
+def _bibtex_log(folder: Path, cited: str) -> str:
+    """What real bibtex says reading the cited BibTeX (its .blg)."""
+    (folder / "refs.bib").write_text(cited, encoding="utf-8")
+    (folder / "x.aux").write_text("\\citation{*}\n\\bibdata{refs}\n\\bibstyle{plain}\n")
+    subprocess.run(["bibtex", "-terse", "x"], cwd=folder, capture_output=True, timeout=60)
+    return (folder / "x.blg").read_text(encoding="utf-8", errors="replace")
+
+
+def test_an_empty_field_is_left_out_of_the_cited_bibtex(tmp_path: Path) -> None:
+    require_tool("bibtex", "the cited BibTeX is read by real bibtex")
+    folder = _project(tmp_path, "@article{a,author={Ann Lee},title={A},journal={J},"
+                      "year={2020},month={}}")
+    cited = _run(folder, "export", "--format", "bibtex")
+    assert "month" not in cited and "journal = {J}," in cited
+    assert "error message" not in _bibtex_log(folder, cited)
+    site = tmp_path / "s"
+    _run(folder, "build", "--out", str(site))
+    for shown in (site / "publications" / "a" / "a.bib", site / "publications" / "a" /
+                  "index.html"):
+        text = shown.read_text(encoding="utf-8")
+        assert "journal = {J}," in text and "month" not in text, shown
+
+
+DOUBLED_ACCENTS = r"""
+@article{d, author = {J{\\"o}rg M{\\"u}ller and Ren{\\'e} Roe}, title = {{\\"o}l},
+  journal = {J}, year = {2020}}
+"""
+
+
+def test_double_escaped_accents_are_read_as_the_accent_meant(tmp_path: Path) -> None:
+    require_tool("bibtex", "the cited BibTeX is read by real bibtex")
+    folder = _project(tmp_path, DOUBLED_ACCENTS, "Jörg Müller")
+    pub = _pubs(folder)["d"]
+    assert pub["title"] == "öl"
+    assert [f"{a['first']} {a['last']}" for a in pub["authors"]] == ["Jörg Müller", "René Roe"]
+    assert "Jörg Müller, René Roe" in _run(folder, "export", "--format", "text")
+    cited = _run(folder, "export", "--format", "bibtex")
+    assert "author  = {J{\\\"o}rg M{\\\"u}ller and Ren{\\'e} Roe}," in cited
+    assert "title   = {{\\\"o}l}," in cited and "\\\\" not in cited
+    assert "error message" not in _bibtex_log(folder, cited)
+    checked = _run(folder, "validate")
+    assert "owner-missing" not in checked  # the owner is read from the doubled name too
+    assert "4 escapes written twice (\\\\\" for \\\") in 1 entry (d)" in checked
+
+
+def test_the_double_escape_message_quotes_the_file(tmp_path: Path) -> None:
+    folder = _project(tmp_path, "@article{p, author = {Jane Doe}, title = {Up 5\\\\%},"
+                      " journal = {J}, year = {2020}}")
+    checked = _run(folder, "validate")
+    assert "1 escape written twice (\\\\% for \\%) in 1 entry (p); it is read as" in checked
+    assert "beta" not in checked
+    assert _pubs(folder)["p"]["title"] == "Up 5%"
+
+
+@pytest.mark.parametrize("title", [r"At 5 $^\circ$C", r"At 5 $^{\circ}$C", r"At 5 $^\\circ$C"])
+def test_a_raised_circle_is_a_degree_sign(tmp_path: Path, title: str) -> None:
+    folder = _project(tmp_path, f"@article{{t, author = {{Jane Doe}}, title = {{{title}}},"
+                      " journal = {J}, year = {2020}}")
+    assert _pubs(folder)["t"]["title"] == "At 5 °C"
+
+
+def test_marks_in_every_written_form_are_marks(tmp_path: Path) -> None:
+    folder = _project(tmp_path, r"""
+@article{m, title = {Daggered$^\dag$ and Starred\textsuperscript{\dagger}}, journal = {J},
+  year = {2020}, author = {Jane Doe and Al Bo$^\dag$ and Cy Do$^{\dag}$ and
+  Ed Fu$^{*,\dagger}$ and Fa Ga\textsuperscript{\dagger}}}
+""")
+    pub = _pubs(folder)["m"]
+    assert pub["title"] == "Daggered† and Starred†"
+    assert [(a["last"], a["marks"]) for a in pub["authors"][1:]] == [
+        ("Bo", ["corresponding"]), ("Do", ["corresponding"]),
+        ("Fu", ["equal", "corresponding"]), ("Ga", ["corresponding"])]
+    shown = _run(folder, "export", "--format", "markdown")
+    assert "^" not in shown and "Al Bo†" in shown and "Ed Fu\\*†" in shown
     assert "latex-unknown" not in _run(folder, "validate")
 
 

@@ -128,6 +128,7 @@ class _Tally:
         self.asked: set[str] = set()
         self.doubled: dict[str, int] = {}  # entry key -> doubled escapes in its fields
         self.doubled_at = ("", 0)  # the first one's file and line
+        self.doubled_first = ""  # the first one as written, to quote
 
     def closest_field(self, name: str) -> str | None:
         """The known field a misspelt one is closest to, for the first MAX_SPELLING_CHECKS
@@ -157,10 +158,13 @@ class _Tally:
             first = next(iter(self.doubled))
             keys = ", ".join(list(self.doubled)[:3]) + (", ..." if len(self.doubled) > 3
                                                         else "")
+            n = sum(self.doubled.values())
+            quoted = self.doubled_first
             diags.warning(RuleId.DOUBLE_ESCAPE, self.doubled_at[0], self.doubled_at[1],
-                          f"{sum(self.doubled.values())} escapes written twice (\\\\& for "
-                          f"\\&, $\\\\beta$ for $\\beta$) in {_count(len(self.doubled))} "
-                          f"({keys}); each is read as the single escape meant",
+                          f"{n} escape{'' if n == 1 else 's'} written twice ({quoted} for "
+                          f"{quoted[1:]}) in {_count(len(self.doubled))} "
+                          f"({keys}); {'it is' if n == 1 else 'each is'} read as the single "
+                          "escape meant",
                           "write one backslash (search and "
                           "replace \\\\ by \\ before a symbol or command)", key=first)
         for name, (e, field, n) in self.commands.items():
@@ -189,11 +193,13 @@ def _check_commands(e: RawEntry, unknown: _Tally) -> None:
         if doubled:
             if not unknown.doubled:
                 unknown.doubled_at = (e.file, e.field_line(field))
+                unknown.doubled_first = latex.first_double_escape(value or "")
             unknown.doubled[e.key] = unknown.doubled.get(e.key, 0) + doubled
         if value and "\\" in value:
             if field in ("author", "editor"):  # a mark (`\textsuperscript{*}`) is read
                 value = " and ".join(names.extract_marks(raw, ())[0]
                                      for raw in names.split_authors(value))
+            value = latex.raised_marks(value)
             for name in dict.fromkeys(_COMMAND.findall(value)):
                 if not latex.is_known(name):
                     unknown.command(e, field, name)

@@ -98,8 +98,9 @@ def is_known(command: str) -> bool:
 # --- before the parser: what pylatexenc reads wrongly or not at all ------------------------
 
 # Zotero's Better BibTeX and some web exports escape a backslash twice (`\\&`, `$\\beta$`):
-# `\\` (a line break) before `&`, `%`, `$`, `#`, `_` or a command name is never meant.
-_DOUBLE_ESCAPE = re.compile(r"\\\\(?=([&%$#_]|[A-Za-z]+))")
+# `\\` (a line break) before `&`, `%`, `$`, `#`, `_`, a command name or an accent on a
+# letter (`{\\"o}`, `Ren{\\'e}`) is never meant.
+_DOUBLE_ESCAPE = re.compile(r"\\\\(?=([&%$#_]|[A-Za-z]+|[\"'^`~=.](?=\s*\{?\s*[A-Za-z\\])))")
 
 
 def double_escapes(text: str) -> int:
@@ -107,6 +108,15 @@ def double_escapes(text: str) -> int:
     if "\\\\" not in text:
         return 0
     return sum(1 for m in _DOUBLE_ESCAPE.finditer(text) if _doubled(m))
+
+
+def first_double_escape(text: str) -> str:
+    r"""The first doubled escape of the text as written (`\\&`, `\\beta`, `\\"`), "" if none."""
+    if "\\\\" in text:
+        for m in _DOUBLE_ESCAPE.finditer(text):
+            if _doubled(m):
+                return "\\\\" + m.group(1)
+    return ""
 
 
 def single_escapes(text: str) -> str:
@@ -173,6 +183,7 @@ def _prepare(text: str) -> str:
         text = _SOFT.sub("", text)
         text = _TIE.sub(lambda m: m.group(1) + "\u0361" + m.group(2), text)
         text = _TEXT_SCRIPT.sub(lambda m: _script(m.group(1), m.group(2)) or m.group(2), text)
+        text = raised_marks(text)
     if "`" in text:  # TeX's single quotes: `like this' prints ‘like this’
         text = _TEX_QUOTE.sub("\u2018\\1\u2019", text)
     if ("^" in text or "_" in text) and ("$" in text or "\\(" in text):
@@ -189,8 +200,17 @@ def _prepare(text: str) -> str:
 _TEX_QUOTE = re.compile(r"(?<!`)`([^`'\n]+)'(?!')")
 # A raised star or dagger in math (`$^\star$`, `$^{\dagger}$`) is the mark itself; Unicode
 # has no superscript form of them, and `^⋆` would show the caret.
-_MATH_MARK = re.compile(r"\^\s*\{?\s*\\(star|ast|dagger|ddagger)\b\s*\}?")
-_MARKS = {"star": "*", "ast": "*", "dagger": "†", "ddagger": "‡"}
+# A raised circle (`$^\circ$C`) is a degree sign, which Unicode has.
+_MATH_MARK = re.compile(r"\^\s*\{?\s*\\(star|ast|dagger|ddagger|dag|ddag|circ)\b\s*\}?")
+_TEXT_MARK = re.compile(r"\\textsuperscript\s*\{\s*\\(star|ast|dagger|ddagger|dag|ddag|circ)\b"
+                        r"\s*\}")
+_MARKS = {"star": "*", "ast": "*", "dagger": "†", "ddagger": "‡", "dag": "†", "ddag": "‡",
+          "circ": "°"}
+
+
+def raised_marks(text: str) -> str:
+    r"""`\textsuperscript{\dagger}` as the mark itself (`validate` then sees no command)."""
+    return _TEXT_MARK.sub(lambda m: _MARKS[m.group(1)], text) if "\\textsup" in text else text
 
 
 def math_spans(text: str) -> list[tuple[int, int]]:

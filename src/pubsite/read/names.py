@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -249,9 +250,23 @@ def _unwrap_in_one_pass(raw: str) -> tuple[str, bool]:
 
 # --- contribution marks -------------------------------------------------------------
 
-_MARK_FORMS = [
-    (re.compile(r"\$\s*\^\s*\{?\s*(?:\\ast|\\star|\*)\s*\}?\s*\$"), "*"),
-    (re.compile(r"\\textsuperscript\s*\{\s*(?:\*|\$\s*\\(?:ast|star)\s*\$)\s*\}"), "*"),
+# One raised mark or several (`$^{*,\dagger}$`, `\textsuperscript{\dag}`), each as its symbol.
+_ONE_MARK = r"(?:\*|\\(?:ast|star|dagger|ddagger|dag|ddag)\b)"
+_MARK_GROUP = re.compile(
+    r"\$\s*\^?\s*\{?\s*(" + _ONE_MARK + r"(?:\s*,?\s*" + _ONE_MARK + r")*)\s*\}?\s*\$"
+    r"|\\textsuperscript\s*\{\s*\$?\s*(" + _ONE_MARK + r"(?:\s*,?\s*" + _ONE_MARK
+    + r")*)\s*\$?\s*\}")
+_MARK_SYMBOLS = {"*": "*", "ast": "*", "star": "*", "dagger": "†", "dag": "†", "ddagger": "‡",
+                 "ddag": "‡"}
+
+
+def _marks_written(m: re.Match[str]) -> str:
+    group = m.group(1) or m.group(2)
+    return "".join(_MARK_SYMBOLS[x.lstrip("\\")] for x in re.findall(_ONE_MARK, group))
+
+
+_MARK_FORMS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
+    (_MARK_GROUP, _marks_written),
     (re.compile(r"\$\s*\^?\s*\{?\s*\\dagger\s*\}?\s*\$|\\textdagger\b|\\dag\b"), "†"),
     (re.compile(r"\$\s*\^?\s*\{?\s*\\ddagger\s*\}?\s*\$|\\textdaggerdbl\b|\\ddag\b"), "‡"),
     (re.compile(r"\^\s*\*"), "*"),

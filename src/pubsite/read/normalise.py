@@ -168,6 +168,11 @@ class Normaliser:
             return Kind.PREPRINT
         if kind is Kind.JOURNAL and "arxiv" in f.get("journal", "").lower():
             return Kind.PREPRINT
+        if kind is Kind.PREPRINT and not f.get("eprint", "").strip() and \
+                not identifiers.arxiv_field(f) and _stated(e, ""):
+            # Only a work on a preprint server is a preprint: a working paper, or one under
+            # revision at a journal ("Revise and Resubmit"), is listed with other works.
+            return Kind.OTHER
         return kind
 
     def status(self, e: RawEntry, kind: Kind, venues: tuple[Venue, ...]) -> Status:
@@ -187,7 +192,7 @@ class Normaliser:
             return state
         if kind is Kind.PREPRINT or (venues and venues[0].placeholder):
             return Status.PREPRINT
-        return Status.PUBLISHED
+        return _working_status(e, venues) or Status.PUBLISHED
 
     def cite_fields(self, e: RawEntry, arxiv: str) -> tuple[tuple[str, str], ...]:
         """The fields of the BibTeX a reader cites from: the standard ones (and those the
@@ -203,6 +208,10 @@ class Normaliser:
                 # A crossref's editor is the book's; BibTeX's book and inbook have an
                 # author or an editor, not both.
                 continue
+            if not value.strip():
+                continue  # `month = {}` would be cited as `month = ,`, which bibtex rejects
+            if name not in URL_FIELDS:
+                value = latex.single_escapes(value)  # Zotero's `\\&` stops LaTeX
             if name in ("author", "editor"):
                 value = " and ".join(names.cite_form(self.hugo_admin(
                     names.extract_marks(names.unwrap_emphasis(raw)[0], self.symbols)[0]))
@@ -210,8 +219,6 @@ class Normaliser:
             elif name == "month":
                 month = identifiers.month(value)
                 value = identifiers.MONTHS[month - 1][:3].lower() if month else value
-            elif name not in URL_FIELDS:
-                value = latex.single_escapes(value)  # Zotero's `\\&` stops LaTeX
             out.append((name, strip_invisible(value)))
         if arxiv and "eprint" not in f:
             out += [("eprint", arxiv), ("archiveprefix", "arXiv")]
@@ -317,7 +324,7 @@ class Normaliser:
         f = e.fields
         full, short = container
         name = short or full or _venue_name(e, kind)
-        if not name and (arxiv or kind is Kind.PREPRINT):
+        if not name and (arxiv or kind is Kind.PREPRINT or e.entry_type in _WORKING_TYPES):
             name = _stated(e, arxiv)
         # "Preprint" only where no field names where the work appeared or what it is.
         placeholder = not name and bool(arxiv or kind is Kind.PREPRINT)
@@ -641,6 +648,24 @@ def _stated(e: RawEntry, arxiv: str) -> str:
         if state not in (None, Status.PREPRINT, Status.PUBLISHED):
             return str(state).capitalize()
     return ""
+
+
+# Entry types a working paper is written as; its `note` says what it is.
+_WORKING_TYPES = ("unpublished", "misc")
+_UNDER_REVIEW = re.compile(r"resubmi|under review|submitted|\bR\s*&\s*R\b", re.I)
+
+
+def _working_status(e: RawEntry, venues: tuple[Venue, ...]) -> Status | None:
+    """Where a working paper stands, from the note shown as its venue: under review for
+    "Revise and Resubmit", else a working paper; None for any other work."""
+    note = e.fields.get("note", "")
+    if e.entry_type not in _WORKING_TYPES or not venues or not note.strip() or \
+            venues[0].name != latex.decode(note).strip():
+        return None
+    said = _STATUS_WORDS.get(_word(venues[0].name))
+    if said is not None:
+        return said
+    return Status.SUBMITTED if _UNDER_REVIEW.search(venues[0].name) else Status.WORKING_PAPER
 
 
 def _venue_name(e: RawEntry, kind: Kind) -> str:

@@ -115,9 +115,8 @@ def csl_item(p: Publication) -> dict[str, Any]:
         item["container-title"] = p.container
         if p.container_short and p.container_short not in (p.container, p.field("publisher")):
             item["container-title-short"] = p.container_short
-    if not p.container and p.kind is Kind.PREPRINT and p.venues and not \
-            p.venues[0].placeholder and p.venues[0].name.casefold() != "preprint":
-        item["genre"] = p.venues[0].name  # what a working paper says it is ("Working Paper")
+    if _genre(p):
+        item["genre"] = _genre(p)  # what a working paper says it is ("Working Paper")
     if p.venues:
         notes = [n.text for v in p.venues for n in v.notes]
         if notes:
@@ -187,6 +186,18 @@ def to_jsonresume(site: Site) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+def _genre(p: Publication) -> str:
+    """What an @unpublished or @misc says it is, in its note or howpublished, where that
+    is its venue line ("Working Paper", "Handout from a colloquium")."""
+    if p.container or p.entry_type not in ("unpublished", "misc") or not p.venues:
+        return ""
+    said = p.venues[0]
+    if said.placeholder or said.name.casefold() == "preprint" or \
+            said.name not in (p.field("note"), p.field("howpublished")):
+        return ""
+    return said.name
+
+
 def _publisher(p: Publication) -> str:
     """Who published it: the journal, proceedings or publisher; never "Preprint"."""
     if p.container:
@@ -194,8 +205,9 @@ def _publisher(p: Publication) -> str:
     for name in ("publisher", "school", "institution"):
         if p.field(name):
             return p.field(name)
-    if p.kind is Kind.PREPRINT or not p.venues or p.venues[0].placeholder:
-        return ""
+    if p.kind is Kind.PREPRINT or not p.venues or p.venues[0].placeholder or \
+            p.venues[0].name == p.field("note"):
+        return ""  # a working paper's note says what it is, not who published it
     return p.venues[0].name
 
 
