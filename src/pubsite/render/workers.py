@@ -13,9 +13,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections import deque
+import traceback
 from collections.abc import Callable, Iterator, Sequence
-from multiprocessing.pool import AsyncResult, Pool
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Generic, TypeVar
 
 from pubsite.errors import PubsiteError
@@ -55,86 +56,116 @@ def _init_worker() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-class WorkerFailed(Exception):
-    """A worker's failure as the message the user reads: the template and line that
-    failed are known only where the traceback is, in the worker."""
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message, exit_code)
-        self.message, self.exit_code = message, exit_code
-
-
-def _run_batch(span: tuple[int, int]) -> list[object]:
+def _worker(conn: Connection, siblings: list[Connection]) -> None:
+    """A worker's loop: a span of entries in, their rendered files (or the failure) out,
+    until the parent closes its end of the pipe."""
+    _init_worker()
+    for inherited in siblings:
+        # The fork copied the parent's ends of this pipe and the earlier workers': held
+        # here, they would keep a worker from ever seeing the parent close its end.
+        inherited.close()
     assert _JOB is not None, "a worker runs only inside Rendered"
     items, render = _JOB
+    while True:
+        try:
+            span = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            conn.send(_rendered(items, render, span))
+        except OSError:
+            return  # the parent closed its end: it is stopping, and says why itself
+
+
+def _rendered(items: Sequence[object], render: Callable[[object], list[object]],
+              span: tuple[int, int]) -> tuple[str, object]:
     try:
-        return [render(items[i]) for i in range(*span)]
+        return "ok", [render(items[i]) for i in range(*span)]
     except Exception as exc:
         found = as_pubsite_error(exc)
-        if not isinstance(found, PubsiteError):
-            raise
-        raise WorkerFailed(found.message, found.exit_code) from None
+        if isinstance(found, PubsiteError):
+            return "failed", (found.message, found.exit_code)
+        return "raised", RuntimeError("".join(traceback.format_exception(exc)))
 
 
 class Rendered(Generic[T, R]):
     """`render(item)` for each item, in order: in this process when `jobs` is 1, else in
     `jobs - 1` workers forked here (this process, which renders the lists and writes every
-    file, is the other job), which start on the first batches at once. `close()` (also
-    on an error, Ctrl-C or SIGTERM) stops and reaps every worker."""
+    file, is the other job), which start on the first batches at once. Each worker has a
+    pipe of its own and takes every (jobs - 1)th batch, so the results come back in order
+    without a shared queue: a shared queue's lock, held by a worker stopped on Ctrl-C,
+    hung `multiprocessing.Pool.terminate` (seen in the signal test). `close()` (also on an
+    error, Ctrl-C or SIGTERM) stops and reaps every worker."""
 
     def __init__(self, items: Sequence[T], render: Callable[[T], R], jobs: int) -> None:
         """`jobs` processes in all: this one, which writes, and `jobs - 1` workers."""
         global _JOB
         self.items, self.render = items, render
-        self.pool: Pool | None = None
-        self.waiting: deque[AsyncResult[list[object]]] = deque()
+        self.workers: list[tuple[BaseProcess, Connection]] = []
+        self.sent = self.received = 0
         if jobs <= 1 or not items:
             return
-        _JOB = (items, render)  # type: ignore[assignment]
-        try:
-            self.pool = multiprocessing.get_context("fork").Pool(jobs - 1, _init_worker)
-        finally:
-            _JOB = None  # the workers hold their copy; this process needs none
         # Small sites (--jobs asked for) still spread over every worker.
         size = max(1, min(BATCH, len(items) // ((jobs - 1) * IN_FLIGHT)))
-        self.spans = iter([(i, min(i + size, len(items)))
-                           for i in range(0, len(items), size)])
+        self.spans = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
         self.window = (jobs - 1) * IN_FLIGHT
+        context = multiprocessing.get_context("fork")
+        _JOB = (items, render)  # type: ignore[assignment]
+        try:
+            for _ in range(jobs - 1):
+                mine, theirs = context.Pipe()
+                process = context.Process(target=_worker, daemon=True,
+                                          args=(theirs, [mine, *(c for _, c in self.workers)]))
+                process.start()
+                theirs.close()
+                self.workers.append((process, mine))
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            _JOB = None  # the workers hold their copy; this process needs none
         self._submit()
 
     def _submit(self) -> None:
-        assert self.pool is not None
-        while len(self.waiting) < self.window:
-            span = next(self.spans, None)
-            if span is None:
-                return
-            self.waiting.append(self.pool.apply_async(_run_batch, (span,)))
+        while self.sent < len(self.spans) and self.sent - self.received < self.window:
+            self.workers[self.sent % len(self.workers)][1].send(self.spans[self.sent])
+            self.sent += 1
+
+    def _next_batch(self) -> list[R]:
+        process, conn = self.workers[self.received % len(self.workers)]
+        try:
+            kind, payload = conn.recv()
+        except (EOFError, OSError):
+            raise PubsiteError(f"a worker rendering the paper pages stopped (exit code "
+                               f"{process.exitcode}); build again with --jobs 1") from None
+        self.received += 1
+        if kind == "failed":
+            raise PubsiteError(*payload)
+        if kind == "raised":
+            raise payload
+        return payload  # type: ignore[no-any-return]
 
     def __iter__(self) -> Iterator[R]:
-        if self.pool is None:
+        if not self.workers:
             for item in self.items:
                 yield self.render(item)
             return
         try:
-            while self.waiting:
-                try:
-                    done = self.waiting.popleft().get()
-                except WorkerFailed as failed:
-                    raise PubsiteError(failed.message, failed.exit_code) from None
+            while self.received < len(self.spans):
+                done = self._next_batch()
                 self._submit()
-                yield from done  # type: ignore[misc]
-            self.pool.close()
+                yield from done
         finally:
             self.close()
 
     def close(self) -> None:
-        """Stop the workers that still run (a no-op once every result is in) and wait for
-        them: none is left behind."""
-        if self.pool is not None:
-            if self.waiting:
-                self.pool.terminate()
-            else:
-                self.pool.close()
-            self.pool.join()
-            self.pool = None
-            self.waiting.clear()
+        """Stop the workers that still run (when the results are all in, closing the pipe
+        ends them) and wait for them: none is left behind."""
+        unfinished = self.received < self.sent or self.sent < len(getattr(self, "spans", []))
+        for process, conn in self.workers:
+            conn.close()
+            if unfinished and process.is_alive():
+                process.terminate()
+        for process, _ in self.workers:
+            process.join()
+        self.workers = []
