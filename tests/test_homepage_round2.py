@@ -324,3 +324,42 @@ def test_every_title_link_is_a_24px_target_on_a_phone(browser: Any, served: dict
         a => a.getBoundingClientRect().height)""")
     assert heights and min(heights) >= 24, sorted(heights)[:3]
     page.close()
+
+
+def _site_pages(site: Path) -> list[str]:
+    """Every HTML page of a built site, as paths from its root."""
+    return sorted(str(p.relative_to(site)) for p in site.rglob("*.html"))
+
+
+@pytest.fixture(scope="module")
+def al_folio(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """al-folio's own papers.bib (its long German word: "molekularkinetischen"), built."""
+    folder = tmp_path_factory.mktemp("al-folio")
+    shutil.copy(ROOT / "tests" / "data" / "shared" / "corpus" / "real" / "al-folio_papers.bib",
+                folder / "publications.bib")
+    (folder / "profile.toml").write_text('name = "Albert Einstein"\n', encoding="utf-8")
+    return build(folder)
+
+
+@pytest.mark.parametrize("name", ["seed", "al-folio"])
+def test_no_page_scrolls_sideways_on_a_phone(browser: Any, sites: dict[str, Path],
+                                             al_folio: Path, name: str) -> None:
+    site = al_folio if name == "al-folio" else sites["seed"]
+    pages = _site_pages(site)
+    assert "publications/einstein1905molekularkinetischen/index.html" in pages \
+        or name == "seed"
+    server = StaticServer(site)
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    wide = []
+    try:
+        for path in pages:
+            page.goto(server.url + path)
+            widths = page.evaluate("[document.documentElement.scrollWidth,"
+                                   " document.documentElement.clientWidth]")
+            if widths[0] > widths[1]:
+                wide.append((path, *widths))
+    finally:
+        page.close()
+        server.close()
+    assert len(pages) >= 10, pages  # the front page, the lists and a page per paper
+    assert wide == []
