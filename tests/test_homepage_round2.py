@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from pubsite.cli import main
 from test_homepage import _png, _project, build
 
 from conftest import ARTIFACTS, ROOT, StaticServer
@@ -363,3 +365,49 @@ def test_no_page_scrolls_sideways_on_a_phone(browser: Any, sites: dict[str, Path
         server.close()
     assert len(pages) >= 10, pages  # the front page, the lists and a page per paper
     assert wide == []
+
+
+TEN = ["Ann Alpha", "Ben Beta", "Cat Gamma", "Dan Delta", "Eve Epsilon", "Fay Zeta",
+       "Hao Zhang", "Ian Theta", "Joy Iota", "Kim Kappa"]
+
+
+def test_a_cut_list_has_one_button_however_many_runs_it_hides(browser: Any,
+                                                              tmp_path: Path) -> None:
+    """Ten authors, the owner seventh, five shown: two runs hidden, one button for both."""
+    (tmp_path / "publications.bib").write_text(
+        "@inproceedings{ten2024,\n  title = {Ten Authors},\n"
+        f"  author = {{{' and '.join(TEN)}}},\n  booktitle = {{Proc. X}},\n"
+        "  year = {2024},\n}\n", encoding="utf-8")
+    (tmp_path / "profile.toml").write_text(
+        'name = "Hao Zhang"\n[publications]\nmax_authors = 5\n', encoding="utf-8")
+    site = build(tmp_path)
+    short = ("Ann Alpha, Ben Beta, Cat Gamma, Dan Delta, 4 more authors, Hao Zhang, …, "
+             "Kim Kappa")
+    page = browser.new_page()
+    page.goto((site / "index.html").as_uri())
+    authors = page.locator(".pub-authors")
+    assert authors.inner_text() == short
+    buttons = authors.get_by_role("button")
+    assert buttons.count() == 1
+    assert authors.get_by_role("button", name="4 more authors", exact=True).count() == 1
+    buttons.click()
+    assert authors.inner_text() == ", ".join(TEN) + "show fewer"
+    assert authors.get_by_role("button").count() == 1
+    authors.get_by_role("button", name="show fewer", exact=True).click()
+    assert authors.inner_text() == short
+    assert page.evaluate("document.activeElement.textContent") == "4 more authors"
+    page.goto((site / "publications" / "ten2024" / "index.html").as_uri())
+    assert page.locator(".pub-authors").inner_text() == ", ".join(TEN)  # the page has room
+    page.close()
+    markdown = (site / "index.md").read_text(encoding="utf-8")
+    assert "Ann Alpha, Ben Beta, Cat Gamma, Dan Delta, …, **Hao Zhang**, …, Kim Kappa" \
+        in markdown
+    def export(fmt: str) -> str:
+        result = CliRunner().invoke(main, ["export", "--format", fmt, "--bib",
+                                           str(tmp_path / "publications.bib"), "--profile",
+                                           str(tmp_path / "profile.toml")])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "Dan Delta, …, **Hao Zhang**, …, Kim Kappa." in export("markdown")
+    assert "Fay~Zeta, \\textbf{Hao~Zhang}, Ian~Theta" in export("latex")  # a CV: all
