@@ -166,13 +166,17 @@ def _thousand(folder: Path) -> Path:
 KEYSTROKES = """() => new Promise(resolve => {
     // Each key's time from the event to the frame after it (the event's own timeStamp: a
     // key that waits behind earlier work counts its wait), and to the list it filters.
+    // Each key also notes how many entries the list shows as it is pressed: filtering
+    // between keys, as a person types, shows as a count that changes mid-word.
     const field = document.getElementById('pub-filter-text');
-    const frames = [];
+    const frames = [], shown = [];
     field.addEventListener('keydown', e => {
         const t0 = e.timeStamp;
+        shown.push(document.querySelectorAll('.pub:not([hidden])').length);
         requestAnimationFrame(() => setTimeout(() => frames.push(performance.now() - t0)));
     });
     window.__frames = frames;
+    window.__shown = shown;
     resolve();
 })"""
 
@@ -206,12 +210,15 @@ def test_the_filter_folds_what_people_type_and_keeps_up(browser: Any,
             cdp.send("Emulation.setCPUThrottlingRate", {"rate": slowdown})
             page.evaluate(KEYSTROKES)
             page.locator("#pub-filter-text").focus()
-            page.keyboard.type(TYPED, delay=60)
+            # A person's cadence: 250 ms between keys, longer than the filter's 150 ms
+            # pause, so the list is filtered while the next key comes.
+            page.keyboard.type(TYPED, delay=250)
             page.wait_for_function("document.querySelectorAll('.pub:not([hidden])').length"
                                    " === 1", timeout=10_000)
-            frames = page.evaluate("window.__frames")
+            frames, shown = page.evaluate("[window.__frames, window.__shown]")
             cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
             assert len(frames) == len(TYPED)
+            assert shown[0] == 1000 and len(set(shown)) >= 3, shown  # filtered mid-typing
             figure[f"cpu_{slowdown}x"] = _figures(frames)
     finally:
         page.close()
