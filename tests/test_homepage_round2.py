@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from pubsite.cli import main
 from test_homepage import _png, _project, build
 
 from conftest import ARTIFACTS, ROOT, StaticServer
@@ -164,13 +166,17 @@ def _thousand(folder: Path) -> Path:
 KEYSTROKES = """() => new Promise(resolve => {
     // Each key's time from the event to the frame after it (the event's own timeStamp: a
     // key that waits behind earlier work counts its wait), and to the list it filters.
+    // Each key also notes how many entries the list shows as it is pressed: filtering
+    // between keys, as a person types, shows as a count that changes mid-word.
     const field = document.getElementById('pub-filter-text');
-    const frames = [];
+    const frames = [], shown = [];
     field.addEventListener('keydown', e => {
         const t0 = e.timeStamp;
+        shown.push(document.querySelectorAll('.pub:not([hidden])').length);
         requestAnimationFrame(() => setTimeout(() => frames.push(performance.now() - t0)));
     });
     window.__frames = frames;
+    window.__shown = shown;
     resolve();
 })"""
 
@@ -204,12 +210,15 @@ def test_the_filter_folds_what_people_type_and_keeps_up(browser: Any,
             cdp.send("Emulation.setCPUThrottlingRate", {"rate": slowdown})
             page.evaluate(KEYSTROKES)
             page.locator("#pub-filter-text").focus()
-            page.keyboard.type(TYPED, delay=60)
+            # A person's cadence: 250 ms between keys, longer than the filter's 150 ms
+            # pause, so the list is filtered while the next key comes.
+            page.keyboard.type(TYPED, delay=250)
             page.wait_for_function("document.querySelectorAll('.pub:not([hidden])').length"
                                    " === 1", timeout=10_000)
-            frames = page.evaluate("window.__frames")
+            frames, shown = page.evaluate("[window.__frames, window.__shown]")
             cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
             assert len(frames) == len(TYPED)
+            assert shown[0] == 1000 and len(set(shown)) >= 3, shown  # filtered mid-typing
             figure[f"cpu_{slowdown}x"] = _figures(frames)
     finally:
         page.close()
@@ -324,3 +333,88 @@ def test_every_title_link_is_a_24px_target_on_a_phone(browser: Any, served: dict
         a => a.getBoundingClientRect().height)""")
     assert heights and min(heights) >= 24, sorted(heights)[:3]
     page.close()
+
+
+def _site_pages(site: Path) -> list[str]:
+    """Every HTML page of a built site, as paths from its root."""
+    return sorted(str(p.relative_to(site)) for p in site.rglob("*.html"))
+
+
+@pytest.fixture(scope="module")
+def al_folio(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """al-folio's own papers.bib (its long German word: "molekularkinetischen"), built."""
+    folder = tmp_path_factory.mktemp("al-folio")
+    shutil.copy(ROOT / "tests" / "data" / "shared" / "corpus" / "real" / "al-folio_papers.bib",
+                folder / "publications.bib")
+    (folder / "profile.toml").write_text('name = "Albert Einstein"\n', encoding="utf-8")
+    return build(folder)
+
+
+@pytest.mark.parametrize("name", ["seed", "al-folio"])
+def test_no_page_scrolls_sideways_on_a_phone(browser: Any, sites: dict[str, Path],
+                                             al_folio: Path, name: str) -> None:
+    site = al_folio if name == "al-folio" else sites["seed"]
+    pages = _site_pages(site)
+    assert "publications/einstein1905molekularkinetischen/index.html" in pages \
+        or name == "seed"
+    server = StaticServer(site)
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    wide = []
+    try:
+        for path in pages:
+            page.goto(server.url + path)
+            widths = page.evaluate("[document.documentElement.scrollWidth,"
+                                   " document.documentElement.clientWidth]")
+            if widths[0] > widths[1]:
+                wide.append((path, *widths))
+    finally:
+        page.close()
+        server.close()
+    assert len(pages) >= 10, pages  # the front page, the lists and a page per paper
+    assert wide == []
+
+
+TEN = ["Ann Alpha", "Ben Beta", "Cat Gamma", "Dan Delta", "Eve Epsilon", "Fay Zeta",
+       "Hao Zhang", "Ian Theta", "Joy Iota", "Kim Kappa"]
+
+
+def test_a_cut_list_has_one_button_however_many_runs_it_hides(browser: Any,
+                                                              tmp_path: Path) -> None:
+    """Ten authors, the owner seventh, five shown: two runs hidden, one button for both."""
+    (tmp_path / "publications.bib").write_text(
+        "@inproceedings{ten2024,\n  title = {Ten Authors},\n"
+        f"  author = {{{' and '.join(TEN)}}},\n  booktitle = {{Proc. X}},\n"
+        "  year = {2024},\n}\n", encoding="utf-8")
+    (tmp_path / "profile.toml").write_text(
+        'name = "Hao Zhang"\n[publications]\nmax_authors = 5\n', encoding="utf-8")
+    site = build(tmp_path)
+    short = ("Ann Alpha, Ben Beta, Cat Gamma, Dan Delta, 4 more authors, Hao Zhang, …, "
+             "Kim Kappa")
+    page = browser.new_page()
+    page.goto((site / "index.html").as_uri())
+    authors = page.locator(".pub-authors")
+    assert authors.inner_text() == short
+    buttons = authors.get_by_role("button")
+    assert buttons.count() == 1
+    assert authors.get_by_role("button", name="4 more authors", exact=True).count() == 1
+    buttons.click()
+    assert authors.inner_text() == ", ".join(TEN) + "show fewer"
+    assert authors.get_by_role("button").count() == 1
+    authors.get_by_role("button", name="show fewer", exact=True).click()
+    assert authors.inner_text() == short
+    assert page.evaluate("document.activeElement.textContent") == "4 more authors"
+    page.goto((site / "publications" / "ten2024" / "index.html").as_uri())
+    assert page.locator(".pub-authors").inner_text() == ", ".join(TEN)  # the page has room
+    page.close()
+    markdown = (site / "index.md").read_text(encoding="utf-8")
+    assert "Ann Alpha, Ben Beta, Cat Gamma, Dan Delta, …, **Hao Zhang**, …, Kim Kappa" \
+        in markdown
+    def export(fmt: str) -> str:
+        result = CliRunner().invoke(main, ["export", "--format", fmt, "--bib",
+                                           str(tmp_path / "publications.bib"), "--profile",
+                                           str(tmp_path / "profile.toml")])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "Dan Delta, …, **Hao Zhang**, …, Kim Kappa." in export("markdown")
+    assert "Fay~Zeta, \\textbf{Hao~Zhang}, Ian~Theta" in export("latex")  # a CV: all

@@ -67,9 +67,11 @@ class HtmlFormat(Format):
         return inner
 
     def gap(self, node: Gap) -> str:
+        if not node.more:  # the entry's one button is at its first gap
+            return self.ellipsis
         # Its text is its whole accessible name (what a voice user says is what it reads).
         who = "editors" if node.edited else "authors"
-        return f'<button type="button" class="authors-more">{node.hidden} more {who}</button>'
+        return f'<button type="button" class="authors-more">{node.more} more {who}</button>'
 
     def cut(self, node: Cut) -> str:
         """The full list (what shows without JavaScript) and the short one with a button

@@ -312,10 +312,14 @@ class Href:
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    """Authors a cut list leaves out: how many, of how many, editors or authors."""
+    """Authors a cut list leaves out: how many, of how many, editors or authors. `more` is
+    what the entry's one control reveals, every name the list hides, on its first gap only
+    (0 on the others, which read "…"): two buttons in one entry would each claim to be
+    the way to the rest."""
     hidden: int
     total: int
     edited: bool
+    more: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,8 +396,12 @@ def authors_part(pub: Publication, limit: int, author: Callable[[Author], Tag]
     if limit <= 0 or len(pub.authors) <= limit:
         return tuple(full)
     total = len(pub.authors)
-    short = join(", ", (author(x) if not isinstance(x, int) else Gap(x, total, pub.edited)
-                        for x in author_runs(pub.authors, limit)))
+    runs = author_runs(pub.authors, limit)
+    first = next((i for i, x in enumerate(runs) if isinstance(x, int)), -1)
+    more = sum(x for x in runs if isinstance(x, int))
+    short = join(", ", (author(x) if not isinstance(x, int) else
+                        Gap(x, total, pub.edited, more if i == first else 0)
+                        for i, x in enumerate(runs)))
     return (Cut(tuple(full), (*short, *editors)),)
 
 
