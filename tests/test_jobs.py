@@ -17,7 +17,7 @@ from click.testing import CliRunner
 import synth_helper
 from pubsite.check import rules
 from pubsite.cli import main
-from pubsite.render import html, workers
+from pubsite.render import html, markdown, workers
 
 from conftest import ROOT, SHARED
 
@@ -95,6 +95,30 @@ def test_jobs_3_renders_paper_pages_in_two_other_processes(
             assert len(set(pids)) == 2 and os.getpid() not in pids
 
 
+def test_with_workers_index_md_renders_in_a_worker_of_its_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "pids"
+    page = markdown.MarkdownSite.page
+
+    def logged(self: markdown.MarkdownSite) -> str:
+        with open(log, "a", encoding="ascii") as f:
+            f.write(f"{os.getpid()}\n")
+        return page(self)
+
+    monkeypatch.setattr(markdown.MarkdownSite, "page", logged)
+    synth_helper.write(tmp_path / "publications.bib", 50)
+    (tmp_path / "profile.toml").write_text(synth_helper.PROFILE, encoding="utf-8")
+    outputs = {}
+    for jobs in (1, 2):
+        code, output, files = built(tmp_path / "publications.bib", tmp_path / "profile.toml",
+                                    tmp_path / f"out{jobs}", jobs)
+        assert code == 0, output
+        outputs[jobs] = files["index.md"]
+    first, second = (int(line) for line in log.read_text().split())
+    assert first == os.getpid() and second != os.getpid()
+    assert outputs[1] == outputs[2] and b"## " in outputs[1]
+
+
 def _validated(bib: Path, profile: Path) -> tuple[int, str]:
     result = CliRunner().invoke(main, ["validate", "--format", "json", "--bib", str(bib),
                                        "--profile", str(profile)])
@@ -103,7 +127,7 @@ def _validated(bib: Path, profile: Path) -> tuple[int, str]:
 
 def test_checks_in_a_worker_report_what_the_serial_run_reports(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """From AUTO_MIN_CHECKS entries on, the checks run in a forked worker while this
+    """From AUTO_MIN_ENTRIES entries on, the checks run in a forked worker while this
     process normalises: every finding comes back, in the serial run's order."""
     log = tmp_path / "pids"
     check_bib = rules.check_bib
@@ -118,9 +142,9 @@ def test_checks_in_a_worker_report_what_the_serial_run_reports(
     profile.write_text('name = "Ada Lovelace"\n')
     findings = 0
     for bib in CORPUS:
-        monkeypatch.setattr(workers, "AUTO_MIN_CHECKS", 10**9)
+        monkeypatch.setattr(workers, "AUTO_MIN_ENTRIES", 10**9)
         serial = _validated(bib, profile)
-        monkeypatch.setattr(workers, "AUTO_MIN_CHECKS", 0)
+        monkeypatch.setattr(workers, "AUTO_MIN_ENTRIES", 0)
         forked = _validated(bib, profile)
         assert forked == serial, bib.name
         findings += serial[1].count('"rule"')
@@ -160,11 +184,14 @@ def test_a_signal_while_workers_render_stops_them_all(tmp_path: Path, sig: int,
                              "--jobs", "3"], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     workers: set[int] = set()
     deadline = time.monotonic() + 60
-    while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
-        workers = _children(proc.pid)
+    # Two paper workers, and the worker of index.md beside them (the checks' worker may
+    # be seen too, earlier): every one of them must be gone after the signal.
+    while len(workers) < 3 and proc.poll() is None and time.monotonic() < deadline:
+        workers |= _children(proc.pid)
         time.sleep(0.02)
-    assert len(workers) == 2, "the build never started its workers"
+    assert len(workers) >= 3, "the build never started its workers"
     time.sleep(0.2)
+    workers |= _children(proc.pid)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err

@@ -25,10 +25,10 @@ from pubsite.render.templating import as_pubsite_error
 T = TypeVar("T")
 R = TypeVar("R")
 
-# Default workers from here on: 3,000 entries built in 3.16 s with two against 3.49 s
-# serial (1.10x, two cores at load 2); at 1,000 the fork gained nothing (PERFORMANCE.md).
-AUTO_MIN_ENTRIES = 2_000
-AUTO_MIN_CHECKS = 2_000  # the checks in a worker beside the normaliser: from here on
+# Workers by default from here on (cold builds, two cores, --jobs 2 against 1): 0.36 s
+# against 0.40 at 300 entries, 0.45 against 0.54 at 500, 0.72 against 0.89 at 1,000; at
+# 100 the forks gain nothing (0.26 s both).
+AUTO_MIN_ENTRIES = 300
 BATCH = 64  # entries per task: few tasks to send and collect, about 1 MB of pages each
 IN_FLIGHT = 4  # batches queued per worker: enough to keep it busy, bounded for memory
 
@@ -37,33 +37,30 @@ IN_FLIGHT = 4  # batches queued per worker: enough to keep it busy, bounded for 
 _JOB: tuple[Sequence[object], Callable[[object], list[object]]] | None = None
 
 
-class Later:
-    """Yielded by a site renderer whose workers are busy (the paper pages): the other
-    formats render their files in this process meanwhile, and its rest is asked for after
-    theirs. Cold 10,000-entry build, --jobs 2: 6.80 s without, LATER_GAIN with."""
-
-
-LATER = Later()
-
-
 def usable_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
         (os.cpu_count() or 1)
 
 
-def jobs_for(entries: int, asked: int | None, least: int = AUTO_MIN_ENTRIES) -> int:
-    """`--jobs N` as asked; by default the usable cores, only for a file of at least
-    `least` entries, where the benchmark shows a gain."""
+def jobs_for(entries: int, asked: int | None) -> int:
+    """`--jobs N` as asked; by default the usable cores, only for a file big enough that
+    the benchmark shows a gain."""
     if asked is not None:
         return max(1, asked)
-    return usable_cores() if entries >= least else 1
+    return usable_cores() if entries >= AUTO_MIN_ENTRIES else 1
+
+
+_STOPS = {signal.SIGINT, signal.SIGTERM}
 
 
 def _init_worker() -> None:
     # The parent decides about Ctrl-C and stops the workers itself (SIGTERM, the default
-    # action): a worker that unwound on its own could hang the pool's queues.
+    # action): a worker that unwound on its own could hang the pool's queues. The fork
+    # happened with both signals blocked, so that none reached the parent's handler
+    # (which raises) in the worker before this point: one sent meanwhile acts now.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
 
 
 def _worker(conn: Connection, siblings: list[Connection]) -> None:
@@ -121,19 +118,24 @@ class Rendered(Generic[T, R]):
         self.window = (jobs - 1) * IN_FLIGHT
         context = multiprocessing.get_context("fork")
         _JOB = (items, render)  # type: ignore[assignment]
+        # Blocked while forking: a signal then waits for the handler of each process (this
+        # one's raises; a worker's stops it) instead of running this one's in a worker.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
         try:
-            for _ in range(jobs - 1):
-                mine, theirs = context.Pipe()
-                process = context.Process(target=_worker, daemon=True,
-                                          args=(theirs, [mine, *(c for _, c in self.workers)]))
-                process.start()
-                theirs.close()
-                self.workers.append((process, mine))
+            try:
+                for _ in range(jobs - 1):
+                    mine, theirs = context.Pipe()
+                    process = context.Process(target=_worker, daemon=True, args=(
+                        theirs, [mine, *(c for _, c in self.workers)]))
+                    process.start()
+                    theirs.close()
+                    self.workers.append((process, mine))
+            finally:
+                _JOB = None  # the workers hold their copy; this process needs none
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a waiting signal acts
         except BaseException:
             self.close()
             raise
-        finally:
-            _JOB = None  # the workers hold their copy; this process needs none
         self._submit()
 
     def _submit(self) -> None:
