@@ -6,7 +6,10 @@ leaves alone, what validate and build say about the result, and each way it can 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -275,15 +278,30 @@ def test_a_429_is_asked_again(tmp_path: Path, services: HTTPServer) -> None:
     assert "herdman2014particle" in (folder / "publications.bib").read_text()
 
 
-def test_no_network_is_one_line_and_leaves_the_file(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_network_is_one_line_naming_a_command_that_works(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PUBSITE_CROSSREF_URL", "http://127.0.0.1:9")  # discard: refused
-    folder = _project(tmp_path, "Del Maestro, Adrian")
+    folder = _project(tmp_path, "Géry Casiez")
     before = (folder / "publications.bib").read_bytes()
     code, _, err = _add(folder, DOI)
     assert code == 1
-    assert "cannot reach 127.0.0.1" in err and err.count("\n") == 1
+    assert err.count("\n") == 1
+    assert f"the DOI {DOI} at Crossref: cannot reach 127.0.0.1 (the connection was " \
+           "refused); check the network and try again, or save the paper's BibTeX" in err
     assert (folder / "publications.bib").read_bytes() == before
+    # The command it names, run as written by a shell on a real export saved as told.
+    command = err.split("and run: ")[1].strip()
+    assert command == "pubsite add - < paper.bib"
+    shutil.copy(ADD / "acm_casiez2011.bib", folder / "paper.bib")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["sh", "-c", command], cwd=folder, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "added casiez2011no in publications.bib" in done.stderr
+    # With another file named by --bib, the command names it too.
+    (folder / "mine.bib").write_bytes(before)
+    code, _, err = _add(folder, DOI, "--bib", "mine.bib")
+    assert code == 1 and err.rstrip().endswith("run: pubsite add --bib mine.bib - < paper.bib")
 
 
 def test_a_timeout_is_one_line_and_leaves_the_file(tmp_path: Path, services: HTTPServer,

@@ -5,11 +5,12 @@ else; every failure is a `PubsiteError` of one line, and the file is then untouc
 from __future__ import annotations
 
 import re
+import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from pubsite.add import bibfile, entry, metadata, sources
+from pubsite.add import bibfile, entry, http, metadata, sources
 from pubsite.add.http import Client, FetchError, base
 from pubsite.add.sources import Kind, Source
 from pubsite.check import rules
@@ -43,7 +44,7 @@ def run(inputs: Inputs, arg: str, update: str | None = None, dry_run: bool = Fal
                            EXIT_USAGE)
     if old is None:
         refuse_known(f, source)
-    found = fetch(source, Client(prof.email), read_stdin or (lambda: sys.stdin.read()))
+    found = fetch(source, Client(prof.email, _paste_hint(inputs)), read_stdin or _read_stdin)
     style = entry.read_style(list(f.entries), f.text)
     taken = [e.key for e in f.entries if e is not old]
     new = entry.clean(found, style, taken)
@@ -60,6 +61,23 @@ def run(inputs: Inputs, arg: str, update: str | None = None, dry_run: bool = Fal
     if not dry_run:
         bibfile.write(f, after)
     return Outcome(new.key, text, line, old is not None, findings)
+
+
+def _paste_hint(inputs: Inputs) -> str:
+    """`http.PASTE` with the --bib and --profile this run was given, so that the command
+    it names adds to the same file."""
+    opts = "".join(f" {flag} {shlex.quote(display(path))}" for flag, path, default in (
+        ("--bib", inputs.bib, "publications.bib"), ("--profile", inputs.profile, "profile.toml"))
+        if display(path) != default)
+    return http.PASTE.replace("pubsite add -", f"pubsite add{opts} -")
+
+
+def _read_stdin() -> str:
+    """The pasted entry; at a terminal, first a line saying how to end it."""
+    if sys.stdin.isatty():
+        print("Paste one BibTeX entry, then press Ctrl-D (Ctrl-Z and Enter on Windows):",
+              file=sys.stderr)
+    return sys.stdin.read()
 
 
 def _profile(inputs: Inputs) -> Profile:

@@ -10,7 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from pubsite.add.http import FetchError
+from pubsite.add.http import PASTE, FetchError
 from pubsite.errors import Diagnostics
 from pubsite.model import identifiers
 from pubsite.read import bib, names
@@ -54,10 +54,9 @@ def crossref(answer: bytes, what: str) -> Found:
                        for a in msg.get("author", []) if a.get("family"))
     except (ValueError, KeyError, TypeError, AttributeError):
         raise FetchError(f"{what}: the answer is not Crossref's JSON for a work; "
-                         "try again later, or paste the BibTeX with `pubsite add -`") from None
+                         f"try again later, or {PASTE}") from None
     if not title:
-        raise FetchError(f"{what}: Crossref's answer has no title; paste the BibTeX with "
-                         "`pubsite add -`")
+        raise FetchError(f"{what}: Crossref's answer has no title; {PASTE}")
     kind = _CROSSREF_TYPES.get(str(msg.get("type", "")), "misc")
     container = "journal" if kind == "article" else "booktitle"
     year, month = _date(msg)
@@ -114,8 +113,7 @@ def arxiv(answer: bytes, ident: str, what: str) -> Found:
               ("arxiv", ident),
               ("doi", " ".join(entry.findtext(f"{_ARXIV}doi", "").split()))]
     if not fields[0][1] or not people:
-        raise FetchError(f"{what}: arXiv's answer has no title or authors; paste the BibTeX "
-                         "with `pubsite add -`")
+        raise FetchError(f"{what}: arXiv's answer has no title or authors; {PASTE}")
     return Found("misc", people, tuple((k, v) for k, v in fields if v))
 
 
