@@ -335,6 +335,25 @@ def test_a_malformed_answer_is_one_line_and_leaves_the_file(tmp_path: Path,
     assert (folder / "publications.bib").read_bytes() == before
 
 
+@pytest.mark.parametrize(("fixture", "seen"), [
+    # arXiv's own XML of another interface (Dienst): well-formed, but no Atom feed.
+    ("arxiv_dienst_math.CO_9901016.xml", "XML whose root is <Disseminate>"),
+    ("crossref_10.1103_physrevb.89.140501.json", "not XML"),
+])
+def test_an_arxiv_answer_that_is_no_atom_feed_is_malformed_not_missing(
+        tmp_path: Path, services: HTTPServer, fixture: str, seen: str) -> None:
+    services.expect_request("/api/query", query_string={"id_list": "math/9901016"}) \
+        .respond_with_data((ADD / fixture).read_bytes(), content_type="text/xml")
+    folder = _project(tmp_path, "Mike Zabrocki")
+    before = (folder / "publications.bib").read_bytes()
+    code, _, err = _add(folder, "arXiv:math/9901016")
+    assert code == 1 and err.count("\n") == 1
+    assert f"the arXiv id math/9901016: arXiv's answer is malformed or unexpected ({seen}, " \
+           "not its Atom feed); try again later" in err
+    assert "no such paper" not in err
+    assert (folder / "publications.bib").read_bytes() == before
+
+
 def test_a_read_only_file_is_left_untouched(tmp_path: Path, services: HTTPServer) -> None:
     services.expect_request(DOI_PATH).respond_with_data(CROSSREF)
     folder = _project(tmp_path, "Del Maestro, Adrian")

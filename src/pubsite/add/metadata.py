@@ -92,11 +92,7 @@ _ARXIV = "{http://arxiv.org/schemas/atom}"
 
 def arxiv(answer: bytes, ident: str, what: str) -> Found:
     """arXiv's Atom feed for `id_list=ident`: its one entry, or its error entry."""
-    try:
-        entry = ET.fromstring(answer).find(f"{_ATOM}entry")
-    except ET.ParseError:
-        raise FetchError(f"{what}: the answer is not arXiv's Atom feed; try again later, "
-                         "or paste the BibTeX with `pubsite add -`") from None
+    entry = _feed(answer, what).find(f"{_ATOM}entry")
     if entry is None:
         raise FetchError(f"{what}: arXiv has no such paper; check the id")
     entry_id = entry.findtext(f"{_ATOM}id", "")
@@ -115,6 +111,22 @@ def arxiv(answer: bytes, ident: str, what: str) -> Found:
     if not fields[0][1] or not people:
         raise FetchError(f"{what}: arXiv's answer has no title or authors; {PASTE}")
     return Found("misc", people, tuple((k, v) for k, v in fields if v))
+
+
+def _feed(answer: bytes, what: str) -> ET.Element:
+    """arXiv's Atom feed; anything else (an HTML error page, another XML, garbage) is an
+    unexpected answer, never taken for "no such paper"."""
+    try:
+        root = ET.fromstring(answer)
+    except ET.ParseError:
+        root = None
+    if root is not None and root.tag == f"{_ATOM}feed":
+        return root
+    tag = root.tag.rpartition("}")[2] if root is not None else ""
+    seen = ("an HTML page" if tag.lower() == "html" else f"XML whose root is <{tag}>" if tag
+            else "not XML" if answer.strip() else "empty")
+    raise FetchError(f"{what}: arXiv's answer is malformed or unexpected ({seen}, not its "
+                     f"Atom feed); try again later, or {PASTE}")
 
 
 _GROUP = re.compile(r"\b(?:collaboration|consortium|team|group|committee)\b", re.I)
