@@ -123,6 +123,31 @@ def test_the_entry_goes_where_the_files_order_puts_it(tmp_path: Path,
     assert after[:at] + after[end + 4:] == before
 
 
+@pytest.mark.parametrize(("keys", "expected"), [
+    # BibDesk (%a1%Y%u2): family name, year, two letters made unique from "aa".
+    (("Groth2009aa", "Lan2013aa"), "Herdman2014aa"),
+    (("Groth2009aa", "Herdman2014aa"), "Herdman2014ab"),
+    (("Groth:2009aa", "Lan:2013aa"), "Herdman:2014aa"),
+    # Hugo Blox: the family names, lowercase, and the year, by underscores.
+    (("lan_meyer-gohde_2013", "groth_2009"), "herdman_roy_2014"),
+    (("groth_2009", "smith_2010"), "herdman_2014"),
+])
+def test_a_new_key_follows_the_files_key_style(tmp_path: Path, services: HTTPServer,
+                                               keys: tuple[str, str], expected: str) -> None:
+    services.expect_request(DOI_PATH).respond_with_data(CROSSREF)
+    folder = _project(tmp_path, "Del Maestro, Adrian")
+    bib = folder / "publications.bib"
+    bib.write_text(f"@article{{{keys[0]},\n  title = {{Old work}},\n  author = {{Groth, P.}},\n"
+                   "  journal = {J},\n  year = {2009},\n}\n\n"
+                   f"@article{{{keys[1]},\n  title = {{Other work}},\n  author = {{Lan, H. and "
+                   "Meyer-Gohde, A.}},\n  journal = {J},\n  year = {2013},\n}\n",
+                   encoding="utf-8")
+    code, _, err = _add(folder, DOI)
+    assert code == 0, err
+    assert f"added {expected} in publications.bib" in err
+    assert f"@article{{{expected},\n" in bib.read_text()
+
+
 def test_an_arxiv_id_adds_the_preprint_with_its_id_as_a_field(
         tmp_path: Path, services: HTTPServer) -> None:
     services.expect_request("/api/query", query_string={"id_list": "hep-ex/0307015"}) \
