@@ -278,6 +278,58 @@ def test_update_turns_a_preprint_into_the_paper_keeping_key_and_homepage_fields(
     assert text.count("@") == 2
 
 
+def test_update_keeps_the_marks_of_the_same_people_and_the_owners_fields(
+        tmp_path: Path, services: HTTPServer) -> None:
+    services.expect_request(DOI_PATH).respond_with_data(CROSSREF)
+    folder = _project(tmp_path, "Del Maestro, Adrian")
+    # The preprint had three authors (two co-first, starred; the owner bolded and, by
+    # biblatex's annotation, corresponding); the paper has four, Roy second.
+    preprint = ("@misc{herdman2013particle,\n"
+                "  title     = {Particle entanglement in continuum many-body systems},\n"
+                "  author    = {Herdman, C. M.* and Melko, R. G.* and "
+                "\\textbf{Del Maestro, A.}},\n"
+                "  author+an = {3=corresponding},\n"
+                "  year      = {2013},\n  arxiv     = {1312.6177},\n"
+                "  abstract  = {My own summary of it.},\n  pdf       = {herdman2013.pdf},\n"
+                "  preview   = {entanglement.png},\n  selected  = {true},\n}\n")
+    bib = folder / "publications.bib"
+    bib.write_text(preprint, encoding="utf-8")
+    code, _, err = _add(folder, DOI, "--update", "herdman2013particle")
+    assert code == 0, err
+    text = bib.read_text()
+    assert text.startswith("@article{herdman2013particle,\n")
+    assert "author    = {Herdman, C. M.* and Roy, P.-N. and Melko, R. G.* and " \
+           "\\textbf{Del Maestro, A.}},\n" in text
+    assert "author+an = {4=corresponding},\n" in text
+    for kept in ("arxiv     = {1312.6177}", "abstract  = {My own summary of it.}",
+                 "pdf       = {herdman2013.pdf}", "preview   = {entanglement.png}",
+                 "selected  = {true}"):
+        assert kept in text
+    assert "year      = {2014}," in text and "journal   = {Physical Review B}," in text
+
+
+@pytest.mark.parametrize(("title", "author", "said"), [
+    ("Deep residual learning for image recognition", "He, Kaiming",
+     "(title and first author differ: 'Particle entanglement in continuum many-body systems "
+     "via quantum Monte Carlo' by Herdman, not 'Deep residual learning for image "
+     "recognition' by He)"),
+    ("Superfluid helium films on graphene", "Herdman, C. M.", "(title differs: "),
+])
+def test_update_refuses_metadata_of_another_work(tmp_path: Path, services: HTTPServer,
+                                                 title: str, author: str, said: str) -> None:
+    services.expect_request(DOI_PATH).respond_with_data(CROSSREF)
+    folder = _project(tmp_path, "Del Maestro, Adrian")
+    bib = folder / "publications.bib"
+    bib.write_text(f"@misc{{mine2015,\n  title = {{{title}}},\n  author = {{{author}}},\n"
+                   "  year = {2015},\n  arxiv = {1512.03385},\n}\n", encoding="utf-8")
+    before = bib.read_bytes()
+    code, _, err = _add(folder, DOI, "--update", "mine2015")
+    assert code == 1 and err.count("\n") == 1
+    assert "--update mine2015: the metadata is another work " + said in err
+    assert "nothing was written" in err
+    assert bib.read_bytes() == before
+
+
 @pytest.mark.parametrize("status", [404, 500])
 def test_a_service_error_is_one_line_and_leaves_the_file(tmp_path: Path, services: HTTPServer,
                                                         status: int) -> None:
