@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 import synth_helper
+from pubsite.check import rules
 from pubsite.cli import main
-from pubsite.render import html
+from pubsite.render import html, workers
 
 from conftest import ROOT, SHARED
 
@@ -92,6 +93,41 @@ def test_jobs_3_renders_paper_pages_in_two_other_processes(
             assert set(pids) == expected
         else:
             assert len(set(pids)) == 2 and os.getpid() not in pids
+
+
+def _validated(bib: Path, profile: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["validate", "--format", "json", "--bib", str(bib),
+                                       "--profile", str(profile)])
+    return result.exit_code, result.output
+
+
+def test_checks_in_a_worker_report_what_the_serial_run_reports(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From AUTO_MIN_CHECKS entries on, the checks run in a forked worker while this
+    process normalises: every finding comes back, in the serial run's order."""
+    log = tmp_path / "pids"
+    check_bib = rules.check_bib
+
+    def logged(*args: object) -> None:
+        with open(log, "a", encoding="ascii") as f:
+            f.write(f"{os.getpid()}\n")
+        check_bib(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rules, "check_bib", logged)
+    profile = tmp_path / "profile.toml"
+    profile.write_text('name = "Ada Lovelace"\n')
+    findings = 0
+    for bib in CORPUS:
+        monkeypatch.setattr(workers, "AUTO_MIN_CHECKS", 10**9)
+        serial = _validated(bib, profile)
+        monkeypatch.setattr(workers, "AUTO_MIN_CHECKS", 0)
+        forked = _validated(bib, profile)
+        assert forked == serial, bib.name
+        findings += serial[1].count('"rule"')
+    pids = [int(line) for line in log.read_text().split()]
+    assert pids[0::2] == [os.getpid()] * len(CORPUS)  # serial: here
+    assert os.getpid() not in pids[1::2] and len(set(pids[1::2])) == len(CORPUS)
+    assert findings > 500  # the corpus has findings to keep in order
 
 
 def _children(pid: int) -> set[int]:

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -176,7 +176,7 @@ class HtmlSite:
                     json_ld=json_ld(scholarly_article(pub, self.site.profile.base_url)))),
                 (f"{folder}{pub.slug}.bib", self.cited(pub) + "\n")]
 
-    def files(self) -> Iterator[tuple[str, Content]]:
+    def files(self) -> Generator[tuple[str, Content] | workers.Later, None, None]:
         """Yield the site's files one by one, so that a large site is never all in memory."""
         # Forked here, the workers render the paper pages while this process renders and
         # writes the lists (--jobs; render/workers.py says when it pays).
@@ -187,7 +187,7 @@ class HtmlSite:
             papers.close()  # on an error, Ctrl-C or SIGTERM too: no worker is left
 
     def _files(self, papers: workers.Rendered[Publication, list[tuple[str, str]]]
-               ) -> Iterator[tuple[str, Content]]:
+               ) -> Generator[tuple[str, Content] | workers.Later, None, None]:
         site, common, env = self.site, self.common, self.env
         profile = site.profile
         settings = profile.publications
@@ -210,6 +210,8 @@ class HtmlSite:
                 "html/publications.html").generate(
                 **common, **listing, root="../", page_url="publications/",
                 entry=lambda pub: self.entry(pub, "../"))
+        if papers.workers:
+            yield workers.LATER  # the other formats render here while the workers work
         for paper in papers:
             yield from paper
         yield from self._assets()

@@ -5,7 +5,7 @@ field can open no HTML tag, link or Liquid/Hugo tag; already-built Markdown is w
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 from pubsite.model.site import Content, Site
@@ -44,7 +44,7 @@ class MarkdownSite:
         self.site = site
         self.user_templates = user_templates
 
-    def files(self) -> Iterator[tuple[str, Content]]:
+    def files(self) -> Generator[tuple[str, Content], None, None]:
         yield "index.md", self.page()
 
     def page(self) -> str:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 if TYPE_CHECKING:
     from pubsite.model.site import Content, Site
+    from pubsite.render.workers import Later
 
 Target = Literal["site", "export"]
 
@@ -38,7 +39,7 @@ LAYOUT_OPTIONS = tuple(f.name for f in dataclasses.fields(Layout))
 
 ExportRenderer = Callable[["Site", Layout, Path | None], str]
 SiteRenderer = Callable[["Site", Path | None, dict[Any, Any] | None, bool, int],
-                        Iterator[tuple[str, "Content"]]]
+                        Generator["tuple[str, Content] | Later", None, None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +56,14 @@ class OutputFormat:
 # Each renderer imports its module when it runs (the table itself stays light).
 
 def _html_site(site: Site, templates: Path | None, memo: dict[Any, Any] | None,
-               has_pdf: bool, jobs: int) -> Iterator[tuple[str, Content]]:
+               has_pdf: bool, jobs: int) -> Generator[tuple[str, Content] | Later, None, None]:
     from pubsite.render.html import HtmlSite
 
     return HtmlSite(site, templates, memo, has_pdf=has_pdf, jobs=jobs).files()
 
 
 def _markdown_site(site: Site, templates: Path | None, _memo: dict[Any, Any] | None,
-                   _has_pdf: bool, _jobs: int) -> Iterator[tuple[str, Content]]:
+                   _has_pdf: bool, _jobs: int) -> Generator[tuple[str, Content], None, None]:
     from pubsite.render.markdown import MarkdownSite
 
     return MarkdownSite(site, templates).files()
@@ -167,9 +168,25 @@ def site_files(site: Site, formats: tuple[str, ...], templates: Path | None,
     if cv_pdf is not None:
         produced.add("cv.pdf")
         yield "cv.pdf", cv_pdf
-    for name in formats:
-        render = cast(SiteRenderer, get("site", name).render)
-        for rel, content in render(site, templates, memo, cv_pdf is not None, jobs):
-            produced.add(rel)
-            yield rel, content
+    waiting: list[Generator[tuple[str, Content] | Later, None, None]] = []
+    try:
+        for name in formats:
+            render = cast(SiteRenderer, get("site", name).render)
+            waiting.append(render(site, templates, memo, cv_pdf is not None, jobs))
+            yield from _until_later(waiting[-1], produced)
+        for files in waiting:  # what each renderer left for later, in the formats' order
+            yield from _until_later(files, produced)
+    finally:
+        for files in waiting:
+            files.close()  # on an error or Ctrl-C too: a renderer's workers stop now
     yield from linked_files(site, produced)
+
+
+def _until_later(files: Iterator[tuple[str, Content] | Later], produced: set[str]
+                 ) -> Iterator[tuple[str, Content]]:
+    """A renderer's files up to its `Later` (or its end)."""
+    for item in files:
+        if not isinstance(item, tuple):  # Later
+            return
+        produced.add(item[0])
+        yield item
