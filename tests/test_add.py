@@ -6,7 +6,10 @@ leaves alone, what validate and build say about the result, and each way it can 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -118,6 +121,31 @@ def test_the_entry_goes_where_the_files_order_puts_it(tmp_path: Path,
     assert after.index(b"b2016") < at < after.index(b"a2012")
     assert after[at:end].count(b"\n") == after[at:end].count(b"\r\n")
     assert after[:at] + after[end + 4:] == before
+
+
+@pytest.mark.parametrize(("keys", "expected"), [
+    # BibDesk (%a1%Y%u2): family name, year, two letters made unique from "aa".
+    (("Groth2009aa", "Lan2013aa"), "Herdman2014aa"),
+    (("Groth2009aa", "Herdman2014aa"), "Herdman2014ab"),
+    (("Groth:2009aa", "Lan:2013aa"), "Herdman:2014aa"),
+    # Hugo Blox: the family names, lowercase, and the year, by underscores.
+    (("lan_meyer-gohde_2013", "groth_2009"), "herdman_roy_2014"),
+    (("groth_2009", "smith_2010"), "herdman_2014"),
+])
+def test_a_new_key_follows_the_files_key_style(tmp_path: Path, services: HTTPServer,
+                                               keys: tuple[str, str], expected: str) -> None:
+    services.expect_request(DOI_PATH).respond_with_data(CROSSREF)
+    folder = _project(tmp_path, "Del Maestro, Adrian")
+    bib = folder / "publications.bib"
+    bib.write_text(f"@article{{{keys[0]},\n  title = {{Old work}},\n  author = {{Groth, P.}},\n"
+                   "  journal = {J},\n  year = {2009},\n}\n\n"
+                   f"@article{{{keys[1]},\n  title = {{Other work}},\n  author = {{Lan, H. and "
+                   "Meyer-Gohde, A.}},\n  journal = {J},\n  year = {2013},\n}\n",
+                   encoding="utf-8")
+    code, _, err = _add(folder, DOI)
+    assert code == 0, err
+    assert f"added {expected} in publications.bib" in err
+    assert f"@article{{{expected},\n" in bib.read_text()
 
 
 def test_an_arxiv_id_adds_the_preprint_with_its_id_as_a_field(
@@ -250,6 +278,58 @@ def test_update_turns_a_preprint_into_the_paper_keeping_key_and_homepage_fields(
     assert text.count("@") == 2
 
 
+def test_update_keeps_the_marks_of_the_same_people_and_the_owners_fields(
+        tmp_path: Path, services: HTTPServer) -> None:
+    services.expect_request(DOI_PATH).respond_with_data(CROSSREF)
+    folder = _project(tmp_path, "Del Maestro, Adrian")
+    # The preprint had three authors (two co-first, starred; the owner bolded and, by
+    # biblatex's annotation, corresponding); the paper has four, Roy second.
+    preprint = ("@misc{herdman2013particle,\n"
+                "  title     = {Particle entanglement in continuum many-body systems},\n"
+                "  author    = {Herdman, C. M.* and Melko, R. G.* and "
+                "\\textbf{Del Maestro, A.}},\n"
+                "  author+an = {3=corresponding},\n"
+                "  year      = {2013},\n  arxiv     = {1312.6177},\n"
+                "  abstract  = {My own summary of it.},\n  pdf       = {herdman2013.pdf},\n"
+                "  preview   = {entanglement.png},\n  selected  = {true},\n}\n")
+    bib = folder / "publications.bib"
+    bib.write_text(preprint, encoding="utf-8")
+    code, _, err = _add(folder, DOI, "--update", "herdman2013particle")
+    assert code == 0, err
+    text = bib.read_text()
+    assert text.startswith("@article{herdman2013particle,\n")
+    assert "author    = {Herdman, C. M.* and Roy, P.-N. and Melko, R. G.* and " \
+           "\\textbf{Del Maestro, A.}},\n" in text
+    assert "author+an = {4=corresponding},\n" in text
+    for kept in ("arxiv     = {1312.6177}", "abstract  = {My own summary of it.}",
+                 "pdf       = {herdman2013.pdf}", "preview   = {entanglement.png}",
+                 "selected  = {true}"):
+        assert kept in text
+    assert "year      = {2014}," in text and "journal   = {Physical Review B}," in text
+
+
+@pytest.mark.parametrize(("title", "author", "said"), [
+    ("Deep residual learning for image recognition", "He, Kaiming",
+     "(title and first author differ: 'Particle entanglement in continuum many-body systems "
+     "via quantum Monte Carlo' by Herdman, not 'Deep residual learning for image "
+     "recognition' by He)"),
+    ("Superfluid helium films on graphene", "Herdman, C. M.", "(title differs: "),
+])
+def test_update_refuses_metadata_of_another_work(tmp_path: Path, services: HTTPServer,
+                                                 title: str, author: str, said: str) -> None:
+    services.expect_request(DOI_PATH).respond_with_data(CROSSREF)
+    folder = _project(tmp_path, "Del Maestro, Adrian")
+    bib = folder / "publications.bib"
+    bib.write_text(f"@misc{{mine2015,\n  title = {{{title}}},\n  author = {{{author}}},\n"
+                   "  year = {2015},\n  arxiv = {1512.03385},\n}\n", encoding="utf-8")
+    before = bib.read_bytes()
+    code, _, err = _add(folder, DOI, "--update", "mine2015")
+    assert code == 1 and err.count("\n") == 1
+    assert "--update mine2015: the metadata is another work " + said in err
+    assert "nothing was written" in err
+    assert bib.read_bytes() == before
+
+
 @pytest.mark.parametrize("status", [404, 500])
 def test_a_service_error_is_one_line_and_leaves_the_file(tmp_path: Path, services: HTTPServer,
                                                         status: int) -> None:
@@ -275,15 +355,30 @@ def test_a_429_is_asked_again(tmp_path: Path, services: HTTPServer) -> None:
     assert "herdman2014particle" in (folder / "publications.bib").read_text()
 
 
-def test_no_network_is_one_line_and_leaves_the_file(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_network_is_one_line_naming_a_command_that_works(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PUBSITE_CROSSREF_URL", "http://127.0.0.1:9")  # discard: refused
-    folder = _project(tmp_path, "Del Maestro, Adrian")
+    folder = _project(tmp_path, "Géry Casiez")
     before = (folder / "publications.bib").read_bytes()
     code, _, err = _add(folder, DOI)
     assert code == 1
-    assert "cannot reach 127.0.0.1" in err and err.count("\n") == 1
+    assert err.count("\n") == 1
+    assert f"the DOI {DOI} at Crossref: cannot reach 127.0.0.1 (the connection was " \
+           "refused); check the network and try again, or save the paper's BibTeX" in err
     assert (folder / "publications.bib").read_bytes() == before
+    # The command it names, run as written by a shell on a real export saved as told.
+    command = err.split("and run: ")[1].strip()
+    assert command == "pubsite add - < paper.bib"
+    shutil.copy(ADD / "acm_casiez2011.bib", folder / "paper.bib")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["sh", "-c", command], cwd=folder, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "added casiez2011no in publications.bib" in done.stderr
+    # With another file named by --bib, the command names it too.
+    (folder / "mine.bib").write_bytes(before)
+    code, _, err = _add(folder, DOI, "--bib", "mine.bib")
+    assert code == 1 and err.rstrip().endswith("run: pubsite add --bib mine.bib - < paper.bib")
 
 
 def test_a_timeout_is_one_line_and_leaves_the_file(tmp_path: Path, services: HTTPServer,
@@ -314,6 +409,25 @@ def test_a_malformed_answer_is_one_line_and_leaves_the_file(tmp_path: Path,
     assert code == 1 and "not Crossref's JSON" in err and err.count("\n") == 1
     code, _, err = _add(folder, "arXiv:1234.12345")
     assert code == 1 and "arXiv answered: incorrect id format for 1234.12345" in err
+    assert (folder / "publications.bib").read_bytes() == before
+
+
+@pytest.mark.parametrize(("fixture", "seen"), [
+    # arXiv's own XML of another interface (Dienst): well-formed, but no Atom feed.
+    ("arxiv_dienst_math.CO_9901016.xml", "XML whose root is <Disseminate>"),
+    ("crossref_10.1103_physrevb.89.140501.json", "not XML"),
+])
+def test_an_arxiv_answer_that_is_no_atom_feed_is_malformed_not_missing(
+        tmp_path: Path, services: HTTPServer, fixture: str, seen: str) -> None:
+    services.expect_request("/api/query", query_string={"id_list": "math/9901016"}) \
+        .respond_with_data((ADD / fixture).read_bytes(), content_type="text/xml")
+    folder = _project(tmp_path, "Mike Zabrocki")
+    before = (folder / "publications.bib").read_bytes()
+    code, _, err = _add(folder, "arXiv:math/9901016")
+    assert code == 1 and err.count("\n") == 1
+    assert f"the arXiv id math/9901016: arXiv's answer is malformed or unexpected ({seen}, " \
+           "not its Atom feed); try again later" in err
+    assert "no such paper" not in err
     assert (folder / "publications.bib").read_bytes() == before
 
 

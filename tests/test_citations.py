@@ -1,8 +1,9 @@
 """Citation counts (`publications.citations`): asked at build time from a local server
-answering with OpenAlex's real work object (tests/data/add/SOURCES.md), kept in the
-project's cache, shown as a badge and a front-page total with no request from the page,
-refreshed after citations_max_age days, and a build without the service that uses the
-cache, says so in one line and never fails."""
+answering with OpenAlex's real work object and Semantic Scholar's real paper object
+(tests/data/add/SOURCES.md), kept in the project's cache, shown as a badge and a
+front-page total with no request from the page, refreshed after citations_max_age days,
+and a build without the service that uses the cache, says so in one line, never fails,
+and is not "up to date" the next time."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from pytest_httpserver import HTTPServer
 from conftest import StaticServer
 from helpers import invoke_in
 
-OPENALEX = (Path(__file__).resolve().parent / "data" / "add" /
-            "openalex_W2741809807.json").read_bytes()
+ADD = Path(__file__).resolve().parent / "data" / "add"
+OPENALEX = (ADD / "openalex_W2741809807.json").read_bytes()
+S2_TURING = (ADD / "s2_10.1093_mind_lix.236.433.json").read_bytes()
+S2_NOT_FOUND = (ADD / "s2_not_found.json").read_bytes()
 DOI_PATH = "/works/doi:10.7717/peerj.4375"
 BIB = """@article{piwowar2018state,
   title   = {The state of {OA}: a large-scale analysis of the prevalence and impact of
@@ -112,9 +115,93 @@ def test_a_build_without_the_service_uses_the_cache_and_says_so_once(
     assert code == 0, err
     said = [line for line in err.splitlines() if "citation counts" in line]
     assert len(said) == 1
-    assert "cannot reach 127.0.0.1" in said[0] and "cached counts of 1 works" in said[0]
+    assert "cannot reach 127.0.0.1 (the connection was refused)" in said[0]
+    assert "cached counts of 1 works" in said[0]
+    assert "pubsite add" not in said[0]  # pasting BibTeX is no answer to a build
     page = (folder / "_site" / "index.html").read_text()
     assert '<div class="pub-citations">Cited by 394</div>' in page
+
+
+def test_an_online_build_after_an_offline_one_asks_again(
+        tmp_path: Path, openalex: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _project(tmp_path)
+    served = openalex.url_for("").rstrip("/")
+    # Offline, no cache yet: the build shows no count and says so once.
+    monkeypatch.setenv("PUBSITE_OPENALEX_URL", "http://127.0.0.1:9")
+    code, err = _build(folder)
+    assert code == 0, err
+    assert "pub-citations" not in (folder / "_site" / "index.html").read_text()
+    # Back online: the build is not "up to date"; it asks, and shows the count.
+    monkeypatch.setenv("PUBSITE_OPENALEX_URL", served)
+    code, err = _build(folder)
+    assert code == 0, err
+    assert "up to date" not in err
+    assert len(openalex.log) == 1
+    page = (folder / "_site" / "index.html").read_text()
+    assert '<div class="pub-citations">Cited by 394</div>' in page
+    # Now complete: the next build asks nothing.
+    code, err = _build(folder)
+    assert code == 0 and "up to date" in err
+    assert len(openalex.log) == 1
+
+
+def test_stale_counts_an_offline_build_kept_are_asked_again_online(
+        tmp_path: Path, openalex: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _project(tmp_path)
+    served = openalex.url_for("").rstrip("/")
+    assert _build(folder)[0] == 0
+    _age(folder, "2000-01-01")
+    monkeypatch.setenv("PUBSITE_OPENALEX_URL", "http://127.0.0.1:9")
+    code, err = _build(folder)
+    assert code == 0 and "cached counts of 1 works" in err
+    monkeypatch.setenv("PUBSITE_OPENALEX_URL", served)
+    code, err = _build(folder)
+    assert code == 0, err
+    assert "up to date" not in err
+    assert len(openalex.log) == 2
+    cache = json.loads((folder / ".pubsite-citations.json").read_text())
+    assert cache["counts"]["doi:10.7717/peerj.4375"][1] != "2000-01-01"
+
+
+S2_BIB = """@article{turing1950computing,
+  title   = {Computing Machinery and Intelligence},
+  author  = {Turing, Alan M.},
+  journal = {Mind},
+  year    = {1950},
+  doi     = {10.1093/mind/lix.236.433},
+}
+
+@misc{turing2021unknown,
+  title  = {A preprint Semantic Scholar does not know},
+  author = {Turing, Alan M.},
+  year   = {2021},
+  arxiv  = {2101.00001},
+}
+"""
+
+
+def test_semantic_scholar_counts_from_its_recorded_answer(
+        tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUBSITE_S2_URL", httpserver.url_for("").rstrip("/"))
+    httpserver.expect_request("/graph/v1/paper/DOI:10.1093/mind/lix.236.433",
+                              query_string={"fields": "citationCount"}).respond_with_data(
+        S2_TURING, content_type="application/json")
+    httpserver.expect_request("/graph/v1/paper/ARXIV:2101.00001").respond_with_data(
+        S2_NOT_FOUND, status=404, content_type="application/json")
+    folder = _project(tmp_path, "semantic-scholar")
+    (folder / "publications.bib").write_text(S2_BIB, encoding="utf-8")
+    code, err = _build(folder)
+    assert code == 0, err
+    assert "citation counts" not in err  # a work it does not know is no failure
+    page = (folder / "_site" / "index.html").read_text()
+    assert '<div class="pub-citations">Cited by 9343</div>' in page
+    assert page.count('class="pub-citations"') == 1
+    assert "Cited 9343 times in total, counted by Semantic Scholar." in page
+    cache = json.loads((folder / ".pubsite-citations.json").read_text())
+    assert cache["service"] == "semantic-scholar"
+    assert cache["counts"]["doi:10.1093/mind/lix.236.433"][0] == 9343
+    assert cache["counts"]["arxiv:2101.00001"][0] is None
+    assert len(httpserver.log) == 2
 
 
 def test_semantic_scholar_unreachable_and_no_cache_builds_without_counts(

@@ -69,27 +69,32 @@ def ident(pub: Publication) -> str:
     return "arxiv:" + pub.arxiv.lower() if pub.arxiv else ""
 
 
-def counted(site: Site, folder: Path, say: Callable[[str], None]) -> Site:
-    """The site with its counts: the cache's, with those due asked again first."""
+def counted(site: Site, folder: Path, say: Callable[[str], None]) -> tuple[Site, bool]:
+    """The site with its counts: the cache's, with those due asked again first; and
+    whether some are still due (the service did not answer, or the cache could not be
+    written), so that the next build asks again instead of calling itself up to date."""
     settings = site.profile.publications
     if settings.citations == "off":
-        return site
+        return site, False
     cache = read(folder)
     table = cache.table() if cache is not None and cache.service == settings.citations else {}
     wanted = {p.key: ident(p) for p in site.publications if ident(p)}
     due = sorted({i for i in wanted.values()
                   if i not in table or _due(table[i][1], settings.citations_max_age)})
+    pending = False
     if due:
         fresh, problem = fetch(settings.citations, due, site.profile.email)
         table.update(fresh)
         if problem:
             kept = sum(1 for i in set(wanted.values()) if i in table)
-            say(f"citation counts: {problem}; the cached counts of {kept} works are shown")
-        if fresh:
-            _save(folder, settings.citations, settings.citations_max_age, table, say)
+            say(f"citation counts: {problem}; the cached counts of {kept} works are shown, "
+                "and the rest are asked again next build")
+        saved = not fresh or _save(folder, settings.citations, settings.citations_max_age,
+                                   table, say)
+        pending = bool(problem) or not saved
     found = tuple((key, int(table[i][0])) for key, i in wanted.items()
                   if i in table and table[i][0] is not None)
-    return replace(site, citations=found)
+    return replace(site, citations=found), pending
 
 
 def fetch(service: str, idents: list[str], email: str) -> tuple[Counts, str]:
@@ -132,10 +137,12 @@ def _count(service: str, data: dict[str, Any]) -> int:
 
 
 def _save(folder: Path, service: str, max_age: int, table: Counts,
-          say: Callable[[str], None]) -> None:
+          say: Callable[[str], None]) -> bool:
     text = json.dumps({"service": service, "max_age": max_age,
                        "counts": dict(sorted(table.items()))}, indent=1) + "\n"
     try:
         write.replace_file(folder / CACHE, text.encode("utf-8"))
     except PubsiteError as exc:
         say(f"citation counts: {exc.message}; they are asked again next build")
+        return False
+    return True

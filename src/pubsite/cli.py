@@ -294,8 +294,9 @@ def serve(bib_path: Path, profile_path: Path, out_dir: Path, port: int) -> None:
 @_input_options
 @click.argument("source")
 @click.option("--update", "update", metavar="KEY",
-              help="Turn entry KEY (a preprint) into this paper, keeping its key and its "
-                   "homepage fields (links, notes, awards, selected).")
+              help="Turn entry KEY (a preprint) into this paper, keeping its key, its "
+                   "homepage fields (links, notes, awards, selected, abstract) and its "
+                   "authors' marks; refused when the metadata is another work.")
 @click.option("--dry-run", is_flag=True, help="Print the entry instead of writing it.")
 @_handle_errors
 def add(bib_path: Path, profile_path: Path, source: str, update: str | None,

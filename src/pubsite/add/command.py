@@ -4,20 +4,21 @@ else; every failure is a `PubsiteError` of one line, and the file is then untouc
 
 from __future__ import annotations
 
-import re
+import shlex
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from pubsite.add import bibfile, entry, metadata, sources
+from pubsite.add import bibfile, entry, http, metadata, sources
 from pubsite.add.http import Client, FetchError, base
 from pubsite.add.sources import Kind, Source
+from pubsite.add.update import merged
 from pubsite.check import rules
 from pubsite.errors import EXIT_INPUT, EXIT_USAGE, Diagnostic, Diagnostics, PubsiteError
 from pubsite.model import identifiers
 from pubsite.model.site import Profile
 from pubsite.pipeline import Inputs, display
-from pubsite.read import bib, braces, profile
+from pubsite.read import bib, profile
 from pubsite.read.bib import RawEntry
 from pubsite.read.normalise import Normaliser
 
@@ -43,12 +44,12 @@ def run(inputs: Inputs, arg: str, update: str | None = None, dry_run: bool = Fal
                            EXIT_USAGE)
     if old is None:
         refuse_known(f, source)
-    found = fetch(source, Client(prof.email), read_stdin or (lambda: sys.stdin.read()))
+    found = fetch(source, Client(prof.email, _paste_hint(inputs)), read_stdin or _read_stdin)
     style = entry.read_style(list(f.entries), f.text)
     taken = [e.key for e in f.entries if e is not old]
     new = entry.clean(found, style, taken)
     if old is not None:
-        new = merged(old, new)
+        new = merged(old, new, Normaliser(prof, Diagnostics()).symbols)
     refuse_duplicate(f, new, old)
     text = entry.render(new, style, f.newline)
     if old is not None:
@@ -60,6 +61,23 @@ def run(inputs: Inputs, arg: str, update: str | None = None, dry_run: bool = Fal
     if not dry_run:
         bibfile.write(f, after)
     return Outcome(new.key, text, line, old is not None, findings)
+
+
+def _paste_hint(inputs: Inputs) -> str:
+    """`http.PASTE` with the --bib and --profile this run was given, so that the command
+    it names adds to the same file."""
+    opts = "".join(f" {flag} {shlex.quote(display(path))}" for flag, path, default in (
+        ("--bib", inputs.bib, "publications.bib"), ("--profile", inputs.profile, "profile.toml"))
+        if display(path) != default)
+    return http.PASTE.replace("pubsite add -", f"pubsite add{opts} -")
+
+
+def _read_stdin() -> str:
+    """The pasted entry; at a terminal, first a line saying how to end it."""
+    if sys.stdin.isatty():
+        print("Paste one BibTeX entry, then press Ctrl-D (Ctrl-Z and Enter on Windows):",
+              file=sys.stderr)
+    return sys.stdin.read()
 
 
 def _profile(inputs: Inputs) -> Profile:
@@ -97,44 +115,6 @@ def fetch(source: Source, client: Client, read_stdin: Callable[[], str]) -> meta
 def _when(e: entry.Entry) -> tuple[int, int]:
     year = e.get("year")[:4]
     return (int(year) if year.isdigit() else 0, identifiers.month(e.get("month")) or 0)
-
-
-# What describes the work itself: replaced when a preprint becomes the paper. Everything
-# else (links, notes, awards, selected, the arXiv id) is the homepage's and is kept.
-BIBLIOGRAPHIC = frozenset({
-    "title", "author", "journal", "journaltitle", "booktitle", "eventtitle", "venue", "abbr",
-    "year", "month", "date", "volume", "number", "issue", "pages", "publisher", "address",
-    "series", "doi", "howpublished", "eprint", "eprinttype", "archiveprefix", "primaryclass",
-    "status", "pubstate", "school", "institution", "edition", "editor", "organization"})
-
-
-def merged(old: RawEntry, new: entry.Entry) -> entry.Entry:
-    """`--update KEY`: the new work's fields, the old key, the old entry's own fields."""
-    mine = {k for k, _ in new.fields}
-    kept = tuple((k, v) for k, v in _raw_fields(old) if k not in BIBLIOGRAPHIC | mine)
-    return replace(new, key=old.key, fields=new.fields + kept)
-
-
-_RAW_FIELD = re.compile(r"([A-Za-z][\w\-:.+]*)\s*=\s*")
-
-
-def _raw_fields(e: RawEntry) -> list[tuple[str, str]]:
-    """An entry's fields as its source writes them (braces, macros and all)."""
-    out: list[tuple[str, str]] = []
-    text = e.raw
-    pos = text.index(",") + 1 if "," in text else len(text)
-    while (m := _RAW_FIELD.search(text, pos)) is not None:
-        start = m.end()
-        if text[start:start + 1] == "{":
-            end = braces.closing(text, start)
-            value = text[start + 1:end]
-            pos = end + 1
-        else:
-            stop = re.search(r",\s*(?=[A-Za-z][\w\-:.+]*\s*=)|\s*}\s*$", text[start:])
-            value = text[start:start + stop.start()] if stop else text[start:]
-            pos = start + (stop.end() if stop else len(text))
-        out.append((m.group(1).lower(), value))
-    return out
 
 
 def refuse_known(f: bibfile.BibFile, source: Source) -> None:

@@ -24,6 +24,7 @@ class Style:
     indent: str = "  "
     align: bool = True  # names padded so that the `=` line up
     short_field: str = "venue"  # where the venue's short form goes (al-folio: abbr)
+    key_names: int = 2  # family names in a family_family_year key, at most
 
 
 # Key patterns as files write them, each recognised by its shape.
@@ -32,6 +33,11 @@ KEY_STYLES = {
     "lastyear": re.compile(r"^[a-z]+\d{4}[a-z]?$"),  # zheng2022
     "LastYear": re.compile(r"^[A-Z][A-Za-z]+\d{4}[a-z]?$"),  # Zheng2022
     "Last:year": re.compile(r"^[A-Z][A-Za-z]+:\d{4}[a-z]?$"),  # Zheng:2022
+    # BibDesk's %a1%Y%u2 and %a1:%Y%u2: two letters made unique, "aa" first
+    "LastYearaa": re.compile(r"^[A-Z][A-Za-z\-]*\d{4}[a-z]{2}$"),  # Groth2009aa
+    "Last:Yearaa": re.compile(r"^[A-Z][A-Za-z\-]*:\d{4}[a-z]{2}$"),  # Groth:2009aa
+    # Hugo Blox: the authors' family names, lowercase, then the year, by underscores
+    "last_last_year": re.compile(r"^[a-z][a-z\-]*(?:_[a-z][a-z\-]*)*_\d{4}[a-z]?$"),
 }
 _FIELD_LINE = re.compile(r"^([ \t]+)[A-Za-z][\w\-]*( *)=", re.M)
 
@@ -45,11 +51,14 @@ def read_style(entries: list[RawEntry], text: str) -> Style:
     lines = _FIELD_LINE.findall(text)
     indents = Counter(indent for indent, _ in lines)
     short = Counter(f for e in entries for f in ("venue", "abbr") if f in e.fields)
-    return Style(key=keys.most_common(1)[0][0] if keys else "lastyearword",
+    key = keys.most_common(1)[0][0] if keys else "lastyearword"
+    return Style(key=key,
                  comma_names=bool(authors) and commas * 2 > len(authors),
                  indent=indents.most_common(1)[0][0] if indents else "  ",
                  align=any(len(spaces) > 1 for _, spaces in lines) if lines else True,
-                 short_field=short.most_common(1)[0][0] if short else "venue")
+                 short_field=short.most_common(1)[0][0] if short else "venue",
+                 key_names=max((e.key.count("_") for e in entries
+                                if KEY_STYLES["last_last_year"].match(e.key)), default=2))
 
 
 def _authors(e: RawEntry) -> list[str]:
@@ -93,7 +102,7 @@ def clean(found: Found, style: Style, taken: Iterable[str]) -> Entry:
     fields["author"] = author
     ordered = sorted((item for item in fields.items() if item[1]),
                      key=lambda kv: ORDER.index(kv[0]) if kv[0] in ORDER else len(ORDER))
-    key = make_key(style.key, found.authors, fields.get("year", ""),
+    key = make_key(style, found.authors, fields.get("year", ""),
                    fields.get("title", ""), set(taken))
     return Entry(entry_type, key, tuple(ordered))
 
@@ -198,21 +207,39 @@ _STOP = _SMALL | {"on", "towards", "toward", "is", "are", "do", "does", "how", "
                   "when", "we", "our", "your", "its"}
 
 
-def make_key(style: str, people: tuple[Person, ...], year: str, title: str,
+def make_key(style: Style, people: tuple[Person, ...], year: str, title: str,
              taken: set[str]) -> str:
-    """The key in `style` (see KEY_STYLES), with b, c, ... added when it is taken."""
+    """The key in `style.key` (see KEY_STYLES), made unique as that style does: BibDesk's
+    two letters counted on from "aa", the others with b, c, ... added when it is taken."""
     last = _ascii(latex.decode(people[0].family)) if people else "anon"
     word = next((w for w in (_ascii(latex.decode(t)).lower() for t in title.split())
                  if w and w not in _STOP), "")
+    families = [_hugo(p.family) for p in people[:style.key_names]] or ["anon"]
     base = {"lastyearword": f"{last.lower()}{year}{word}", "lastyear": f"{last.lower()}{year}",
             "LastYear": f"{last[:1].upper()}{last[1:]}{year}",
-            "Last:year": f"{last[:1].upper()}{last[1:]}:{year}"}[style]
+            "Last:year": f"{last[:1].upper()}{last[1:]}:{year}",
+            "LastYearaa": f"{last[:1].upper()}{last[1:]}{year}",
+            "Last:Yearaa": f"{last[:1].upper()}{last[1:]}:{year}",
+            "last_last_year": "_".join([*families, year])}[style.key]
     folded = {k.casefold() for k in taken}
+    if style.key in ("LastYearaa", "Last:Yearaa"):
+        return next((base + a + b for a in _LETTERS for b in _LETTERS
+                     if (base + a + b).casefold() not in folded), base + "zz")
     key, n = base, 0
     while key.casefold() in folded:
         n += 1
-        key = base + "bcdefghijklmnopqrstuvwxyz"[min(n, 25) - 1] * (1 + n // 25)
+        key = base + _LETTERS[1:][min(n, 25) - 1] * (1 + n // 25)
     return key
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _hugo(family: str) -> str:
+    """A family name as Hugo Blox's keys write it: lowercase ASCII, its parts joined by
+    hyphens (Meyer-Gohde: meyer-gohde, Del Maestro: del-maestro)."""
+    words = (_ascii(w).lower() for w in re.split(r"[\s\-~]+", latex.decode(family)))
+    return "-".join(w for w in words if w) or "anon"
 
 
 def _ascii(text: str) -> str:

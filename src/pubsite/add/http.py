@@ -29,6 +29,12 @@ SERVICES = {
 }
 
 
+# What `pubsite add` suggests when a service cannot give the metadata: a command that
+# works as written (the shell hands the saved file to `-`, stdin).
+PASTE = ("save the paper's BibTeX (its page's Cite or Export button) as paper.bib and "
+         "run: pubsite add - < paper.bib")
+
+
 class FetchError(PubsiteError):
     """A service could not answer usefully: no network, a 404, a timeout, a bad answer."""
 
@@ -44,6 +50,7 @@ def base(service: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Client:
     email: str = ""
+    hint: str = ""  # what to do instead when the service cannot be reached
 
     def user_agent(self) -> str:
         contact = f"; mailto:{self.email}" if self.email else ""
@@ -56,7 +63,7 @@ class Client:
         with httpx.Client(timeout=TIMEOUT, headers=headers, follow_redirects=True,
                           transport=httpx.HTTPTransport(retries=1)) as client:
             for attempt in range(1, TRIES + 1):
-                response = _ask(client, url, what)
+                response = _ask(client, url, what, self.hint)
                 if response.status_code == 429 or response.status_code >= 500:
                     if attempt < TRIES:
                         time.sleep(_wait(response, attempt))
@@ -73,17 +80,35 @@ class Client:
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
-def _ask(client: httpx.Client, url: str, what: str) -> httpx.Response:
+def _ask(client: httpx.Client, url: str, what: str, hint: str) -> httpx.Response:
+    host = httpx.URL(url).host
+    instead = f", or {hint}" if hint else ""
     try:
         return client.get(url)
     except httpx.TimeoutException:
-        raise FetchError(f"{what}: no answer within {TIMEOUT:.0f} s; try again later, "
-                         "or paste the BibTeX with `pubsite add -`") from None
+        raise FetchError(f"{what}: {host} gave no answer within {TIMEOUT:.0f} s; try again "
+                         f"later{instead}") from None
     except httpx.HTTPError as exc:
-        host = httpx.URL(url).host
-        raise FetchError(f"{what}: cannot reach {host} ({type(exc).__name__}: {exc}); "
-                         "check the network, or paste the BibTeX with `pubsite add -`"
-                         ) from None
+        raise FetchError(f"{what}: cannot reach {host} ({_reason(exc)}); check the network "
+                         f"and try again{instead}") from None
+
+
+# What a failed connection's error says, and what that means to someone at a terminal.
+_REASONS = (
+    (("name or service not known", "nodename nor servname", "name resolution",
+      "getaddrinfo failed", "no address associated"),
+     "its name does not resolve: no network, or no DNS"),
+    (("connection refused",), "the connection was refused"),
+    (("network is unreachable", "no route to host"), "the network is unreachable"),
+    (("certificate", "ssl"), "its TLS certificate could not be checked"),
+)
+
+
+def _reason(exc: httpx.HTTPError) -> str:
+    said = str(exc) or type(exc).__name__
+    low = said.lower()
+    return next((why for needles, why in _REASONS if any(n in low for n in needles)),
+                " ".join(said.split()))
 
 
 def _wait(response: httpx.Response, attempt: int) -> float:

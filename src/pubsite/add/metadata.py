@@ -10,7 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from pubsite.add.http import FetchError
+from pubsite.add.http import PASTE, FetchError
 from pubsite.errors import Diagnostics
 from pubsite.model import identifiers
 from pubsite.read import bib, names
@@ -54,10 +54,9 @@ def crossref(answer: bytes, what: str) -> Found:
                        for a in msg.get("author", []) if a.get("family"))
     except (ValueError, KeyError, TypeError, AttributeError):
         raise FetchError(f"{what}: the answer is not Crossref's JSON for a work; "
-                         "try again later, or paste the BibTeX with `pubsite add -`") from None
+                         f"try again later, or {PASTE}") from None
     if not title:
-        raise FetchError(f"{what}: Crossref's answer has no title; paste the BibTeX with "
-                         "`pubsite add -`")
+        raise FetchError(f"{what}: Crossref's answer has no title; {PASTE}")
     kind = _CROSSREF_TYPES.get(str(msg.get("type", "")), "misc")
     container = "journal" if kind == "article" else "booktitle"
     year, month = _date(msg)
@@ -93,11 +92,7 @@ _ARXIV = "{http://arxiv.org/schemas/atom}"
 
 def arxiv(answer: bytes, ident: str, what: str) -> Found:
     """arXiv's Atom feed for `id_list=ident`: its one entry, or its error entry."""
-    try:
-        entry = ET.fromstring(answer).find(f"{_ATOM}entry")
-    except ET.ParseError:
-        raise FetchError(f"{what}: the answer is not arXiv's Atom feed; try again later, "
-                         "or paste the BibTeX with `pubsite add -`") from None
+    entry = _feed(answer, what).find(f"{_ATOM}entry")
     if entry is None:
         raise FetchError(f"{what}: arXiv has no such paper; check the id")
     entry_id = entry.findtext(f"{_ATOM}id", "")
@@ -114,9 +109,24 @@ def arxiv(answer: bytes, ident: str, what: str) -> Found:
               ("arxiv", ident),
               ("doi", " ".join(entry.findtext(f"{_ARXIV}doi", "").split()))]
     if not fields[0][1] or not people:
-        raise FetchError(f"{what}: arXiv's answer has no title or authors; paste the BibTeX "
-                         "with `pubsite add -`")
+        raise FetchError(f"{what}: arXiv's answer has no title or authors; {PASTE}")
     return Found("misc", people, tuple((k, v) for k, v in fields if v))
+
+
+def _feed(answer: bytes, what: str) -> ET.Element:
+    """arXiv's Atom feed; anything else (an HTML error page, another XML, garbage) is an
+    unexpected answer, never taken for "no such paper"."""
+    try:
+        root = ET.fromstring(answer)
+    except ET.ParseError:
+        root = None
+    if root is not None and root.tag == f"{_ATOM}feed":
+        return root
+    tag = root.tag.rpartition("}")[2] if root is not None else ""
+    seen = ("an HTML page" if tag.lower() == "html" else f"XML whose root is <{tag}>" if tag
+            else "not XML" if answer.strip() else "empty")
+    raise FetchError(f"{what}: arXiv's answer is malformed or unexpected ({seen}, not its "
+                     f"Atom feed); try again later, or {PASTE}")
 
 
 _GROUP = re.compile(r"\b(?:collaboration|consortium|team|group|committee)\b", re.I)
