@@ -130,8 +130,9 @@ def main() -> None:
               "write but now makes (your own sitemap.xml, cv.pdf, ...).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
               help="Processes that build the site: this one and N-1 that render the paper "
-              "pages (1: all in this one, for debugging). Default: the usable cores for a "
-              "site of 2,000 entries or more, else 1.")
+              "pages, with the checks and index.md in workers of their own (1: all in this "
+              "one, for debugging). Default: the usable cores for a file of 300 entries or "
+              "more, else 1.")
 @_handle_errors
 def build(bib_path: Path, profile_path: Path, out_dir: Path, formats: tuple[str, ...],
           strict: bool, keep_going: bool, quiet: bool, force: bool,
