@@ -477,6 +477,24 @@ def test_pasted_text_that_is_no_entry_is_refused(tmp_path: Path) -> None:
     assert (folder / "publications.bib").read_bytes() == before
 
 
+def test_add_dash_at_a_terminal_says_how_to_end_the_paste(tmp_path: Path) -> None:
+    pty = pytest.importorskip("pty")
+    folder = _project(tmp_path, "Kaiming He")
+    master, terminal = pty.openpty()
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "pubsite"), "add", "-",
+                             "--dry-run"], cwd=folder, stdin=terminal,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    os.close(terminal)
+    # Pasted, then Ctrl-D at the start of a line: the end of input at a terminal.
+    os.write(master, (ADD / "scholar_he2016deep.bib").read_bytes().rstrip() + b"\n\x04")
+    out, err = proc.communicate(timeout=120)
+    os.close(master)
+    assert proc.returncode == 0, err
+    assert err.startswith("Paste one BibTeX entry, then press Ctrl-D (Ctrl-Z and Enter on "
+                          "Windows):\n")
+    assert out.startswith("@inproceedings{he2016deep,\n")
+
+
 def test_help_lists_the_sources() -> None:
     result = CliRunner().invoke(cli.main, ["add", "--help"])
     for form in ("a DOI:", "an arXiv id:", "a DBLP record:", "-: one BibTeX entry on stdin"):
