@@ -232,8 +232,8 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
           say: Callable[[str], None] = lambda _t: None,
           memo: Memo | None = None, force: bool = False,
           jobs: int | None = None) -> BuildResult:
-    """`jobs`: processes for the paper pages; None picks them (`workers.jobs_for`), and
-    `serve` (a memo, which lives in this process) renders in this one."""
+    """`jobs`: processes for the paper pages; None picks them (`workers.jobs_for`);
+    `serve`'s paper pages (a memo, which lives in this process) render in this one."""
     write.check_target(out, inputs.paths)
     with write.locked(out, say=None if quiet else report.note):
         context = context_digest(inputs, formats, strict, keep_going)
@@ -273,7 +273,7 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
                 cv_pdf, why_not = make_cv_pdf(site, formats, inputs.templates, memo)
                 if why_not and not quiet:
                     report.note(why_not)
-                procs = 1 if memo else workers.jobs_for(len(site.publications), jobs)
+                procs = workers.jobs_for(len(site.publications), jobs)
                 with few_collections(), closing(render.site_files(
                         site, formats, inputs.templates,
                         memo.valid_for(context) if memo else None, cv_pdf, procs)) as files:

@@ -180,6 +180,11 @@ def _recorded_path(rel: object) -> bool:
     plain path inside OUT (no `..`, not absolute, not pubsite's own files) is trusted."""
     if not isinstance(rel, str):
         return False
+    if _PLAIN_RELPATH.fullmatch(rel):
+        # Words, hyphens and inner dots only: nothing hidden, no `..`, nothing absolute.
+        # An unchanged build of 10,000 entries: 0.18 s with this, 0.24 s without (issue
+        # 26 asks 0.2x of the bare parse there); the same 0.09 s at 1,000.
+        return rel not in _NEVER_WRITTEN
     try:
         safe_relpath(rel)
     except PubsiteError:

@@ -80,7 +80,8 @@ class HtmlSite:
                  jobs: int = 1) -> None:
         self.site = site
         self.has_pdf = has_pdf
-        self.jobs = jobs  # processes for the paper pages (render/workers.py)
+        # Processes for the paper pages (render/workers.py); serve's memo lives in this one.
+        self.jobs = jobs if memo is None else 1
         self.memo = memo
         self._cited: tuple[Publication | None, str] = (None, "")
         self.user_templates = user_templates
