@@ -14,6 +14,7 @@ from difflib import SequenceMatcher
 
 from pubsite.add import entry
 from pubsite.errors import EXIT_INPUT, PubsiteError
+from pubsite.model import identifiers
 from pubsite.read import braces, latex, names
 from pubsite.read.bib import RawEntry
 
@@ -36,12 +37,27 @@ Symbols = tuple[tuple[str, str], ...]
 def merged(old: RawEntry, new: entry.Entry, symbols: Symbols) -> entry.Entry:
     """The new work's fields, the old key, the old entry's own fields, its authors' marks."""
     refuse_other_work(old, new, symbols)
-    mine = [(k, v) for k, v in raw_fields(old) if k not in BIBLIOGRAPHIC]
+    mine = [(k, v) for k, v in raw_fields(old)
+            if k not in BIBLIOGRAPHIC and not (k == "note" and says_preprint(v))]
     kept = {k for k, _ in mine}
     authors, moved = _marked_authors(old, new, symbols)
     fields = [(k, authors if k == "author" else v) for k, v in new.fields if k not in kept]
     own = [(k, _annotations(v, moved) if k == "author+an" else v) for k, v in mine]
     return replace(new, key=old.key, fields=tuple(fields + [(k, v) for k, v in own if v]))
+
+
+# What a note that only says "this is a preprint" is made of (an arXiv id aside).
+_PREPRINT_WORDS = frozenset({"preprint", "arxiv", "eprint", "e", "print", "a", "an", "on",
+                             "at", "in"})
+
+
+def says_preprint(note: str) -> bool:
+    """Whether a note only says the work is a preprint ("Preprint", "arXiv preprint
+    arXiv:1312.6177"): the published paper drops it."""
+    words = [w for w in re.split(r"[\s,;()]+", latex.decode(note)) if w]
+    ids = [w for w in words if identifiers.is_arxiv(w.rstrip("."))]
+    plain = set(_words(" ".join(w for w in words if w not in ids)))
+    return plain <= _PREPRINT_WORDS and bool(ids or plain & {"preprint", "arxiv", "print"})
 
 
 def refuse_other_work(old: RawEntry, new: entry.Entry, symbols: Symbols) -> None:
@@ -101,25 +117,38 @@ def _family(raw: str, symbols: Symbols) -> str:
 
 def _marked_authors(old: RawEntry, new: entry.Entry,
                     symbols: Symbols) -> tuple[str, dict[int, int]]:
-    """The new author list with each old author that had a mark or emphasis written as
-    the old entry wrote them; and where each old author (1-based) now stands."""
-    before = names.split_authors(old.fields.get("author", ""))
+    """The author list to write, and where each old author (1-based) now stands. The same
+    people (as many, each the same family name with compatible initials): the old list as
+    the file wrote it. Otherwise the new list, each author that is one of the old ones
+    written as the old entry wrote them (their marks, their emphasis, their spelling)."""
+    before = [" ".join(n.split()) for n in names.split_authors(old.fields.get("author", ""))]
     after = names.split_authors(new.get("author"))
+    if len(before) == len(after) and all(
+            _same_person(a, b, symbols) for a, b in zip(before, after, strict=True)):
+        return " and ".join(before), {i: i for i in range(1, len(before) + 1)}
     where: dict[int, int] = {}
     for i, raw in enumerate(before, 1):
-        family = _family(raw, symbols)
         j = next((j for j, n in enumerate(after, 1) if j not in where.values()
-                  and _family(n, symbols) == family), 0)
+                  and _same_person(raw, n, symbols)), 0)
         if j:
             where[i] = j
-            if _marked(raw, symbols):
-                after[j - 1] = raw.strip()
+            after[j - 1] = raw
     return " and ".join(after), where
 
 
-def _marked(raw: str, symbols: Symbols) -> bool:
-    unwrapped, bolded = names.unwrap_emphasis(raw)
-    return bolded or names.extract_marks(unwrapped, symbols)[1] != ()
+def _same_person(a: str, b: str, symbols: Symbols) -> bool:
+    """The same family name, and given names whose initials agree as far as both go
+    ("Chris" and "C. M.", "Pierre-Nicholas" and "P.-N.")."""
+    if _family(a, symbols) != _family(b, symbols):
+        return False
+    ia, ib = _initials(a, symbols), _initials(b, symbols)
+    shorter = min(len(ia), len(ib))
+    return ia[:shorter] == ib[:shorter]
+
+
+def _initials(raw: str, symbols: Symbols) -> list[str]:
+    cleaned = names.extract_marks(names.unwrap_emphasis(raw)[0], symbols)[0]
+    return [w[0] for w in _words(" ".join(names.split_name(cleaned).first))]
 
 
 def _annotations(value: str, moved: dict[int, int]) -> str:
