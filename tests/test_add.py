@@ -543,3 +543,44 @@ def test_help_lists_the_sources() -> None:
     result = CliRunner().invoke(cli.main, ["add", "--help"])
     for form in ("a DOI:", "an arXiv id:", "a DBLP record:", "-: one BibTeX entry on stdin"):
         assert form in result.output
+
+
+def _crossref_dated(*dates: object) -> bytes:
+    """The recorded Crossref answer with its `issued` and then `published-online`
+    date-parts replaced by `dates` (the smallest edit that makes a malformed date; the
+    rest of the answer as recorded)."""
+    answer = json.loads(CROSSREF)
+    for name, parts in zip(("issued", "published-online"), dates, strict=False):
+        answer["message"][name]["date-parts"] = parts
+    return json.dumps(answer).encode()
+
+
+@pytest.mark.parametrize(("parts", "month"), [
+    ([[2014, 13]], None), ([[2014, None]], None), ([[2014, 0]], None), ([[2014]], None),
+    ([["abc"]], "apr"),  # no year in `issued`: `published-online`'s date (2014-04-04)
+])
+def test_a_malformed_crossref_date_keeps_the_year_and_leaves_out_the_month(
+        tmp_path: Path, services: HTTPServer, parts: object, month: str | None) -> None:
+    services.expect_request(DOI_PATH).respond_with_data(_crossref_dated(parts))
+    folder = _project(tmp_path, "Del Maestro, Adrian")
+    code, out, err = _add(folder, DOI, "--dry-run")
+    assert code == 0, err
+    assert "internal error" not in err
+    assert "  year      = {2014},\n" in out
+    if month is None:
+        assert "month" not in out
+    else:
+        assert f"  month     = {month},\n" in out
+
+
+def test_a_crossref_answer_without_a_usable_year_is_one_line(
+        tmp_path: Path, services: HTTPServer) -> None:
+    services.expect_request(DOI_PATH).respond_with_data(
+        _crossref_dated([["abc"]], [[None, 4]]))
+    folder = _project(tmp_path, "Del Maestro, Adrian")
+    before = (folder / "publications.bib").read_bytes()
+    code, _, err = _add(folder, DOI)
+    assert code == 1 and err.count("\n") == 1
+    assert f"the DOI {DOI} at Crossref: Crossref's answer has no usable date" in err
+    assert "pubsite add - < paper.bib" in err
+    assert (folder / "publications.bib").read_bytes() == before

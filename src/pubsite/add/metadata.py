@@ -59,7 +59,7 @@ def crossref(answer: bytes, what: str) -> Found:
         raise FetchError(f"{what}: Crossref's answer has no title; {PASTE}")
     kind = _CROSSREF_TYPES.get(str(msg.get("type", "")), "misc")
     container = "journal" if kind == "article" else "booktitle"
-    year, month = _date(msg)
+    year, month = _date(msg, what)
     fields = [("title", title), (container, plain_to_bib(_first(msg.get("container-title")))),
               ("venue", plain_to_bib(_first(msg.get("short-container-title")))),
               ("year", year), ("month", month), ("volume", str(msg.get("volume", ""))),
@@ -76,14 +76,33 @@ def _first(value: object) -> str:
     return str(value or "")
 
 
-def _date(msg: dict[str, object]) -> tuple[str, str]:
+def _date(msg: dict[str, object], what: str) -> tuple[str, str]:
+    """The year and month of the first of Crossref's dates with a usable year; a month
+    that is no month (13, 0, null) left out. Dates that are there but have no usable year
+    are a malformed answer; no date at all is a work without one."""
+    seen = False
     for name in ("published-print", "issued", "published-online", "published"):
         part = msg.get(name)
         parts = part.get("date-parts") if isinstance(part, dict) else None
-        if parts and parts[0] and parts[0][0]:
-            ymd = [int(x) for x in parts[0]]
-            return str(ymd[0]), identifiers.MONTHS[ymd[1] - 1] if len(ymd) > 1 else ""
+        first = parts[0] if isinstance(parts, list) and parts else None
+        if not isinstance(first, list) or not first:
+            continue
+        seen = True
+        year, month = _number(first[0]), _number(first[1]) if len(first) > 1 else None
+        if year is not None and 1000 <= year <= 9999:
+            valid = month is not None and 1 <= month <= 12
+            return str(year), identifiers.MONTHS[month - 1] if valid and month else ""
+    if seen:
+        raise FetchError(f"{what}: Crossref's answer has no usable date (its date-parts "
+                         f"hold no year); {PASTE}")
     return "", ""
+
+
+def _number(value: object) -> int | None:
+    """A date part as Crossref writes it (a number, sometimes a string of digits)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.strip().isdigit() else None
 
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
