@@ -86,9 +86,11 @@ def counted(site: Site, folder: Path, say: Callable[[str], None]) -> tuple[Site,
         fresh, problem = fetch(settings.citations, due, site.profile.email)
         table.update(fresh)
         if problem:
-            kept = sum(1 for i in set(wanted.values()) if i in table)
-            say(f"citation counts: {problem}; the cached counts of {kept} works are shown, "
-                "and the rest are asked again next build")
+            kept = sum(1 for i in set(wanted.values())
+                       if i in table and table[i][0] is not None)
+            shown = "count of 1 work is" if kept == 1 else f"counts of {kept} works are"
+            say(f"citation counts: {problem}; the cached {shown} shown, and the rest are "
+                "asked again next build")
         saved = not fresh or _save(folder, settings.citations, settings.citations_max_age,
                                    table, say)
         pending = bool(problem) or not saved
@@ -98,11 +100,14 @@ def counted(site: Site, folder: Path, say: Callable[[str], None]) -> tuple[Site,
 
 
 def fetch(service: str, idents: list[str], email: str) -> tuple[Counts, str]:
-    """Counts for `idents`, and why the rest are missing ("" when none are): asking stops
-    at the first failure that is not the service's "no such work"."""
+    """Counts for `idents`, and why some are missing ("" when none are): a work whose
+    answer has no count is left out (asked again next build) and the others still asked;
+    asking stops at the first failure that is not about one work (the service down)."""
     from pubsite.add.http import Client, FetchError
 
     client, today, got = Client(email), dt.date.today().isoformat(), {}
+    malformed: list[str] = []
+    stopped = ""
     for i in idents:
         what = f"{service} for {i}"
         try:
@@ -112,10 +117,12 @@ def fetch(service: str, idents: list[str], email: str) -> tuple[Counts, str]:
             if "not found (404)" in exc.message:
                 got[i] = [None, today]  # the service has no such work: asked again later
                 continue
-            return got, exc.message
+            stopped = exc.message
+            break
         except (ValueError, KeyError, TypeError):
-            return got, f"{what}: the answer has no count"
-    return got, ""
+            malformed.append(i)
+    said = [f"{service}'s answer for {', '.join(malformed)} has no count"] if malformed else []
+    return got, "; ".join(said + ([stopped] if stopped else []))
 
 
 def _url(service: str, i: str) -> str:
