@@ -584,3 +584,16 @@ def test_a_crossref_answer_without_a_usable_year_is_one_line(
     assert f"the DOI {DOI} at Crossref: Crossref's answer has no usable date" in err
     assert "pubsite add - < paper.bib" in err
     assert (folder / "publications.bib").read_bytes() == before
+
+
+@pytest.mark.parametrize("pasted", ["@article{a,\n}\n",
+                                    "@article{a,\n  author = {X Y},\n  title = {{ }},\n}\n"])
+def test_a_pasted_entry_without_a_title_is_one_line(tmp_path: Path, pasted: str) -> None:
+    folder = _project(tmp_path, "Del Maestro, Adrian")
+    before = (folder / "publications.bib").read_bytes()
+    for args in (["-", "--dry-run"], ["-"]):
+        code, out, err = _add(folder, *args, stdin=pasted)
+        assert code == 1 and err.count("\n") == 1 and out == ""
+        assert "stdin: the entry a has no title; give the paper's whole BibTeX entry" in err
+        assert "internal error" not in err
+    assert (folder / "publications.bib").read_bytes() == before

@@ -249,7 +249,7 @@ def _ascii(text: str) -> str:
 
 def render(entry: Entry, style: Style, newline: str = "\n") -> str:
     """The entry as BibTeX source, without a trailing newline."""
-    width = max(len(k) for k, _ in entry.fields) if style.align else 0
+    width = max((len(k) for k, _ in entry.fields), default=0) if style.align else 0
     lines = [f"@{entry.entry_type}{{{entry.key},"]
     for name, value in entry.fields:
         written = value if name == "month" and "{" not in value else "{" + value + "}"

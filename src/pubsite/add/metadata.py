@@ -161,6 +161,11 @@ def _person(raw: str) -> Person:
     return Person(" ".join(parts.first), family, " ".join(parts.jr))
 
 
+def _bare(value: str) -> str:
+    """A field's value with braces and spaces aside: "" when it holds nothing."""
+    return "".join(c for c in value if c not in "{} \t\r\n~")
+
+
 def bibtex(text: str, where: str) -> Found:
     """One entry of BibTeX source (pasted, or DBLP's .bib) through pubsite's reader."""
     diags = Diagnostics()
@@ -170,6 +175,9 @@ def bibtex(text: str, where: str) -> Found:
         raise FetchError(f"{where}: {found} found; give exactly one BibTeX entry "
                          "(@article{key, ...})")
     e = data.entries[0]
+    if not _bare(e.fields.get("title", "")):
+        raise FetchError(f"{where}: the entry {e.key} has no title; give the paper's whole "
+                         "BibTeX entry (its title, authors, venue and year)")
     people = tuple(_person(n) for n in names.split_authors(e.fields.get("author", "")))
     fields = tuple((k, " ".join(v.split())) for k, v in e.fields.items()
                    if k != "author" and v.strip())
