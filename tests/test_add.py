@@ -597,3 +597,45 @@ def test_a_pasted_entry_without_a_title_is_one_line(tmp_path: Path, pasted: str)
         assert "stdin: the entry a has no title; give the paper's whole BibTeX entry" in err
         assert "internal error" not in err
     assert (folder / "publications.bib").read_bytes() == before
+
+
+def test_a_doi_given_only_as_a_doi_org_url_becomes_the_doi_field(tmp_path: Path) -> None:
+    folder = _project(tmp_path, "Kaiming He")
+    # Scholar's real export with its DOI added the way some sites give it: as a url.
+    pasted = (ADD / "scholar_he2016deep.bib").read_text(encoding="utf-8").replace(
+        "  year=", "  url={https://doi.org/10.1109/CVPR.2016.90},\n  year=", 1)
+    assert "doi.org" in pasted
+    code, out, err = _add(folder, "-", "--dry-run", stdin=pasted)
+    assert code == 0, err
+    assert "  doi       = {10.1109/CVPR.2016.90},\n" in out
+    assert "url" not in out
+
+
+def test_an_entry_whose_doi_is_only_a_url_is_a_duplicate(tmp_path: Path,
+                                                       services: HTTPServer) -> None:
+    services.expect_request(DOI_PATH).respond_with_data(CROSSREF)
+    folder = _project(tmp_path, "Del Maestro, Adrian")
+    bib = folder / "publications.bib"
+    bib.write_text("@article{mine2014,\n  title = {Entanglement},\n  author = {Herdman, C.},\n"
+                   "  journal = {PRB},\n  year = {2014},\n"
+                   "  url = {https://doi.org/10.1103/PhysRevB.89.140501},\n}\n",
+                   encoding="utf-8")
+    before = bib.read_bytes()
+    code, _, err = _add(folder, DOI)
+    assert code == 1 and err.count("\n") == 1
+    assert "mine2014 has the same DOI; nothing was added" in err
+    assert len(services.log) == 0  # known before any request
+    assert bib.read_bytes() == before
+
+
+@pytest.mark.parametrize("doi", ["10.1000/a#b", "10.1000/a?b=c"])
+def test_a_doi_with_a_hash_or_question_mark_is_asked_whole(
+        tmp_path: Path, services: HTTPServer, doi: str) -> None:
+    services.expect_request(f"/works/{doi}").respond_with_data(CROSSREF)
+    folder = _project(tmp_path, "Del Maestro, Adrian")
+    code, out, err = _add(folder, doi, "--dry-run")
+    assert code == 0, err
+    assert out.startswith("@article{herdman2014particle,\n")
+    assert len(services.log) == 1
+    assert services.log[0][0].path == f"/works/{doi}"
+    assert services.log[0][0].query_string == b""

@@ -293,3 +293,19 @@ def test_one_citation_in_total_reads_once(tmp_path: Path, httpserver: HTTPServer
     page = (folder / "_site" / "index.html").read_text()
     assert "Cited once in total, counted by OpenAlex." in page
     assert '<div class="pub-citations">Cited by 1</div>' in page
+
+
+def test_a_doi_with_a_hash_is_asked_whole(tmp_path: Path, httpserver: HTTPServer,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUBSITE_OPENALEX_URL", httpserver.url_for("").rstrip("/"))
+    httpserver.expect_request("/works/doi:10.7717/peerj#4375").respond_with_data(
+        OPENALEX, content_type="application/json")
+    folder = _project(tmp_path)
+    (folder / "publications.bib").write_text(
+        BIB.replace("10.7717/peerj.4375", "10.7717/peerj\\#4375"), encoding="utf-8")
+    code, err = _build(folder)
+    assert code == 0, err
+    assert "citation counts" not in err
+    assert [r.path for r, _ in httpserver.log] == ["/works/doi:10.7717/peerj#4375"]
+    page = (folder / "_site" / "index.html").read_text()
+    assert '<div class="pub-citations">Cited by 394</div>' in page

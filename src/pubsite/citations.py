@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from pubsite import write
 from pubsite.errors import PubsiteError
@@ -128,7 +129,8 @@ def fetch(service: str, idents: list[str], email: str) -> tuple[Counts, str]:
 def _url(service: str, i: str) -> str:
     from pubsite.add.http import base
 
-    scheme, _, value = i.partition(":")
+    scheme, _, raw = i.partition(":")
+    value = quote(raw, safe="/")  # a DOI may hold "#" or "?"
     if service == "openalex":
         doi = value if scheme == "doi" else f"10.48550/arxiv.{value}"
         return f"{base('openalex')}/works/doi:{doi}"

@@ -8,6 +8,7 @@ import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from pubsite.add import bibfile, entry, http, metadata, sources
 from pubsite.add.http import Client, FetchError, base
@@ -95,7 +96,7 @@ def fetch(source: Source, client: Client, read_stdin: Callable[[], str]) -> meta
         return metadata.bibtex(read_stdin(), "stdin")
     if source.kind is Kind.DOI:
         what = f"the DOI {source.ident} at Crossref"
-        answer = client.get(f"{base('crossref')}/works/{source.ident}", what,
+        answer = client.get(f"{base('crossref')}/works/{quote(source.ident, safe='/')}", what,
                             "application/json")
         return metadata.crossref(answer.content, what)
     if source.kind is Kind.ARXIV:
@@ -123,7 +124,7 @@ def refuse_known(f: bibfile.BibFile, source: Source) -> None:
         return
     ident = source.ident.lower()
     for e in f.entries:
-        doi, arxiv, _, _ = rules.work_facts(e)
+        doi, arxiv, _, _ = work_facts(e)
         if ident in ((doi,) if source.kind is Kind.DOI else (arxiv,)):
             what = "DOI" if source.kind is Kind.DOI else "arXiv id"
             hint = f"; to turn it into the paper: pubsite add DOI --update {e.key}" \
@@ -139,7 +140,7 @@ def refuse_duplicate(f: bibfile.BibFile, new: entry.Entry, old: RawEntry | None)
     for e in f.entries:
         if e is old:
             continue
-        theirs = rules.work_facts(e)
+        theirs = work_facts(e)
         for what, a, b in (("DOI", mine[0], theirs[0]), ("arXiv id", mine[1], theirs[1]),
                            ("title, year and first author", mine[2], theirs[2])):
             if a and a == b:
@@ -147,6 +148,13 @@ def refuse_duplicate(f: bibfile.BibFile, new: entry.Entry, old: RawEntry | None)
                         f"{e.key}" if what != "DOI" and old is None else "")
                 raise PubsiteError(f"{f.name}:{e.line}: {e.key} has the same {what}; "
                                    f"nothing was added{hint}", EXIT_INPUT)
+
+
+def work_facts(e: RawEntry) -> rules.WorkFacts:
+    """The checks' reading of a work (`rules.work_facts`), with the DOI a doi.org `url`
+    names when the entry has no `doi` field: the same paper to `add` either way."""
+    doi, arxiv, title, place = rules.work_facts(e)
+    return doi or identifiers.doi_in_url(e.fields.get("url", "")).lower(), arxiv, title, place
 
 
 def _facts(new: entry.Entry) -> rules.WorkFacts:

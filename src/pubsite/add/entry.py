@@ -111,11 +111,14 @@ _ARXIV_JOURNAL = re.compile(r"^arxiv(?: preprint)?(?: arxiv:)?\s*(\S+)$", re.I)
 
 
 def _identifiers(fields: dict[str, str], entry_type: str) -> str:
-    """DOI bare; the arXiv id as `arxiv` from wherever the export put it (eprint, DBLP's
-    CoRR volume, Scholar's "arXiv preprint arXiv:..." journal); a URL that only repeats
-    one of them dropped. A preprint's entry type becomes misc."""
+    """DOI bare (also from a doi.org `url`, which is then dropped); the arXiv id as
+    `arxiv` from wherever the export put it (eprint, DBLP's CoRR volume, Scholar's "arXiv
+    preprint arXiv:..." journal); a URL that only repeats one of them dropped. A
+    preprint's entry type becomes misc."""
     if fields.get("doi"):
         fields["doi"] = identifiers.doi_field(fields["doi"])
+    elif identifiers.doi_in_url(fields.get("url", "")):
+        fields["doi"] = identifiers.doi_in_url(fields.pop("url"))
     ident = identifiers.arxiv_field(fields)
     journal = fields.get("journal", "")
     scholar = _ARXIV_JOURNAL.match(journal)

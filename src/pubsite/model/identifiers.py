@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from pubsite.model import urls
 
@@ -35,6 +35,19 @@ def doi_field(value: str) -> str:
     """The DOI of a .bib `doi` field, as BibTeX files write it (`\\url{...}`, escaped
     underscores, a doi.org URL): the one reading the checks and the normaliser share."""
     return doi(urls.clean_bib_url(value))
+
+
+_DOI_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/", re.I)
+
+
+def doi_in_url(value: str) -> str:
+    """The DOI a doi.org address (a `url` field) names, percent-decoded; "" for any other
+    address."""
+    url = urls.clean_bib_url(value)
+    if not _DOI_URL.match(url):
+        return ""
+    ident = unquote(_DOI_URL.sub("", url)).strip()
+    return ident if _DOI.match(ident) else ""
 
 
 def eprint_is_arxiv(fields: Mapping[str, str]) -> bool:
