@@ -243,7 +243,8 @@ def test_a_duplicate_is_refused_naming_the_entry_it_duplicates(
                         "  author={Zheng, Lianmin},\n  journal={arXiv preprint "
                         "arXiv:2201.12023},\n  year={2022}\n}\n")
     assert code == 1
-    assert "zheng2022alpa has the same arXiv id" in err and "--update zheng2022alpa" in err
+    # The file has the published paper (OSDI): no advice to turn it back into a preprint.
+    assert err.endswith("zheng2022alpa has the same arXiv id; nothing was added\n")
     assert (folder / "publications.bib").read_bytes() == before
 
 
@@ -639,3 +640,42 @@ def test_a_doi_with_a_hash_or_question_mark_is_asked_whole(
     assert len(services.log) == 1
     assert services.log[0][0].path == f"/works/{doi}"
     assert services.log[0][0].query_string == b""
+
+
+def test_a_duplicate_names_the_command_as_given_and_a_paper_is_no_preprint(
+        tmp_path: Path, services: HTTPServer) -> None:
+    services.expect_request(DOI_PATH).respond_with_data(CROSSREF)
+    folder = _project(tmp_path, "Kaiming He")
+    pasted = (ADD / "scholar_he2016deep.bib").read_text(encoding="utf-8")
+    assert _add(folder, "-", stdin=pasted)[0] == 0
+    bib = folder / "publications.bib"
+    # The same CVPR paper again (a published entry, not a preprint), into --bib's file.
+    shutil.copy(bib, folder / "mine.bib")
+    code, _, err = _add(folder, "-", "--bib", "mine.bib", stdin=pasted)
+    assert code == 1 and err.count("\n") == 1
+    assert err.endswith("he2016deep has the same title, year and first author; nothing was "
+                        "added; to update it with this metadata: pubsite add --bib mine.bib "
+                        "- --update he2016deep\n")
+    # A DOI whose paper the file has without its DOI: the DOI as given in the command.
+    bib.write_text("@article{old2014,\n  title = {Particle entanglement in continuum "
+                   "many-body systems via quantum Monte Carlo},\n  author = {Herdman, C. M.},"
+                   "\n  journal = {PRB},\n  year = {2014},\n}\n", encoding="utf-8")
+    code, _, err = _add(folder, DOI)
+    assert code == 1
+    assert err.endswith(f"; to update it with this metadata: pubsite add {DOI} --update "
+                        "old2014\n")
+    # A preprint in the file, and the paper pasted: that is turning the preprint into it.
+    bib.write_text("@misc{herdman2013particle,\n  title = {Particle entanglement},\n"
+                   "  author = {Herdman, C. M.},\n  year = {2013},\n  arxiv = {1312.6177},\n}\n",
+                   encoding="utf-8")
+    before = bib.read_bytes()
+    code, _, err = _add(folder, "-", stdin="@article{x,\n  title = {Particle entanglement in "
+                        "continuum many-body systems},\n  author = {Herdman, C. M.},\n"
+                        "  journal = {Physical Review B},\n  year = {2014},\n"
+                        "  doi = {10.1103/PhysRevB.89.140501},\n  eprint = {1312.6177},\n"
+                        "  archiveprefix = {arXiv},\n}\n")
+    assert code == 1
+    assert err.endswith("herdman2013particle has the same arXiv id; nothing was added; to "
+                        "turn the preprint into this paper: pubsite add - --update "
+                        "herdman2013particle\n")
+    assert bib.read_bytes() == before

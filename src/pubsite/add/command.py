@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shlex
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -51,7 +51,7 @@ def run(inputs: Inputs, arg: str, update: str | None = None, dry_run: bool = Fal
     new = entry.clean(found, style, taken)
     if old is not None:
         new = merged(old, new, Normaliser(prof, Diagnostics()).symbols)
-    refuse_duplicate(f, new, old)
+    refuse_duplicate(f, new, old, _command(inputs, arg))
     text = entry.render(new, style, f.newline)
     if old is not None:
         after = bibfile.replaced(f, old, text)
@@ -67,10 +67,14 @@ def run(inputs: Inputs, arg: str, update: str | None = None, dry_run: bool = Fal
 def _paste_hint(inputs: Inputs) -> str:
     """`http.PASTE` with the --bib and --profile this run was given, so that the command
     it names adds to the same file."""
-    opts = "".join(f" {flag} {shlex.quote(display(path))}" for flag, path, default in (
+    return http.PASTE.replace("pubsite add -", f"pubsite add{_options(inputs)} -")
+
+
+def _options(inputs: Inputs) -> str:
+    """The --bib and --profile this run was given, when not the defaults, as typed."""
+    return "".join(f" {flag} {shlex.quote(display(path))}" for flag, path, default in (
         ("--bib", inputs.bib, "publications.bib"), ("--profile", inputs.profile, "profile.toml"))
         if display(path) != default)
-    return http.PASTE.replace("pubsite add -", f"pubsite add{opts} -")
 
 
 def _read_stdin() -> str:
@@ -128,14 +132,16 @@ def refuse_known(f: bibfile.BibFile, source: Source) -> None:
         if ident in ((doi,) if source.kind is Kind.DOI else (arxiv,)):
             what = "DOI" if source.kind is Kind.DOI else "arXiv id"
             hint = f"; to turn it into the paper: pubsite add DOI --update {e.key}" \
-                if source.kind is Kind.ARXIV else ""
+                if source.kind is Kind.ARXIV and _is_preprint(e.fields, doi) else ""
             raise PubsiteError(f"{f.name}:{e.line}: {e.key} has the same {what}; "
                                f"nothing was added{hint}", EXIT_INPUT)
 
 
-def refuse_duplicate(f: bibfile.BibFile, new: entry.Entry, old: RawEntry | None) -> None:
+def refuse_duplicate(f: bibfile.BibFile, new: entry.Entry, old: RawEntry | None,
+                     command: str = "pubsite add SOURCE") -> None:
     """The same DOI, arXiv id, or title + year + first author as an entry already there
-    (the checks' own reading of a work, `rules.work_facts`) is refused, naming it."""
+    (the checks' own reading of a work, `rules.work_facts`) is refused, naming it; unless
+    it is the same DOI, with the command that updates it (`command`: the user's own)."""
     mine = _facts(new)
     for e in f.entries:
         if e is old:
@@ -144,10 +150,35 @@ def refuse_duplicate(f: bibfile.BibFile, new: entry.Entry, old: RawEntry | None)
         for what, a, b in (("DOI", mine[0], theirs[0]), ("arXiv id", mine[1], theirs[1]),
                            ("title, year and first author", mine[2], theirs[2])):
             if a and a == b:
-                hint = (f"; to turn the preprint into this paper: pubsite add ... --update "
-                        f"{e.key}" if what != "DOI" and old is None else "")
+                hint = _update_hint(e, new, mine[0], command) \
+                    if what != "DOI" and old is None else ""
                 raise PubsiteError(f"{f.name}:{e.line}: {e.key} has the same {what}; "
                                    f"nothing was added{hint}", EXIT_INPUT)
+
+
+def _update_hint(e: RawEntry, new: entry.Entry, doi: str, command: str) -> str:
+    """How to put the new metadata into `e` instead: a preprint turned into the paper, or
+    an entry updated; nothing when the new metadata is a preprint of a paper the file
+    already has (the paper is not to be turned back into it)."""
+    theirs = _is_preprint(e.fields, work_facts(e)[0])
+    ours = _is_preprint(dict(new.fields), doi)
+    if ours and not theirs:
+        return ""
+    turn = "to turn the preprint into this paper" if theirs and not ours \
+        else "to update it with this metadata"
+    return f"; {turn}: {command} --update {e.key}"
+
+
+def _is_preprint(fields: Mapping[str, str], doi: str) -> bool:
+    """A work not yet published: no DOI, and no venue but arXiv's."""
+    venue = fields.get("journal", "") or fields.get("booktitle", "")
+    return not doi and (not venue or "arxiv" in venue.lower() or venue.strip() == "CoRR")
+
+
+def _command(inputs: Inputs, arg: str) -> str:
+    """`pubsite add` with the source the user gave (and --bib and --profile when not the
+    defaults): the command to run again with --update."""
+    return f"pubsite add{_options(inputs)} {shlex.quote(arg)}"
 
 
 def work_facts(e: RawEntry) -> rules.WorkFacts:
