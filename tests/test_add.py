@@ -612,6 +612,21 @@ def test_a_doi_given_only_as_a_doi_org_url_becomes_the_doi_field(tmp_path: Path)
     assert "url" not in out
 
 
+def test_title_words_with_inner_capitals_are_braced_and_a_colon_starts_a_sentence(
+        tmp_path: Path) -> None:
+    folder = _project(tmp_path, "Kaiming He")
+    # Scholar's real export, its title replaced by one in Scholar's own style (a word after
+    # a colon capitalised, names with capitals inside).
+    pasted = (ADD / "scholar_he2016deep.bib").read_text(encoding="utf-8").replace(
+        "{Deep residual learning for image recognition}",
+        "{Resnet: Pre-training deep residual networks on the iPhone with PyTorch and eBPF}")
+    assert "iPhone" in pasted
+    code, out, err = _add(folder, "-", "--dry-run", stdin=pasted)
+    assert code == 0, err
+    assert "title     = {Resnet: Pre-training deep residual networks on the {iPhone} with " \
+        "{PyTorch} and {eBPF}}," in out
+
+
 def test_an_entry_whose_doi_is_only_a_url_is_a_duplicate(tmp_path: Path,
                                                        services: HTTPServer) -> None:
     services.expect_request(DOI_PATH).respond_with_data(CROSSREF)

@@ -185,12 +185,17 @@ def brace_title(title: str) -> str:
     if "{" in title or "$" in title:
         return title
     words = title.split(" ")
-    later = [w for w in words[1:] if w[:1].isalpha() and w.lower() not in _SMALL]
+    # Words that keep their case anyway (PyTorch) say nothing of how the title is written.
+    later = [w for w in words[1:] if w[:1].isalpha() and w.lower() not in _SMALL
+             and not _keeps_case(w, False)]
     sentence_case = sum(w[0].isupper() for w in later) * 2 < len(later)
     out: list[str] = []
     for i, word in enumerate(words):
         lead, core, tail = _WORD.match(word).groups()  # type: ignore[union-attr]
-        if core and _keeps_case(core, i > 0 and sentence_case):
+        # The first word, and the first after a colon ("BERT: Pre-training of ..."), is
+        # capitalised by the sentence, not because it is a name.
+        starts = i == 0 or words[i - 1].endswith((":", "?", "!", "."))
+        if core and _keeps_case(core, not starts and sentence_case):
             if out and out[-1].endswith("}") and not lead:
                 out[-1] = out[-1][:-1] + " " + core + "}" + tail  # {Monte Carlo}
                 continue
@@ -200,8 +205,10 @@ def brace_title(title: str) -> str:
 
 
 def _keeps_case(core: str, proper: bool) -> bool:
+    """Two capitals (HERA, PyTorch), a capital after the first letter (iPhone, eBPF), or a
+    capital beside a digit (H1) in a part of the word; or a name (`proper`)."""
     parts = [p for p in re.split(r"[\-/]", core) if p]
-    inner = any(sum(c.isupper() for c in p) >= 2 or
+    inner = any(sum(c.isupper() for c in p) >= 2 or any(c.isupper() for c in p[1:]) or
                 (any(c.isupper() for c in p) and any(c.isdigit() for c in p)) for p in parts)
     return inner or (proper and core[0].isupper())
 
