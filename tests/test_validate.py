@@ -119,6 +119,18 @@ def test_mojibake_hint_has_the_repair(tmp_path: Path) -> None:
     assert "Halıcıoğlu" in hit["hint"]
 
 
+def test_a_doi_given_as_a_doi_org_url_is_the_same_work_as_its_doi_field(
+        tmp_path: Path) -> None:
+    """`pubsite add` and validate read a work the same way (`rules.work_facts`)."""
+    bib = ("@article{a,\n  author = {Ada Lovelace},\n  title = {One title},\n"
+           "  journal = {J},\n  year = {2020},\n  doi = {10.1000/xyz},\n}\n"
+           "@article{b,\n  author = {Ada Lovelace},\n  title = {Another title},\n"
+           "  journal = {J},\n  year = {2021},\n  url = {https://doi.org/10.1000/XYZ},\n}\n")
+    _, out = _validate(tmp_path, bib, "--format", "json")
+    hits = [d for d in json.loads(out) if d["rule"] == "duplicate-work"]
+    assert [d["line"] for d in hits] == [8], hits  # the second entry, b
+
+
 def test_clean_file_exits_zero(tmp_path: Path) -> None:
     code, out = _validate(tmp_path, GOOD)
     assert code == 0

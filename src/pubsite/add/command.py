@@ -128,7 +128,7 @@ def refuse_known(f: bibfile.BibFile, source: Source) -> None:
         return
     ident = source.ident.lower()
     for e in f.entries:
-        doi, arxiv, _, _ = work_facts(e)
+        doi, arxiv, _, _ = rules.work_facts(e)
         if ident in ((doi,) if source.kind is Kind.DOI else (arxiv,)):
             what = "DOI" if source.kind is Kind.DOI else "arXiv id"
             hint = f"; to turn it into the paper: pubsite add DOI --update {e.key}" \
@@ -146,7 +146,7 @@ def refuse_duplicate(f: bibfile.BibFile, new: entry.Entry, old: RawEntry | None,
     for e in f.entries:
         if e is old:
             continue
-        theirs = work_facts(e)
+        theirs = rules.work_facts(e)
         for what, a, b in (("DOI", mine[0], theirs[0]), ("arXiv id", mine[1], theirs[1]),
                            ("title, year and first author", mine[2], theirs[2])):
             if a and a == b:
@@ -160,7 +160,7 @@ def _update_hint(e: RawEntry, new: entry.Entry, doi: str, command: str) -> str:
     """How to put the new metadata into `e` instead: a preprint turned into the paper, or
     an entry updated; nothing when the new metadata is a preprint of a paper the file
     already has (the paper is not to be turned back into it)."""
-    theirs = _is_preprint(e.fields, work_facts(e)[0])
+    theirs = _is_preprint(e.fields, rules.work_facts(e)[0])
     ours = _is_preprint(dict(new.fields), doi)
     if ours and not theirs:
         return ""
@@ -179,13 +179,6 @@ def _command(inputs: Inputs, arg: str) -> str:
     """`pubsite add` with the source the user gave (and --bib and --profile when not the
     defaults): the command to run again with --update."""
     return f"pubsite add{_options(inputs)} {shlex.quote(arg)}"
-
-
-def work_facts(e: RawEntry) -> rules.WorkFacts:
-    """The checks' reading of a work (`rules.work_facts`), with the DOI a doi.org `url`
-    names when the entry has no `doi` field: the same paper to `add` either way."""
-    doi, arxiv, title, place = rules.work_facts(e)
-    return doi or identifiers.doi_in_url(e.fields.get("url", "")).lower(), arxiv, title, place
 
 
 def _facts(new: entry.Entry) -> rules.WorkFacts:

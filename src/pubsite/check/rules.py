@@ -288,7 +288,9 @@ def work_facts(e: RawEntry) -> WorkFacts:
     """What tells one work from another: DOI, arXiv id, a title key, and its place in a
     serial (volume, number, pages). Two entries are compared on these alone."""
     f = e.fields
-    doi = identifiers.doi_field(f.get("doi", "")).lower()
+    # A doi.org address in `url` names the DOI as well as a `doi` field does.
+    doi = (identifiers.doi_field(f.get("doi", "")) or
+           identifiers.doi_in_url(f.get("url", ""))).lower()
     arxiv = re.sub(r"v\d+$", "", identifiers.arxiv_field(f).lower())
     title = f.get("title", "")
     key = None
