@@ -48,6 +48,11 @@ def has_scheme(url: str) -> bool:
     return bool(_SCHEME.match(url))
 
 
+def is_project_path(value: str) -> bool:
+    """A path to a file of the project (the photo), not an address: the one test of it."""
+    return bool(value) and not has_scheme(value)
+
+
 def safe_url(url: str, allowed: frozenset[str] = WEB) -> str | None:
     return check_url(url, allowed)[0]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pubsite.errors import Diagnostics
+from pubsite.model import urls
 from pubsite.projectfiles import Refused, read_input
 from pubsite.rulebook import RuleId
 
@@ -137,4 +138,4 @@ def copied_files(path: Path) -> list[str]:
     bytes are inputs of the build too. Read without the schema, for the no-op check."""
     found = read_toml(path, Diagnostics(), str(path))
     photo = found[0].get("photo") if found else None
-    return [photo] if isinstance(photo, str) and photo and "://" not in photo else []
+    return [photo] if isinstance(photo, str) and urls.is_project_path(photo) else []

@@ -111,7 +111,7 @@ class HtmlSite:
         self.env = env
         profile = site.profile
         photo = profile.photo
-        if photo and "://" not in photo:
+        if urls.is_project_path(photo):
             photo = "assets/" + Path(photo).name
             if Path(photo).name in ASSETS:
                 raise PubsiteError(
@@ -120,8 +120,8 @@ class HtmlSite:
                     "rename the photo (e.g. photo.jpg)")
         self.base = profile.base_url.rstrip("/")
         # Link previews and search engines read only absolute image addresses.
-        photo_url = photo if "://" in photo else f"{self.base}/{photo}" if photo and \
-            self.base else ""
+        photo_url = f"{self.base}/{photo}" if self.base and urls.is_project_path(photo) \
+            else "" if urls.is_project_path(photo) else photo
         self.common: dict[str, Any] = {**helpers,
                                        "profile": profile, "settings": profile.publications,
                                        "photo": photo, "has_feed": bool(profile.base_url),
@@ -232,7 +232,7 @@ class HtmlSite:
         """The photo, copied to assets/ as it is (the write stage streams it); the profile
         check has refused one that pubsite will not copy, and a missing one was warned of."""
         photo = self.site.profile.photo
-        if not photo or "://" in photo:
+        if not urls.is_project_path(photo):
             return
         base = os.path.abspath(Path(self.site.profile.source_file).parent)
         try:
