@@ -103,7 +103,9 @@ def csl_title(p: Publication) -> str:
 
 
 def csl_item(p: Publication) -> dict[str, Any]:
-    kind = CSL_TYPES.get(p.entry_type, "article" if p.kind is Kind.PREPRINT else "document")
+    # CSL's type of a preprint is "article", whatever entry type carried it (Scholar's
+    # @article, biblatex's @online with an arXiv eprint).
+    kind = "article" if p.kind is Kind.PREPRINT else CSL_TYPES.get(p.entry_type, "document")
     item: dict[str, Any] = {"id": p.key, "type": kind, "title": csl_title(p)}
     authors = [csl_name(a) for a in p.authors if not a.others]
     if authors:
