@@ -13,7 +13,8 @@ from pubsite.model import identifiers, urls
 from pubsite.model.site import Author, Kind, Publication, Site
 from pubsite.read import latex
 from pubsite.render import resume
-from pubsite.render.formats import RenderCVFormat, bibtex_entry, rendercv_escape
+from pubsite.render.citebibtex import bibtex_entry
+from pubsite.render.formats import RenderCVFormat, rendercv_escape
 from pubsite.render.view import Plain, group, reference_details
 
 
@@ -157,7 +158,7 @@ def to_csl_json(site: Site) -> str:
 
 def to_bibtex(site: Site) -> str:
     """BibTeX for citing: macros and crossrefs resolved, names without marks, homepage
-    fields left out (formats.bibtex_entry)."""
+    fields left out (citebibtex.bibtex_entry)."""
     return "\n\n".join(bibtex_entry(p) for p in site.publications) + "\n"
 
 
