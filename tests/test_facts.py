@@ -74,6 +74,29 @@ def test_arxiv_eprint_with_a_spaced_or_empty_archiveprefix_gives_id_and_link(
     assert [d for d in _validate(folder) if d["rule"] == "arxiv-format"] == []
 
 
+def test_google_scholars_arxiv_journal_gives_the_id_its_link_and_a_preprint_everywhere(
+        tmp_path: Path) -> None:
+    # Google Scholar's export of an arXiv paper (its "Cite" button, BibTeX).
+    folder = _project(tmp_path, """@article{devlin2018bert,
+  title={Bert: Pre-training of deep bidirectional transformers for language understanding},
+  author={Devlin, Jacob and Chang, Ming-Wei and Lee, Kenton and Toutanova, Kristina},
+  journal={arXiv preprint arXiv:1810.04805},
+  year={2018}
+}
+@online{online, author = {Ada Lovelace}, title = {Online}, year = {2021},
+  eprint = {2101.00009}, eprinttype = {arXiv}}
+""", 'name = "Jacob Devlin"\n')
+    data = json.loads(_export(folder, "--format", "json"))["publications"]
+    assert {p["key"]: (p["kind"], p["arxiv"]) for p in data} == {
+        "devlin2018bert": ("preprint", "1810.04805"), "online": ("preprint", "2101.00009")}
+    page = (_build(folder) / "index.html").read_text(encoding="utf-8")
+    assert 'href="https://arxiv.org/abs/1810.04805"' in page
+    csl = {i["id"]: i for i in json.loads(_export(folder, "--format", "csl-json"))}
+    assert [csl[k]["type"] for k in ("devlin2018bert", "online")] == ["article", "article"]
+    assert csl["devlin2018bert"]["URL"] == "https://arxiv.org/abs/1810.04805"
+    assert [d for d in _validate(folder) if d["rule"] == "arxiv-format"] == []
+
+
 def test_an_arxiv_eprint_and_an_arxiv_field_are_one_work(tmp_path: Path) -> None:
     folder = _project(tmp_path, """
 @misc{first, author = {Ada Lovelace}, title = {One Work}, year = {2021}, arxiv = {2101.00003}}

@@ -32,7 +32,7 @@ from pubsite.render.templating import (
 from pubsite.rulebook import RuleId
 
 if TYPE_CHECKING:
-    from pubsite.model.site import Site
+    from pubsite.model.site import Profile, Site
     from pubsite.read.bib import BibData, RawEntry
     from pubsite.render.memo import Memo
     from pubsite.render.registry import Layout
@@ -101,10 +101,7 @@ def load(inputs: Inputs, diags: Diagnostics, jobs: int | None = None) -> Site:
     input is unusable."""
     # The stages load when a run uses them: a build with nothing to do skips them and
     # takes 0.07 s instead of 0.12 s (bench/, 1,000 entries).
-    from pubsite.model.site import Site
     from pubsite.read import bib, profile
-    from pubsite.read.normalise import Normaliser
-    from pubsite.render import workers
 
     with few_collections():
         prof = profile.load(inputs.profile, diags, display=display(inputs.profile))
@@ -112,25 +109,35 @@ def load(inputs: Inputs, diags: Diagnostics, jobs: int | None = None) -> Site:
         raw = read_input_file(inputs.bib, bib_name)
         text, _ = bib.decode_text(raw, inputs.bib, diags, display=bib_name)
         del raw
-        data = bib.parse(text, bib_name, diags)
-        del text
-        if prof is None:
-            raise PubsiteError("profile could not be read", diagnostics=diags.items)
-        # The checks only report: with workers a worker runs them while this process
-        # normalises (cold builds, two cores: 0.72 s against 0.78 at 1,000 entries, 5.7 s
-        # against 6.3 at 10,000).
-        checks = workers.Background(partial(_checked, data),
-                                    workers.jobs_for(len(data.entries), jobs))
-        try:
-            entries = data.entries
-            del data  # the parser's leftovers go; each entry goes once normalised
-            at = len(diags.items)
-            normaliser = Normaliser(prof, diags)
-            pubs = tuple(normaliser.publications(_drain(entries)))
-            diags.items[at:at] = checks.result()  # in the order of a serial run
-        finally:
-            checks.close()
-        return Site(prof, pubs, tuple((k, *v) for k, v in sorted(normaliser.files.items())))
+        return load_text(prof, text, bib_name, diags, jobs)
+
+
+def load_text(prof: Profile | None, text: str, bib_name: str, diags: Diagnostics,
+              jobs: int | None = None) -> Site:
+    """parse, check and normalise the text of a .bib file (`load`'s stages after reading;
+    `pubsite add` checks the file as it will be with them)."""
+    from pubsite.model.site import Site
+    from pubsite.read import bib
+    from pubsite.read.normalise import Normaliser
+    from pubsite.render import workers
+
+    data = bib.parse(text, bib_name, diags)
+    if prof is None:
+        raise PubsiteError("profile could not be read", diagnostics=diags.items)
+    # The checks only report: with workers a worker runs them while this process
+    # normalises (cold builds, two cores: 0.72 s against 0.78 at 1,000 entries, 5.7 s
+    # against 6.3 at 10,000).
+    checks = workers.Background(partial(_checked, data),
+                                workers.jobs_for(len(data.entries), jobs))
+    try:
+        entries = data.entries
+        at = len(diags.items)
+        normaliser = Normaliser(prof, diags)
+        pubs = tuple(normaliser.publications(_drain(entries)))
+        diags.items[at:at] = checks.result()  # in the order of a serial run
+    finally:
+        checks.close()
+    return Site(prof, pubs, tuple((k, *v) for k, v in sorted(normaliser.files.items())))
 
 
 def _checked(data: BibData) -> list[Diagnostic]:

@@ -154,15 +154,8 @@ def init(directory: Path, name: str) -> list[str]:
     if directory.is_symlink() and not directory.exists():
         raise _symlink_refused(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    missing = [f for f in starters if not (directory / f).exists()]
-    _refuse_symlinks(directory, missing)
     out = [f"read the name as LaTeX: {name}"] if name != typed else []
-    for filename, text in starters.items():
-        target = directory / filename
-        if filename in missing and create(directory, filename, text.encode()):
-            out.append(f"wrote {target}")
-        else:
-            out.append(f"kept {target} (it exists already)")
+    out += create_all(directory, {f: text.encode() for f, text in starters.items()})
     here = directory.resolve() == Path.cwd().resolve()
     out.append("next: pubsite build" if here else f"next: cd {directory} && pubsite build")
     return out
@@ -187,6 +180,15 @@ def _refuse_symlinks(directory: Path, rels: list[str]) -> None:
             path = path / part
             if path.is_symlink():
                 raise _symlink_refused(path)
+
+
+def create_all(directory: Path, files: dict[str, bytes]) -> list[str]:
+    """Each file created under DIRECTORY unless it exists (then kept), after refusing any
+    symlink on the way of a file to create: a line for each, "wrote" or "kept"."""
+    missing = [rel for rel in files if not (directory / rel).exists()]
+    _refuse_symlinks(directory, missing)
+    return [f"wrote {directory / rel}" if rel in missing and create(directory, rel, data)
+            else f"kept {directory / rel} (it exists already)" for rel, data in files.items()]
 
 
 def create(directory: Path, rel: str, data: bytes) -> bool:
@@ -235,15 +237,7 @@ def copy_templates(directory: Path) -> list[str]:
     files = {f"templates/{path.relative_to(source).as_posix()}": path
              for path in sorted(source.rglob("*"))
              if path.is_file() and "__pycache__" not in path.parts}
-    missing = [rel for rel in files if not (directory / rel).exists()]
-    _refuse_symlinks(directory, missing)
-    out = []
-    for rel, path in files.items():
-        dest = directory / rel
-        if rel in missing and create(directory, rel, path.read_bytes()):
-            out.append(f"wrote {dest}")
-        else:
-            out.append(f"kept {dest} (it exists already)")
+    out = create_all(directory, {rel: path.read_bytes() for rel, path in files.items()})
     out.append("edit them; delete a file to go back to the built-in one "
                '({% extends "default:html/base.html" %} reaches the original)')
     return out

@@ -18,7 +18,7 @@ from pubsite.check import rules
 from pubsite.errors import EXIT_INPUT, EXIT_USAGE, Diagnostic, Diagnostics, PubsiteError
 from pubsite.model import identifiers
 from pubsite.model.site import Profile
-from pubsite.pipeline import Inputs, display
+from pubsite.pipeline import Inputs, display, load_text
 from pubsite.read import bib, profile
 from pubsite.read.bib import RawEntry
 from pubsite.read.normalise import Normaliser
@@ -191,7 +191,5 @@ def check_result(text: str, name: str, prof: Profile, key: str) -> tuple[Diagnos
     """What validate finds about the new entry in the file as it will be: the same reader,
     checks and normaliser as a build."""
     diags = Diagnostics()
-    data = bib.parse(text.lstrip("\ufeff"), name, diags)
-    rules.check_bib(data, diags)
-    Normaliser(prof, diags).publications(data.entries)
+    load_text(prof, text.lstrip("\ufeff"), name, diags, jobs=1)
     return tuple(d for d in diags.sorted() if d.key == key)

@@ -69,7 +69,13 @@ def arxiv_source(fields: Mapping[str, str]) -> tuple[str, str]:
     eprint = fields.get("eprint", "").strip()
     if eprint and eprint_is_arxiv(fields):
         return "eprint", eprint
+    scholar = _SCHOLAR_ARXIV.match(fields.get("journal", ""))
+    if scholar:  # Google Scholar's export of a preprint: journal={arXiv preprint arXiv:ID}
+        return "journal", scholar.group(1)
     return "", ""
+
+
+_SCHOLAR_ARXIV = re.compile(r"\s*arXiv\s+preprint\s+arXiv:\s*(\S+?)\s*$", re.IGNORECASE)
 
 
 def arxiv_field(fields: Mapping[str, str]) -> str:

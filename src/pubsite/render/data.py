@@ -13,7 +13,8 @@ from pubsite.model import identifiers, urls
 from pubsite.model.site import Author, GroupBy, Kind, Publication, Site
 from pubsite.read import latex
 from pubsite.render import resume
-from pubsite.render.formats import RenderCVFormat, bibtex_entry, rendercv_escape
+from pubsite.render.citebibtex import bibtex_entry
+from pubsite.render.formats import RenderCVFormat, rendercv_escape
 from pubsite.render.view import Plain, group, reference_details
 
 
@@ -103,7 +104,9 @@ def csl_title(p: Publication) -> str:
 
 
 def csl_item(p: Publication) -> dict[str, Any]:
-    kind = CSL_TYPES.get(p.entry_type, "article" if p.kind is Kind.PREPRINT else "document")
+    # CSL's type of a preprint is "article", whatever entry type carried it (Scholar's
+    # @article, biblatex's @online with an arXiv eprint).
+    kind = "article" if p.kind is Kind.PREPRINT else CSL_TYPES.get(p.entry_type, "document")
     item: dict[str, Any] = {"id": p.key, "type": kind, "title": csl_title(p)}
     authors = [csl_name(a) for a in p.authors if not a.others]
     if authors:
@@ -155,7 +158,7 @@ def to_csl_json(site: Site) -> str:
 
 def to_bibtex(site: Site) -> str:
     """BibTeX for citing: macros and crossrefs resolved, names without marks, homepage
-    fields left out (formats.bibtex_entry)."""
+    fields left out (citebibtex.bibtex_entry)."""
     return "\n\n".join(bibtex_entry(p) for p in site.publications) + "\n"
 
 

@@ -15,9 +15,8 @@ from urllib.parse import quote
 
 from markupsafe import escape as html_escape
 
-from pubsite.model import identifiers, urls
-from pubsite.model.cleantext import strip_invisible
-from pubsite.model.site import Profile, Publication
+from pubsite.model import urls
+from pubsite.model.site import Profile
 from pubsite.render.texescape import tex_escape, tex_url
 from pubsite.render.view import Cut, Format, Gap, Plain, Tag, last_text
 
@@ -214,25 +213,6 @@ class LatexFormat(Format):
     def href(self, url: str, text: str) -> str:
         return "\\href{" + tex_url(url) + "}{" + text + "}"
 
-
-
-# --- BibTeX for citing --------------------------------------------------------------
-
-_FIELD_CASE = {"archiveprefix": "archivePrefix", "primaryclass": "primaryClass"}
-
-
-def bibtex_entry(pub: Publication) -> str:
-    """The entry a reader cites: the same on the page, in the copy button, in the .bib
-    download and in `export --format bibtex`."""
-    lines = [f"@{strip_invisible(pub.entry_type)}{{{strip_invisible(pub.key)},"]
-    width = max((len(_FIELD_CASE.get(n, n)) for n, _ in pub.cite_fields), default=0)
-    for name, value in pub.cite_fields:
-        shown = _FIELD_CASE.get(name, name).ljust(width)
-        value = " ".join(value.split())
-        text = identifiers.month_expression(value) if name == "month" else f"{{{value}}}"
-        lines.append(f"  {shown} = {text},")
-    lines.append("}")
-    return "\n".join(lines)
 
 
 # --- RenderCV ------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from pubsite.errors import PubsiteError
 from pubsite.model import identifiers, urls
 from pubsite.model.site import Content, Kind, Link, Profile, Publication, Site
 from pubsite.render import cv, workers
-from pubsite.render.formats import HtmlFormat, bibtex_entry, safe_href
+from pubsite.render.citebibtex import bibtex_entry
+from pubsite.render.formats import HtmlFormat, safe_href
 from pubsite.render.templating import builtin_templates, environment, read_user_file
 from pubsite.render.view import (
     KIND_LABELS,

@@ -123,7 +123,7 @@ FORMATS: tuple[OutputFormat, ...] = (
     OutputFormat("csl-json", "export", "CSL-JSON for pandoc, Zotero and citeproc",
                  _data("to_csl_json"), "json.dumps"),
     OutputFormat("bibtex", "export", "BibTeX for citing", _data("to_bibtex"),
-                 "pubsite.render.formats.bibtex_entry"),
+                 "pubsite.render.citebibtex.bibtex_entry"),
     OutputFormat("jsonresume", "export", "a JSON Resume", _data("to_jsonresume"),
                  "json.dumps"),
     OutputFormat("rendercv", "export", "a RenderCV YAML file", _rendercv,
