@@ -252,12 +252,33 @@ def test_build_summarises_many_findings_and_validate_prints_all(runner: CliRunne
         assert "340 warning(s)" in out
 
 
-def test_the_cli_lists_kinds_as_the_entry_view_knows_them() -> None:
-    """The CLI keeps its own copy so that --help imports no renderer; they must agree."""
-    from pubsite import cli
-    from pubsite.render import view
+def test_every_kind_has_a_heading_and_a_cv_prefix() -> None:
+    """A list grouped by type, and a CV numbered by type, name every `Kind`."""
+    from pubsite.model.site import Kind
+    from pubsite.render import cv, view
 
-    assert tuple(view.KIND_LABELS) == cli.KINDS
+    assert list(view.KIND_LABELS) == list(Kind) and set(cv.TYPE_PREFIX) == set(Kind)
+
+
+@pytest.mark.parametrize(("option", "values"), [
+    ("--type", "journal conference preprint thesis book chapter report proceedings patent other"),
+    ("--group-by", "none year type"), ("--sort", "newest oldest"),
+    ("--numbering", "none plain reverse type"), ("--style", "full short")])
+def test_export_choices_are_the_typed_values(runner: CliRunner, option: str,
+                                             values: str) -> None:
+    """Each of export's choices is what its Literal (or `Kind`) declares, the values the
+    code is checked against, and what --help shows."""
+    from typing import get_args
+
+    from pubsite.model import site
+
+    typed = {"--type": tuple(site.Kind), "--group-by": get_args(site.GroupBy),
+             "--sort": get_args(site.SortOrder), "--numbering": get_args(site.Numbering),
+             "--style": get_args(site.ReferenceStyle)}[option]
+    assert list(typed) == values.split()
+    result = runner.invoke(main, ["export", "--help"], prog_name="pubsite")
+    shown = re.search(re.escape(option) + r" \[([a-z|-]+)\]", result.output)
+    assert shown is not None and shown[1].split("|") == values.split()
 
 
 def _table(target: str) -> dict[str, str]:

@@ -180,6 +180,19 @@ def test_profile_problems(tmp_path: Path) -> None:
     assert code == 1
 
 
+def test_a_setting_outside_its_choices_names_them(tmp_path: Path) -> None:
+    """The choices come from the setting's Literal type in model/site.py: a value outside
+    them is refused with the values a user may write, on its line."""
+    profile = PROFILE + '[publications]\nname_style = "surname-first"\nlegend = "page"\n'
+    code, out = _validate(tmp_path, GOOD, "--format", "json", profile=profile)
+    found = {d["line"]: d["message"] for d in json.loads(out) if d["rule"] == "profile-value"}
+    assert found == {
+        3: "'publications.name_style' is 'surname-first'; it must be one of: first-last, "
+           "initials, last-first",
+        4: "'publications.legend' is 'page'; it must be one of: entry, list"}
+    assert code == 1
+
+
 def test_toml_syntax_error(tmp_path: Path) -> None:
     code, out = _validate(tmp_path, GOOD, "--format", "json", profile='name = "x\n')
     d = json.loads(out)[0]

@@ -10,7 +10,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import click
 
@@ -24,11 +24,11 @@ from pubsite.errors import (
     PubsiteError,
     Terminated,
 )
+from pubsite.model.site import GroupBy, Kind, Numbering, ReferenceStyle, SortOrder
 from pubsite.render import registry
 
 F = TypeVar("F", bound=Callable[..., Any])
-KINDS = ("journal", "conference", "preprint", "thesis", "book", "chapter", "report",
-         "proceedings", "patent", "other")  # view.KIND_LABELS' keys (test_cli checks both)
+KINDS = tuple(k.value for k in Kind)
 
 
 def _handle_errors(fn: F) -> F:
@@ -209,21 +209,22 @@ def _formats_epilog() -> str:
 @click.option("--until", type=int, help="Only entries up to this year.")
 @click.option("--type", "kinds", multiple=True, type=click.Choice(KINDS),
               help="Only these kinds (repeatable).")
-@click.option("--group-by", type=click.Choice(["none", "year", "type"]), default="none",
+@click.option("--group-by", type=click.Choice(get_args(GroupBy)), default="none",
               show_default=True, help="Headings by year or by type.")
-@click.option("--sort", "order", type=click.Choice(["newest", "oldest"]), default="newest",
+@click.option("--sort", "order", type=click.Choice(get_args(SortOrder)), default="newest",
               show_default=True, help="Order by year; ties by month, then the file's order.")
-@click.option("--numbering", type=click.Choice(["none", "plain", "reverse", "type"]),
+@click.option("--numbering", type=click.Choice(get_args(Numbering)),
               default="none", show_default=True,
               help="plain 1..n, reverse n..1, or per type (J3, C2, ...).")
 @click.option("--standalone", is_flag=True, help="latex: a whole document, not a fragment.")
-@click.option("--style", type=click.Choice(["full", "short"]), default="full",
+@click.option("--style", type=click.Choice(get_args(ReferenceStyle)), default="full",
               show_default=True, help="CV formats: the full reference (volume(issue), "
               "pages, publisher, DOI, arXiv id) or the venue and year only.")
 @_handle_errors
 def export(bib_path: Path, profile_path: Path, fmt: str, output: Path, selected: bool,
-           since: int | None, until: int | None, kinds: tuple[str, ...], group_by: str,
-           order: str, numbering: str, standalone: bool, style: str) -> None:
+           since: int | None, until: int | None, kinds: tuple[str, ...], group_by: GroupBy,
+           order: SortOrder, numbering: Numbering, standalone: bool,
+           style: ReferenceStyle) -> None:
     """Export the publication list, for a CV or another tool."""
     from pubsite import pipeline
     from pubsite.export import Selection
@@ -234,7 +235,8 @@ def export(bib_path: Path, profile_path: Path, fmt: str, output: Path, selected:
     layout = registry.Layout(group_by, numbering, standalone, style)
     _refuse_unused(fmt, layout)
     inputs = pipeline.resolve_inputs(bib_path, profile_path)
-    text = pipeline.export(inputs, fmt, Selection(selected, since, until, kinds, order), layout)
+    chosen = Selection(selected, since, until, tuple(Kind(k) for k in kinds), order)
+    text = pipeline.export(inputs, fmt, chosen, layout)
     if str(output) == "-":
         click.echo(text, nl=False)
     else:

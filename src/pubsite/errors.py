@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from pubsite.rulebook import Severity, check
+from pubsite.rulebook import RuleId, Severity, check
 
 __all__ = ["Diagnostic", "Diagnostics", "PubsiteError", "Severity", "Terminated"]
 
@@ -77,11 +77,11 @@ class Diagnostics:
         check(d.rule, d.severity)
         self.items.append(d)
 
-    def error(self, rule: str, file: str, line: int | None, message: str, hint: str = "",
+    def error(self, rule: RuleId, file: str, line: int | None, message: str, hint: str = "",
               key: str | None = None) -> None:
         self.add(Diagnostic(rule, Severity.ERROR, file, line, message, hint, key))
 
-    def warning(self, rule: str, file: str, line: int | None, message: str, hint: str = "",
+    def warning(self, rule: RuleId, file: str, line: int | None, message: str, hint: str = "",
                 key: str | None = None) -> None:
         self.add(Diagnostic(rule, Severity.WARNING, file, line, message, hint, key))
 

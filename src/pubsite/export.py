@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pubsite.model.site import Publication, Site, sort_publications
+from pubsite.model.site import Kind, Publication, Site, SortOrder, sort_publications
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,8 +12,8 @@ class Selection:
     selected: bool = False
     since: int | None = None
     until: int | None = None
-    kinds: tuple[str, ...] = ()
-    sort: str = "newest"
+    kinds: tuple[Kind, ...] = ()
+    sort: SortOrder = "newest"
 
     def keep(self, p: Publication) -> bool:
         year = p.year_number

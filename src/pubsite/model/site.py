@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from pubsite.model import identifiers
 from pubsite.projectfiles import ProjectFile
@@ -34,6 +34,23 @@ class Kind(StrEnum):
     PROCEEDINGS = "proceedings"
     PATENT = "patent"
     OTHER = "other"
+
+
+# The values a profile setting or a CLI option may take, each written once: the profile
+# check reads a setting's choices from its Literal (read/profile.py), and the CLI's
+# click.Choice from the same Literal (typing.get_args); mypy holds the code to them.
+NameStyle = Literal["first-last", "initials", "last-first"]
+GroupBy = Literal["none", "year", "type"]
+Legend = Literal["entry", "list"]
+Front = Literal["all", "selected"]
+CitationService = Literal["off", "openalex", "semantic-scholar"]
+PaperSize = Literal["letter", "a4"]
+# The options of `pubsite export` (render/registry.Layout, export.Selection).
+SortOrder = Literal["newest", "oldest"]
+Numbering = Literal["none", "plain", "reverse", "type"]  # plain 1..n, reverse n..1, J3/C2
+ReferenceStyle = Literal["full", "short"]  # the CV's full reference, or venue and year
+# How a profile key's text is checked (read/profile.py's `_Reader.text`): "" not at all.
+Check = Literal["", "url", "web", "markdown", "photo", "date", "color", "base_url"]
 
 
 class Status(StrEnum):
@@ -81,7 +98,7 @@ class Name:
         return f"{family}, {self.first}" if self.first else family
 
     @lru_cache(maxsize=65536)  # noqa: B019 - names are few and live for the whole run
-    def display(self, style: str = "first-last") -> str:
+    def display(self, style: NameStyle = "first-last") -> str:
         if style == "initials":
             return self.initials_last()
         if style == "last-first":
@@ -103,7 +120,7 @@ class Author:
     others: bool = False  # BibTeX "and others": rendered as "et al."
     url: str | None = None
 
-    def display(self, style: str = "first-last") -> str:
+    def display(self, style: NameStyle = "first-last") -> str:
         return "et al." if self.others else self.name.display(style)
 
 
@@ -229,7 +246,7 @@ class Publication:
         return ""
 
 
-def sort_publications(pubs: Iterable[Publication], order: str = "newest"
+def sort_publications(pubs: Iterable[Publication], order: SortOrder = "newest"
                       ) -> list[Publication]:
     """Newest (or oldest) first by `Publication.sort_key`, year then month; the file's own
     order among equals (the author's choice). The one order of the site, the CV page and
@@ -239,15 +256,15 @@ def sort_publications(pubs: Iterable[Publication], order: str = "newest"
 
 # --- The profile: declared once --------------------------------------------------------
 # Each field below is a key of profile.toml: its type is the annotation, its default the
-# field's, and `key(...)` adds the help text, the allowed choices and how its text is
-# checked (`url`, `web` for http(s) only, `markdown`, `path` inside the project).
+# field's (a Literal type lists the allowed values), and `key(...)` adds the help text and
+# how its text is checked (`Check`: `url`, `web` for http(s) only, `markdown`, `photo` a
+# path inside the project or a URL, ...).
 # profile.py reads and checks profile.toml by walking these classes; nothing else lists
 # the keys.
 
-def key(default: Any, help: str, *, choices: tuple[str, ...] = (), check: str = "",
-        minimum: int | None = None, internal: bool = False, at_most: int | None = None
-        ) -> Any:
-    meta = {"help": help, "choices": choices, "check": check, "minimum": minimum,
+def key(default: Any, help: str, *, check: Check = "", minimum: int | None = None,
+        internal: bool = False, at_most: int | None = None) -> Any:
+    meta = {"help": help, "check": check, "minimum": minimum,
             "internal": internal, "at_most": at_most}
     if isinstance(default, list | dict):
         raise TypeError("use a tuple or a dataclass default")
@@ -349,11 +366,10 @@ class Mark:
 @dataclass(frozen=True, slots=True)
 class PublicationSettings:
     heading: str = key("Publications", "the heading of the list")
-    name_style: str = key("first-last", "how names are written",
-                          choices=("first-last", "initials", "last-first"))
+    name_style: NameStyle = key("first-last", "how names are written")
     max_authors: int = key(0, "authors shown before the list is cut (0: all)", minimum=0)
-    group_by: str = key("none", "headings in the list", choices=("none", "year", "type"))
-    legend: str = key("entry", "where the legend of marks goes", choices=("entry", "list"))
+    group_by: GroupBy = key("none", "headings in the list")
+    legend: Legend = key("entry", "where the legend of marks goes")
     per_paper_pages: bool = key(True, "a page per paper")
     bibtex_keep: tuple[str, ...] = key(
         (), "fields kept in the BibTeX visitors copy, beyond the standard ones")
@@ -364,15 +380,14 @@ class PublicationSettings:
         check="color")
     previews: str = key("assets/img/publication_preview", "the folder where preview "
                         "images (preview = {figure.png}) are looked up, besides the project")
-    front: str = key("all", "the front page lists all publications, or the selected ones "
-                     "(selected = {true}) with the full list on publications/",
-                     choices=("all", "selected"))
+    front: Front = key("all", "the front page lists all publications, or the selected ones "
+                       "(selected = {true}) with the full list on publications/")
     selected_heading: str = key("Selected publications",
                                 "the heading of the selected ones on the front page")
-    citations: str = key("off", "citation counts by DOI or arXiv id, fetched at build time "
-                         "into .pubsite-citations.json beside profile.toml and shown as a "
-                         "badge and a total (no request from the visitor's browser)",
-                         choices=("off", "openalex", "semantic-scholar"))
+    citations: CitationService = key(
+        "off", "citation counts by DOI or arXiv id, fetched at build time into "
+        ".pubsite-citations.json beside profile.toml and shown as a badge and a total (no "
+        "request from the visitor's browser)")
     citations_max_age: int = key(7, "days a fetched count is used before it is asked again",
                                  minimum=1)
 
@@ -386,7 +401,7 @@ DEFAULT_MARKS = (
 @dataclass(frozen=True, slots=True)
 class Profile:
     name: str = key("", "your name, as the page shows it")
-    owner: OwnerSpec = key(  # noqa: RUF009 - frozen, safely shared
+    owner: OwnerSpec = key(  # frozen, safely shared
         OwnerSpec(), "how your name is found in author lists")
     positions: tuple[Position, ...] = key((), "[[positions]]: your positions")
     email: str = key("", "shown obfuscated unless email_mailto is true")
@@ -400,7 +415,7 @@ class Profile:
     news: tuple[NewsItem, ...] = key((), "[[news]]: dated news items, newest first")
     cv: bool = key(False, "a CV page (cv/) from the profile's sections and the "
                    "publications, and cv.pdf when pdflatex is installed")
-    cv_paper: str = key("letter", "cv.pdf's paper size", choices=("letter", "a4"))
+    cv_paper: PaperSize = key("letter", "cv.pdf's paper size")
     education: tuple[Education, ...] = key((), "[[education]]: degrees, for the CV")
     awards: tuple[Award, ...] = key((), "[[awards]]: awards and honours, for the CV")
     talks: tuple[Talk, ...] = key((), "[[talks]]: invited talks, for the CV")
@@ -413,7 +428,7 @@ class Profile:
     coauthors: tuple[tuple[str, str], ...] = key(
         (), "[coauthors]: a coauthor's name = their homepage", check="web")
     marks: tuple[Mark, ...] = key(DEFAULT_MARKS, "[marks.ID]: contribution marks")
-    publications: PublicationSettings = key(  # noqa: RUF009 - frozen, safely shared
+    publications: PublicationSettings = key(  # frozen, safely shared
         PublicationSettings(), "the publication list")
     title: str = key("", "the page title (default: name)")
     description: str = key("", "the page description for search engines")

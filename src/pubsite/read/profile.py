@@ -14,13 +14,13 @@ import typing
 from collections import Counter
 from difflib import get_close_matches
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Literal
 
 from pubsite import projectfiles
 from pubsite.errors import Diagnostic, Diagnostics, Severity
 from pubsite.model import urls
 from pubsite.model.cleantext import strip_invisible
-from pubsite.model.site import DEFAULT_MARKS, Mark, Profile
+from pubsite.model.site import DEFAULT_MARKS, Check, Mark, Profile
 from pubsite.read import mdlinks
 from pubsite.read.mojibake import mojibake_fix
 from pubsite.read.tomlread import MAX_NESTING, read_toml
@@ -86,24 +86,24 @@ class _Sink:
 
     def __init__(self, diags: Diagnostics, file: str) -> None:
         self.diags, self.file = diags, file
-        self.counts: Counter[str] = Counter()
-        self.left_out: dict[str, tuple[Severity, int | None]] = {}  # and the first's line
+        self.counts: Counter[RuleId] = Counter()
+        self.left_out: dict[RuleId, tuple[Severity, int | None]] = {}  # and the first's line
 
-    def full(self, rule: str) -> bool:
+    def full(self, rule: RuleId) -> bool:
         return self.counts[rule] >= MAX_PER_RULE
 
-    def more(self, rule: str, severity: Severity, line: int | None) -> None:
+    def more(self, rule: RuleId, severity: Severity, line: int | None) -> None:
         """One more of `rule`, counted and not spelt out: the rule is full."""
         self.counts[rule] += 1
         self.left_out.setdefault(rule, (severity, line))
 
-    def error(self, rule: str, line: int | None, message: str, hint: str) -> None:
+    def error(self, rule: RuleId, line: int | None, message: str, hint: str) -> None:
         self.add(Severity.ERROR, rule, line, message, hint)
 
-    def warning(self, rule: str, line: int | None, message: str, hint: str) -> None:
+    def warning(self, rule: RuleId, line: int | None, message: str, hint: str) -> None:
         self.add(Severity.WARNING, rule, line, message, hint)
 
-    def add(self, severity: Severity, rule: str, line: int | None, message: str,
+    def add(self, severity: Severity, rule: RuleId, line: int | None, message: str,
             hint: str) -> None:
         if self.full(rule):
             self.more(rule, severity, line)
@@ -251,7 +251,7 @@ class _Reader:
         self.file, self.root, self.finder, self.sink = file, root, finder, sink
         self.urls = _Urls(finder, sink)
 
-    def error(self, rule: str, path: tuple[str | int, ...], message: str, hint: str) -> object:
+    def error(self, rule: RuleId, path: tuple[str | int, ...], message: str, hint: str) -> object:
         self.sink.error(rule, self.finder.find(path), message, hint)
         return _BAD
 
@@ -320,13 +320,16 @@ class _Reader:
         dotted = _dotted(path)
         if meta["check"] == "date" and isinstance(raw, dt.date):
             raw = raw.isoformat()
+        # A Literal type is the setting's choices, declared once (model/site.py).
+        allowed = typing.get_args(tp) if typing.get_origin(tp) is Literal else ()
+        tp = str if allowed else tp
         if not isinstance(raw, tp) or (tp is int and isinstance(raw, bool)):
             kind = "date or string" if meta["check"] == "date" else _TYPE_NAMES[tp]
             return self.error(RuleId.PROFILE_TYPE, path,
                               f"'{dotted}' must be a {kind}, not {type(raw).__name__}",
                               f"write {dotted} as a {kind} ({meta['help']})")
-        if meta["choices"] and raw not in meta["choices"]:
-            choices = ", ".join(meta["choices"])
+        if allowed and raw not in allowed:
+            choices = ", ".join(allowed)
             return self.error(RuleId.PROFILE_VALUE, path,
                               f"'{dotted}' is '{raw}'; it must be one of: {choices}",
                               f"use one of {choices}")
@@ -335,7 +338,7 @@ class _Reader:
                               f"{meta['minimum']}", f"{dotted}: {meta['help']}")
         return self.text(strip_invisible(raw), path, meta["check"]) if tp is str else raw
 
-    def text(self, value: str, path: tuple[str | int, ...], check: str) -> Any:
+    def text(self, value: str, path: tuple[str | int, ...], check: Check) -> Any:
         if check == "url":
             return self.urls.check(value, path)
         if check == "web":

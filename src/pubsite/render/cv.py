@@ -13,7 +13,16 @@ from typing import Any
 
 import markupsafe
 
-from pubsite.model.site import Link, Profile, Publication, Site
+from pubsite.model.site import (
+    GroupBy,
+    Kind,
+    Link,
+    Numbering,
+    Profile,
+    Publication,
+    ReferenceStyle,
+    Site,
+)
 from pubsite.render.formats import (
     CvHtmlFormat,
     LatexFormat,
@@ -59,31 +68,33 @@ class CvGroup:
     items: tuple[Item, ...]
 
 
-TYPE_PREFIX = {"journal": "J", "conference": "C", "preprint": "P", "thesis": "T", "book": "B",
-               "chapter": "BC", "report": "R", "patent": "PT", "proceedings": "E", "other": "O"}
+TYPE_PREFIX = {Kind.JOURNAL: "J", Kind.CONFERENCE: "C", Kind.PREPRINT: "P", Kind.THESIS: "T",
+               Kind.BOOK: "B", Kind.CHAPTER: "BC", Kind.REPORT: "R", Kind.PATENT: "PT",
+               Kind.PROCEEDINGS: "E", Kind.OTHER: "O"}
 
 
-def number(pubs: list[Publication], style: str) -> list[str]:
+def number(pubs: list[Publication], style: Numbering) -> list[str]:
     """Labels for a list already in display order: plain 1..n, reverse n..1, or J1/C1."""
     if style == "none":
         return [""] * len(pubs)
     if style == "reverse":
         return [str(len(pubs) - i) for i in range(len(pubs))]
     if style == "type":
-        totals: dict[str, int] = {}
+        totals: dict[Kind, int] = {}
         for p in pubs:
             totals[p.kind] = totals.get(p.kind, 0) + 1
-        seen: dict[str, int] = {}
+        seen: dict[Kind, int] = {}
         labels = []
         for p in pubs:
             seen[p.kind] = seen.get(p.kind, 0) + 1
             # CVs count up from the oldest within each type, shown newest first.
-            labels.append(f"{TYPE_PREFIX.get(p.kind, 'O')}{totals[p.kind] - seen[p.kind] + 1}")
+            labels.append(f"{TYPE_PREFIX[p.kind]}{totals[p.kind] - seen[p.kind] + 1}")
         return labels
     return [str(i + 1) for i in range(len(pubs))]
 
 
-def build_groups(pubs: list[Publication], group_by: str, numbering: str) -> list[CvGroup]:
+def build_groups(pubs: list[Publication], group_by: GroupBy, numbering: Numbering
+                 ) -> list[CvGroup]:
     groups = group(pubs, group_by)
     ordered = [p for g in groups for p in g.publications]
     labels = dict(zip((p.key + "\0" + p.slug for p in ordered), number(ordered, numbering),
@@ -99,13 +110,13 @@ _ESCAPERS: dict[str, Callable[[str], str]] = {
 
 
 def render(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path | None,
-           standalone: bool = False, style: str = "full") -> str:
+           standalone: bool = False, style: ReferenceStyle = "full") -> str:
     return "".join(generate(site, fmt, groups, user_templates, standalone, style)
                    ).strip() + "\n"
 
 
 def generate(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path | None,
-             standalone: bool = False, style: str = "full") -> Iterator[str]:
+             standalone: bool = False, style: ReferenceStyle = "full") -> Iterator[str]:
     """The list as text, in pieces (not yet stripped)."""
     env, helpers = _environment(site, fmt, user_templates, style)
     helpers["standalone"] = standalone
@@ -162,7 +173,7 @@ def latex_needs(site: Site) -> tuple[list[Need], str]:
 
 
 def markdown_item(site: Site, user_templates: Path | None,
-                  style: str = "full") -> Callable[[Item], str]:
+                  style: ReferenceStyle = "full") -> Callable[[Item], str]:
     """One Markdown list item, without the blank line that separates items."""
     env, helpers = _environment(site, "markdown", user_templates, style)
     template = env.get_template("cv/markdown-item.md")
@@ -175,7 +186,7 @@ def markdown_item(site: Site, user_templates: Path | None,
 
 
 def _environment(site: Site, fmt: str, user_templates: Path | None,
-                 style: str = "full") -> tuple[Any, dict[str, Any]]:
+                 style: ReferenceStyle = "full") -> tuple[Any, dict[str, Any]]:
     spell, raw = _formats()[fmt]
     f = spell(site.profile)
     limit = site.profile.publications.max_authors if fmt == "markdown" else 0

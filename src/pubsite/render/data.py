@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from pubsite.model import identifiers, urls
-from pubsite.model.site import Author, Kind, Publication, Site
+from pubsite.model.site import Author, GroupBy, Kind, Publication, Site
 from pubsite.read import latex
 from pubsite.render import resume
 from pubsite.render.citebibtex import bibtex_entry
@@ -233,7 +233,7 @@ def _web_url(p: Publication) -> str:
 
 # --- RenderCV ---------------------------------------------------------------------------
 
-def to_rendercv(site: Site, group_by: str = "none") -> str:
+def to_rendercv(site: Site, group_by: GroupBy = "none") -> str:
     """A RenderCV YAML file: the owner's name and a publications section (one per group);
     JSON strings are valid YAML. Text is escaped for RenderCV's Markdown and Typst
     (formats.rendercv_escape), so that the PDF prints exactly the text."""

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from pubsite import projectfiles
 from pubsite.errors import PubsiteError
 from pubsite.model import identifiers, urls
-from pubsite.model.site import Content, Link, Profile, Publication, Site
+from pubsite.model.site import Content, Kind, Link, Profile, Publication, Site
 from pubsite.render import cv, workers
 from pubsite.render.citebibtex import bibtex_entry
 from pubsite.render.formats import HtmlFormat, safe_href
@@ -295,8 +295,8 @@ def build_date() -> str:
     return dt.datetime.fromtimestamp(int(epoch), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-_SCHEMA_TYPES = {"book": "Book", "proceedings": "Book", "chapter": "Chapter",
-                 "thesis": "Thesis", "report": "Report"}  # schema.org's types of a work
+_SCHEMA_TYPES = {Kind.BOOK: "Book", Kind.PROCEEDINGS: "Book", Kind.CHAPTER: "Chapter",
+                 Kind.THESIS: "Thesis", Kind.REPORT: "Report"}  # schema.org's types of a work
 
 
 def person(profile: Profile, photo_url: str) -> dict[str, object]:
@@ -331,8 +331,9 @@ def scholarly_article(p: Publication, base_url: str) -> dict[str, object]:
     }
     if p.iso_date():
         data["datePublished"] = p.iso_date()  # with the month where the data has one
-    container = {"journal": ("Periodical", p.container), "conference": ("Book", p.container),
-                 "chapter": ("Book", p.container)}.get(p.kind)
+    container = {Kind.JOURNAL: ("Periodical", p.container),
+                 Kind.CONFERENCE: ("Book", p.container),
+                 Kind.CHAPTER: ("Book", p.container)}.get(p.kind)
     if container and container[1]:
         data["isPartOf"] = {"@type": container[0], "name": container[1]}
     if p.abstract:

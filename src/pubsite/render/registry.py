@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 if TYPE_CHECKING:
-    from pubsite.model.site import Content, Site
+    from pubsite.model.site import Content, GroupBy, Numbering, ReferenceStyle, Site
 
 Target = Literal["site", "export"]
 
@@ -29,10 +29,10 @@ class Layout:
     """How an export arranges the list (the CLI's --group-by, --numbering, --standalone and
     --style); each format honours some of them."""
 
-    group_by: str = "none"
-    numbering: str = "none"
+    group_by: GroupBy = "none"
+    numbering: Numbering = "none"
     standalone: bool = False
-    style: str = "full"
+    style: ReferenceStyle = "full"
 
 
 LAYOUT_OPTIONS = tuple(f.name for f in dataclasses.fields(Layout))

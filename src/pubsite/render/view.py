@@ -16,12 +16,23 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from pubsite.model import identifiers
-from pubsite.model.site import Author, Link, Mark, Note, Profile, Publication, Venue
+from pubsite.model.site import (
+    Author,
+    GroupBy,
+    Kind,
+    Link,
+    Mark,
+    Note,
+    Profile,
+    Publication,
+    Venue,
+)
 
 KIND_LABELS = {
-    "journal": "Journal articles", "conference": "Conference papers", "preprint": "Preprints",
-    "thesis": "Theses", "book": "Books", "chapter": "Book chapters", "report": "Reports",
-    "proceedings": "Proceedings", "patent": "Patents", "other": "Other",
+    Kind.JOURNAL: "Journal articles", Kind.CONFERENCE: "Conference papers",
+    Kind.PREPRINT: "Preprints", Kind.THESIS: "Theses", Kind.BOOK: "Books",
+    Kind.CHAPTER: "Book chapters", Kind.REPORT: "Reports", Kind.PROCEEDINGS: "Proceedings",
+    Kind.PATENT: "Patents", Kind.OTHER: "Other",
 }
 
 
@@ -31,13 +42,13 @@ class Group:
     publications: tuple[Publication, ...]
 
 
-def group(pubs: tuple[Publication, ...] | list[Publication], by: str) -> list[Group]:
+def group(pubs: tuple[Publication, ...] | list[Publication], by: GroupBy) -> list[Group]:
     if by == "none":
         return [Group("", tuple(pubs))]
     groups: dict[str, list[Publication]] = {}
     for p in pubs:
         label = (p.year_label or "Undated") if by == "year" else \
-            KIND_LABELS.get(p.kind, p.kind.title())
+            KIND_LABELS[p.kind]
         groups.setdefault(label, []).append(p)
     if by == "type":
         order = list(KIND_LABELS.values())
@@ -123,18 +134,18 @@ def scholar_meta(p: Publication, base_url: str = "") -> list[tuple[str, str]]:
         month = f"/{p.month:02d}" if p.month else ""
         out.append(("citation_publication_date", f"{p.year_number}{month}"))
     venue = p.venues[0].name if p.venues and not p.venues[0].placeholder else ""
-    where = {"journal": ("citation_journal_title", p.container or venue),
-             "conference": ("citation_conference_title", p.container or venue),
-             "thesis": ("citation_dissertation_institution", p.field("school") or venue),
-             "report": ("citation_technical_report_institution",
-                        p.field("institution") or venue)}.get(p.kind)
+    where = {Kind.JOURNAL: ("citation_journal_title", p.container or venue),
+             Kind.CONFERENCE: ("citation_conference_title", p.container or venue),
+             Kind.THESIS: ("citation_dissertation_institution", p.field("school") or venue),
+             Kind.REPORT: ("citation_technical_report_institution",
+                           p.field("institution") or venue)}.get(p.kind)
     if where and where[1]:
         out.append(where)
-    if p.kind == "report" and p.field("number"):
+    if p.kind is Kind.REPORT and p.field("number"):
         out.append(("citation_technical_report_number", p.field("number")))
     elif p.field("number"):
         out.append(("citation_issue", p.field("number")))
-    if p.field("publisher") and p.kind in ("book", "chapter", "proceedings", "other"):
+    if p.field("publisher") and p.kind in _PUBLISHED_BY:
         out.append(("citation_publisher", p.field("publisher")))
     for field, tag in (("volume", "citation_volume"), ("isbn", "citation_isbn")):
         if p.field(field):
@@ -161,7 +172,7 @@ def scholar_meta(p: Publication, base_url: str = "") -> list[tuple[str, str]]:
 # Spaces open a match only where their run starts (a pattern that tried each space of a
 # long run read the run again from each); a dash opens one anywhere.
 _DASHES = re.compile(r"(?:(?<!\s)\s+)?(?:-+|–|—)\s*")
-_PUBLISHED_BY = ("book", "chapter", "proceedings", "other")
+_PUBLISHED_BY = frozenset((Kind.BOOK, Kind.CHAPTER, Kind.PROCEEDINGS, Kind.OTHER))
 
 
 def reference_details(p: Publication) -> str:
@@ -170,10 +181,10 @@ def reference_details(p: Publication) -> str:
     volume, number, pages = (p.field(n).strip() for n in ("volume", "number", "pages"))
     parts: list[str] = []
     if volume:
-        journal = p.kind == "journal"
+        journal = p.kind is Kind.JOURNAL
         parts.append((f"{volume}({number})" if number else volume) if journal
                      else f"vol. {volume}")
-    elif number and p.kind == "journal":
+    elif number and p.kind is Kind.JOURNAL:
         parts.append(f"no. {number}")
     if pages:
         pages = _DASHES.sub("–", pages)
@@ -189,7 +200,7 @@ def reference_ids(p: Publication) -> list[Link]:
     """The identifiers a full reference shows: the DOI, and the arXiv id of a preprint
     (or of a paper without a DOI)."""
     out = [Link(f"doi:{p.doi}", identifiers.doi_url(p.doi))] if p.doi else []
-    if p.arxiv and (p.kind == "preprint" or not p.doi):
+    if p.arxiv and (p.kind is Kind.PREPRINT or not p.doi):
         out.append(Link(f"arXiv:{p.arxiv}", identifiers.arxiv_url(p.arxiv)))
     return out
 
@@ -546,7 +557,7 @@ def dated(v: Venue, month: int | None) -> Venue:
     return replace(v, year=f"{identifiers.MONTHS[month - 1][:3]} {v.year}")
 
 
-_IN = frozenset(("conference", "chapter", "proceedings"))
+_IN = frozenset((Kind.CONFERENCE, Kind.CHAPTER, Kind.PROCEEDINGS))
 
 
 def site_venues_part(pub: Publication, venue: Callable[[Venue, str], Tag]
