@@ -309,21 +309,27 @@ def test_update_keeps_the_marks_of_the_same_people_and_the_owners_fields(
     assert "year      = {2014}," in text and "journal   = {Physical Review B}," in text
 
 
-def test_update_keeps_the_files_own_names_when_the_paper_has_the_same_people(
-        tmp_path: Path, services: HTTPServer) -> None:
+def _updated(tmp_path: Path, services: HTTPServer, fields: str) -> tuple[Path, str, str]:
+    """A preprint of the Crossref fixture's paper with these fields (owner Adrian Del
+    Maestro), updated by its DOI: the folder, the file after and the messages."""
     services.expect_request(DOI_PATH).respond_with_data(CROSSREF)
     folder = _project(tmp_path, "Adrian Del Maestro")
-    # Full given names in the file, initials at Crossref: the same four people.
-    preprint = ("@misc{herdman2013entanglement,\n"
-                "  title  = {Particle entanglement in continuum many-body systems},\n"
-                "  author = {Chris Herdman and Pierre-Nicholas Roy and Roger Melko and "
-                "Adrian {Del Maestro}},\n"
-                "  year   = {2013},\n  note   = {Preprint},\n  arxiv  = {1312.6177},\n}\n")
     bib = folder / "publications.bib"
-    bib.write_text(preprint, encoding="utf-8")
+    bib.write_text("@misc{herdman2013entanglement,\n"
+                   "  title  = {Particle entanglement in continuum many-body systems},\n"
+                   + fields + "}\n", encoding="utf-8")
     code, _, err = _add(folder, DOI, "--update", "herdman2013entanglement")
     assert code == 0, err
-    text = bib.read_text()
+    return folder, bib.read_text(), err
+
+
+def test_update_keeps_the_files_own_names_when_the_paper_has_the_same_people(
+        tmp_path: Path, services: HTTPServer) -> None:
+    # Full given names in the file, initials at Crossref: the same four people.
+    folder, text, err = _updated(tmp_path, services, (
+        "  author = {Chris Herdman and Pierre-Nicholas Roy and Roger Melko and "
+        "Adrian {Del Maestro}},\n"
+        "  year   = {2013},\n  note   = {Preprint},\n  arxiv  = {1312.6177},\n"))
     assert "author    = {Chris Herdman and Pierre-Nicholas Roy and Roger Melko and " \
            "Adrian {Del Maestro}},\n" in text
     assert "note" not in text and "Preprint" not in text
@@ -334,19 +340,11 @@ def test_update_keeps_the_files_own_names_when_the_paper_has_the_same_people(
 
 def test_update_with_other_people_keeps_the_old_spelling_of_those_who_stay(
         tmp_path: Path, services: HTTPServer) -> None:
-    services.expect_request(DOI_PATH).respond_with_data(CROSSREF)
-    folder = _project(tmp_path, "Adrian Del Maestro")
     # Three authors in the preprint, four in the paper: Roy is new, in Crossref's form;
     # the three others as the file wrote them. A note that says more than "preprint" stays.
-    preprint = ("@misc{herdman2013entanglement,\n"
-                "  title  = {Particle entanglement in continuum many-body systems},\n"
-                "  author = {Chris Herdman and Roger Melko and Adrian {Del Maestro}},\n"
-                "  year   = {2013},\n  note   = {Invited talk at APS March Meeting},\n}\n")
-    bib = folder / "publications.bib"
-    bib.write_text(preprint, encoding="utf-8")
-    code, _, err = _add(folder, DOI, "--update", "herdman2013entanglement")
-    assert code == 0, err
-    text = bib.read_text()
+    _, text, err = _updated(tmp_path, services, (
+        "  author = {Chris Herdman and Roger Melko and Adrian {Del Maestro}},\n"
+        "  year   = {2013},\n  note   = {Invited talk at APS March Meeting},\n"))
     assert "author    = {Chris Herdman and P.-N. Roy and Roger Melko and " \
            "Adrian {Del Maestro}},\n" in text
     assert "note      = {Invited talk at APS March Meeting},\n" in text
