@@ -26,7 +26,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from pubsite import pipeline, write
 from pubsite.errors import EXIT_USAGE, PubsiteError
-from pubsite.render import templating
+from pubsite.render import registry, templating
 from pubsite.render.memo import Memo
 
 EVENTS = "/__pubsite__/events"
@@ -58,7 +58,7 @@ class State:
             templating.environment.cache_clear()
         served = self.served  # a failed build leaves the last site in place
         try:
-            served = pipeline.build(self.inputs, self.out, ("html", "markdown"), quiet=True,
+            served = pipeline.build(self.inputs, self.out, registry.names("site"), quiet=True,
                                     memo=self.memo).files
             ok, problems = True, ""
         except PubsiteError as exc:

@@ -170,8 +170,9 @@ def site_files(site: Site, formats: tuple[str, ...], templates: Path | None,
         produced.add("cv.pdf")
         yield "cv.pdf", cv_pdf
     # With workers, the other formats (index.md) render in a worker of their own while
-    # this process renders the site's lists and writes (cold builds, two cores: 0.72 s
-    # against 0.78 at 1,000 entries, 5.7 s against 6.3 and 167 MB against 201 at 10,000).
+    # this process renders the site's lists and writes (cold builds, two cores, best runs:
+    # 0.71 s against 0.77 s without at 1,000 entries; 5.60 s against 6.26 s and 167 MB
+    # against 201 MB at 10,000).
     others = [n for n in formats if n != "html"] if "html" in formats and jobs > 1 else []
     aside = {name: workers.Background(partial(_rendered, name, site, templates,
                                               cv_pdf is not None), jobs) for name in others}
