@@ -158,10 +158,14 @@ def test_an_arxiv_id_adds_the_preprint_with_its_id_as_a_field(
     text = (folder / "publications.bib").read_text()
     at = text.index("@misc{h1collaboration2003multielectron,")
     entry = text[at:text.index("\n}\n", at)]
-    assert "author = {{H1 Collaboration}}," in entry
-    assert "title  = {Multi-Electron Production at High Transverse Momenta in ep " \
+    assert "author   = {{H1 Collaboration}}," in entry
+    assert "title    = {Multi-Electron Production at High Transverse Momenta in ep " \
            "Collisions at {HERA}}," in entry
-    assert "arxiv  = {hep-ex/0307015}," in entry and "month  = jul," in entry
+    assert "arxiv    = {hep-ex/0307015}," in entry and "month    = jul," in entry
+    # The summary is the abstract; where it appeared, as the authors wrote it, a note.
+    assert "abstract = {Multi-electron production is studied at high electron transverse " \
+        "momentum in positron- and electron-proton collisions" in entry
+    assert "note     = {Published in Eur.Phys.J. C31 (2003) 17-29}," in entry
     # The owner is no author of it: the one finding it deserves.
     assert _findings(folder, "h1collaboration2003multielectron") == {"owner-missing"}
 

@@ -122,14 +122,30 @@ def arxiv(answer: bytes, ident: str, what: str) -> Found:
                    for a in entry.findall(f"{_ATOM}author"))
     published = entry.findtext(f"{_ATOM}published", "")
     month = identifiers.month(published[5:7]) if len(published) >= 7 else None
+    summary = " ".join(entry.findtext(f"{_ATOM}summary", "").split())
+    published_in = " ".join(entry.findtext(f"{_ARXIV}journal_ref", "").split())
     fields = [("title", " ".join(entry.findtext(f"{_ATOM}title", "").split())),
               ("year", published[:4]),
               ("month", identifiers.MONTHS[month - 1] if month else ""),
               ("arxiv", ident),
-              ("doi", " ".join(entry.findtext(f"{_ARXIV}doi", "").split()))]
+              ("doi", " ".join(entry.findtext(f"{_ARXIV}doi", "").split())),
+              # Where the authors say it appeared, as they wrote it ("Eur.Phys.J. C31
+              # (2003) 17-29"): a note, since it runs journal, volume and pages together.
+              ("note", f"Published in {published_in}" if _balanced(published_in) else ""),
+              ("abstract", summary if _balanced(summary) else "")]
     if not fields[0][1] or not people:
         raise FetchError(f"{what}: arXiv's answer has no title or authors; {PASTE}")
     return Found("misc", people, tuple((k, v) for k, v in fields if v))
+
+
+def _balanced(text: str) -> bool:
+    """Braces that a BibTeX field can hold as written: each closed, none closed early."""
+    depth = 0
+    for c in text:
+        depth += (c == "{") - (c == "}")
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _feed(answer: bytes, what: str) -> ET.Element:
