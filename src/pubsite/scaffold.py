@@ -16,7 +16,7 @@ import unicodedata
 from pathlib import Path
 
 from pubsite.errors import EXIT_USAGE, PubsiteError
-from pubsite.read import latex
+from pubsite.read import braces, latex
 from pubsite.render.templating import builtin_templates
 
 STARTER_BIB = """\
@@ -113,7 +113,7 @@ def bibtex_name(name: str) -> str:
     """NAME as the author of a braced BibTeX value: the file stays valid whatever the
     name holds, and pubsite reads the name back as typed (unbalanced braces, which no
     BibTeX value can hold, are left out)."""
-    keep_braces = _balanced(name)
+    keep_braces = braces.balanced(name)
     out = []
     for c in name:
         if c in "{}":
@@ -121,15 +121,6 @@ def bibtex_name(name: str) -> str:
         else:
             out.append(_BIB_SPELLING.get(c, c))
     return _AND.sub(lambda m: "{" + m.group() + "}", "".join(out))
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for c in text:
-        depth += {"{": 1, "}": -1}.get(c, 0)
-        if depth < 0:
-            return False
-    return depth == 0
 
 
 def plain_name(name: str) -> str:

@@ -107,9 +107,6 @@ def clean(found: Found, style: Style, taken: Iterable[str]) -> Entry:
     return Entry(entry_type, key, tuple(ordered))
 
 
-_ARXIV_JOURNAL = re.compile(r"^arxiv(?: preprint)?(?: arxiv:)?\s*(\S+)$", re.I)
-
-
 def _identifiers(fields: dict[str, str], entry_type: str) -> str:
     """DOI bare (also from a doi.org `url`, which is then dropped); the arXiv id as
     `arxiv` from wherever the export put it (eprint, DBLP's CoRR volume, Scholar's "arXiv
@@ -121,13 +118,11 @@ def _identifiers(fields: dict[str, str], entry_type: str) -> str:
         fields["doi"] = identifiers.doi_in_url(fields.pop("url"))
     ident = identifiers.arxiv_field(fields)
     journal = fields.get("journal", "")
-    scholar = _ARXIV_JOURNAL.match(journal)
     if journal == "CoRR" and fields.get("volume", "").startswith("abs/"):
         ident = ident or fields.pop("volume")[4:]
         fields.pop("journal")
         entry_type = "misc"
-    elif scholar and identifiers.is_arxiv(scholar.group(1)):
-        ident = ident or identifiers.arxiv(scholar.group(1))
+    elif identifiers.journal_arxiv(journal):  # its id is `ident` unless another field's
         fields.pop("journal")
         entry_type = "misc"
     if ident:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pubsite.add.http import PASTE, FetchError
 from pubsite.errors import Diagnostics
 from pubsite.model import identifiers
-from pubsite.read import bib, names
+from pubsite.read import bib, braces, names
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,21 +131,12 @@ def arxiv(answer: bytes, ident: str, what: str) -> Found:
               ("doi", " ".join(entry.findtext(f"{_ARXIV}doi", "").split())),
               # Where the authors say it appeared, as they wrote it ("Eur.Phys.J. C31
               # (2003) 17-29"): a note, since it runs journal, volume and pages together.
-              ("note", f"Published in {published_in}" if _balanced(published_in) else ""),
-              ("abstract", summary if _balanced(summary) else "")]
+              ("note", f"Published in {published_in}"
+               if braces.balanced(published_in) else ""),
+              ("abstract", summary if braces.balanced(summary) else "")]
     if not fields[0][1] or not people:
         raise FetchError(f"{what}: arXiv's answer has no title or authors; {PASTE}")
     return Found("misc", people, tuple((k, v) for k, v in fields if v))
-
-
-def _balanced(text: str) -> bool:
-    """Braces that a BibTeX field can hold as written: each closed, none closed early."""
-    depth = 0
-    for c in text:
-        depth += (c == "{") - (c == "}")
-        if depth < 0:
-            return False
-    return depth == 0
 
 
 def _feed(answer: bytes, what: str) -> ET.Element:

@@ -69,13 +69,22 @@ def arxiv_source(fields: Mapping[str, str]) -> tuple[str, str]:
     eprint = fields.get("eprint", "").strip()
     if eprint and eprint_is_arxiv(fields):
         return "eprint", eprint
-    scholar = _SCHOLAR_ARXIV.match(fields.get("journal", ""))
-    if scholar:  # Google Scholar's export of a preprint: journal={arXiv preprint arXiv:ID}
-        return "journal", scholar.group(1)
+    scholar = journal_arxiv(fields.get("journal", ""))
+    if scholar:
+        return "journal", scholar
     return "", ""
 
 
-_SCHOLAR_ARXIV = re.compile(r"\s*arXiv\s+preprint\s+arXiv:\s*(\S+?)\s*$", re.IGNORECASE)
+# Google Scholar's export of a preprint: journal = {arXiv preprint arXiv:ID} (also
+# "arXiv ID", "arXiv preprint ID").
+_JOURNAL_ARXIV = re.compile(r"\s*arxiv(?:\s+preprint)?(?:\s+arxiv:)?\s*(\S+?)\s*$", re.I)
+
+
+def journal_arxiv(journal: str) -> str:
+    """The arXiv id a `journal` field holds in place of a journal, as written; "" if it
+    holds none (a journal named after arXiv without an id is no id)."""
+    found = _JOURNAL_ARXIV.match(journal)
+    return found.group(1) if found and is_arxiv(found.group(1)) else ""
 
 
 def arxiv_field(fields: Mapping[str, str]) -> str:

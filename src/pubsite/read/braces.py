@@ -91,3 +91,13 @@ def split_top(text: str, separators: str, keep_empty: bool = True) -> list[str]:
     if keep_empty or len(text) > start:
         parts.append(text[start:])
     return parts
+
+
+def balanced(text: str) -> bool:
+    """Braces a BibTeX value can hold as written: each one closed, none closed early."""
+    depth = 0
+    for c in text:
+        depth += (c == "{") - (c == "}")
+        if depth < 0:
+            return False
+    return depth == 0

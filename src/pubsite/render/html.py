@@ -121,8 +121,8 @@ class HtmlSite:
                     "rename the photo (e.g. photo.jpg)")
         self.base = profile.base_url.rstrip("/")
         # Link previews and search engines read only absolute image addresses.
-        photo_url = f"{self.base}/{photo}" if self.base and urls.is_project_path(photo) \
-            else "" if urls.is_project_path(photo) else photo
+        photo_url = (f"{self.base}/{photo}" if self.base else "") \
+            if urls.is_project_path(photo) else photo
         self.common: dict[str, Any] = {**helpers,
                                        "profile": profile, "settings": profile.publications,
                                        "photo": photo, "has_feed": bool(profile.base_url),

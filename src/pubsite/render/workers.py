@@ -55,7 +55,7 @@ _STOPS = {signal.SIGINT, signal.SIGTERM}
 
 def _init_worker() -> None:
     # The parent decides about Ctrl-C and stops the workers itself (SIGTERM, the default
-    # action): a worker that unwound on its own could hang the pool's queues. The fork
+    # action): a worker that unwound on its own could leave its pipe half-written. The fork
     # happened with both signals blocked, so that none reached the parent's handler
     # (which raises) in the worker before this point: one sent meanwhile acts now.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -109,6 +109,7 @@ class Rendered(Generic[T, R]):
         global _JOB
         self.items, self.render = items, render
         self.workers: list[tuple[BaseProcess, Connection]] = []
+        self.spans: list[tuple[int, int]] = []
         self.sent = self.received = 0
         if jobs <= 1 or not items:
             return
@@ -173,7 +174,7 @@ class Rendered(Generic[T, R]):
     def close(self) -> None:
         """Stop the workers that still run (when the results are all in, closing the pipe
         ends them) and wait for them: none is left behind."""
-        unfinished = self.received < self.sent or self.sent < len(getattr(self, "spans", []))
+        unfinished = self.received < len(self.spans)
         for process, conn in self.workers:
             conn.close()
             if unfinished and process.is_alive():
