@@ -457,7 +457,9 @@ def _model(path: Path, profile: Path) -> list[tuple[object, ...]]:
     diags = Diagnostics()
     site = pipeline.load(pipeline.Inputs(path, profile), diags)
     return [(p.key, p.entry_type, p.title, p.authors, p.year, p.month, p.venues, p.links,
-             p.abstract, p.doi, p.arxiv, p.selected, p.tags, p.fields) for p in site.publications]
+             p.abstract, p.doi, p.arxiv, p.selected, p.tags, p.volume, p.number, p.pages,
+             p.publisher, p.place, p.institution, p.isbn, p.issn, p.genre)
+            for p in site.publications]
 
 
 def _cited(path: Path, profile: Path) -> list[tuple[object, ...]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shlex
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -17,7 +17,7 @@ from pubsite.add.update import merged
 from pubsite.check import rules
 from pubsite.errors import EXIT_INPUT, EXIT_USAGE, Diagnostic, Diagnostics, PubsiteError
 from pubsite.model import identifiers
-from pubsite.model.site import Profile
+from pubsite.model.site import Profile, Status
 from pubsite.pipeline import Inputs, display, load_text
 from pubsite.read import bib, profile
 from pubsite.read.bib import RawEntry
@@ -44,14 +44,14 @@ def run(inputs: Inputs, arg: str, update: str | None = None, dry_run: bool = Fal
         raise PubsiteError(f"{name}: has no entry {update} to update; nothing was written",
                            EXIT_USAGE)
     if old is None:
-        refuse_known(f, source)
+        refuse_known(f, source, prof)
     found = fetch(source, Client(prof.email, _paste_hint(inputs)), read_stdin or _read_stdin)
     style = entry.read_style(list(f.entries), f.text)
     taken = [e.key for e in f.entries if e is not old]
     new = entry.clean(found, style, taken)
     if old is not None:
         new = merged(old, new, Normaliser(prof, Diagnostics()).symbols)
-    refuse_duplicate(f, new, old, _command(inputs, arg))
+    refuse_duplicate(f, new, old, prof, _command(inputs, arg))
     text = entry.render(new, style, f.newline)
     if old is not None:
         after = bibfile.replaced(f, old, text)
@@ -122,7 +122,7 @@ def _when(e: entry.Entry) -> tuple[int, int]:
     return (int(year) if year.isdigit() else 0, identifiers.month(e.get("month")) or 0)
 
 
-def refuse_known(f: bibfile.BibFile, source: Source) -> None:
+def refuse_known(f: bibfile.BibFile, source: Source, prof: Profile) -> None:
     """A DOI or arXiv id the file already holds is refused before any request."""
     if source.kind not in (Kind.DOI, Kind.ARXIV):
         return
@@ -132,17 +132,18 @@ def refuse_known(f: bibfile.BibFile, source: Source) -> None:
         if ident in ((doi,) if source.kind is Kind.DOI else (arxiv,)):
             what = "DOI" if source.kind is Kind.DOI else "arXiv id"
             hint = f"; to turn it into the paper: pubsite add DOI --update {e.key}" \
-                if source.kind is Kind.ARXIV and _is_preprint(e.fields, doi) else ""
+                if source.kind is Kind.ARXIV and _is_preprint(e, prof) else ""
             raise PubsiteError(f"{f.name}:{e.line}: {e.key} has the same {what}; "
                                f"nothing was added{hint}", EXIT_INPUT)
 
 
 def refuse_duplicate(f: bibfile.BibFile, new: entry.Entry, old: RawEntry | None,
-                     command: str = "pubsite add SOURCE") -> None:
+                     prof: Profile, command: str = "pubsite add SOURCE") -> None:
     """The same DOI, arXiv id, or title + year + first author as an entry already there
     (the checks' own reading of a work, `rules.work_facts`) is refused, naming it; unless
     it is the same DOI, with the command that updates it (`command`: the user's own)."""
-    mine = _facts(new)
+    parsed = _parsed(new)
+    mine = rules.work_facts(parsed)
     for e in f.entries:
         if e is old:
             continue
@@ -150,18 +151,17 @@ def refuse_duplicate(f: bibfile.BibFile, new: entry.Entry, old: RawEntry | None,
         for what, a, b in (("DOI", mine[0], theirs[0]), ("arXiv id", mine[1], theirs[1]),
                            ("title, year and first author", mine[2], theirs[2])):
             if a and a == b:
-                hint = _update_hint(e, new, mine[0], command) \
+                hint = _update_hint(e, parsed, prof, command) \
                     if what != "DOI" and old is None else ""
                 raise PubsiteError(f"{f.name}:{e.line}: {e.key} has the same {what}; "
                                    f"nothing was added{hint}", EXIT_INPUT)
 
 
-def _update_hint(e: RawEntry, new: entry.Entry, doi: str, command: str) -> str:
+def _update_hint(e: RawEntry, new: RawEntry, prof: Profile, command: str) -> str:
     """How to put the new metadata into `e` instead: a preprint turned into the paper, or
     an entry updated; nothing when the new metadata is a preprint of a paper the file
     already has (the paper is not to be turned back into it)."""
-    theirs = _is_preprint(e.fields, rules.work_facts(e)[0])
-    ours = _is_preprint(dict(new.fields), doi)
+    theirs, ours = _is_preprint(e, prof), _is_preprint(new, prof)
     if ours and not theirs:
         return ""
     turn = "to turn the preprint into this paper" if theirs and not ours \
@@ -169,10 +169,10 @@ def _update_hint(e: RawEntry, new: entry.Entry, doi: str, command: str) -> str:
     return f"; {turn}: {command} --update {e.key}"
 
 
-def _is_preprint(fields: Mapping[str, str], doi: str) -> bool:
-    """A work not yet published: no DOI, and no venue but arXiv's."""
-    venue = fields.get("journal", "") or fields.get("booktitle", "")
-    return not doi and (not venue or "arxiv" in venue.lower() or venue.strip() == "CoRR")
+def _is_preprint(e: RawEntry, prof: Profile) -> bool:
+    """Whether the site lists the work as a preprint: the normaliser's own decision (its
+    `status`), so that what add calls a preprint is what the build shows as one."""
+    return Normaliser(prof, Diagnostics()).publication(e).status is Status.PREPRINT
 
 
 def _command(inputs: Inputs, arg: str) -> str:
@@ -181,10 +181,9 @@ def _command(inputs: Inputs, arg: str) -> str:
     return f"pubsite add{_options(inputs)} {shlex.quote(arg)}"
 
 
-def _facts(new: entry.Entry) -> rules.WorkFacts:
-    text = entry.render(new, entry.Style())
-    parsed = bib.parse(text, "new", Diagnostics()).entries
-    return rules.work_facts(parsed[0])
+def _parsed(new: entry.Entry) -> RawEntry:
+    """The new entry as the build's reader reads it."""
+    return bib.parse(entry.render(new, entry.Style()), "new", Diagnostics()).entries[0]
 
 
 def check_result(text: str, name: str, prof: Profile, key: str) -> tuple[Diagnostic, ...]:

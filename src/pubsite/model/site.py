@@ -184,7 +184,23 @@ class Publication:
     title_tex: str = ""  # `title` as TeX source, joined like `title` (CSL's case protection)
     source_file: str = ""
     source_line: int = 0
-    fields: tuple[tuple[str, str], ...] = ()  # decoded extra fields (journal, volume, pages...)
+    # Where in its container the work is, and who put it out: decoded, "" where the entry
+    # says nothing. Every output reads these, never the entry's fields.
+    volume: str = ""
+    number: str = ""  # a journal's issue, or a report's own number (`kind` tells which)
+    pages: str = ""  # as shown: "12–15", "e123", "S1–S10, 20–25" (each dash an en dash)
+    first_page: str = ""  # the range's ends ("12", "15"); pages that are no range are first
+    last_page: str = ""
+    publisher: str = ""
+    place: str = ""  # the address (an event's place, biblatex's `venue`, where none is)
+    institution: str = ""  # the school of a thesis or the institution of a report
+    isbn: str = ""
+    issn: str = ""
+    # What an @unpublished or @misc says it is where that is its venue line ("Working
+    # Paper"): CSL's genre; and whether the venue line is the entry's note, which says what
+    # the work is and not who published it.
+    genre: str = ""
+    venue_is_note: bool = False
     cite_fields: tuple[tuple[str, str], ...] = ()  # the BibTeX a reader cites (see normalise)
 
     @property
@@ -238,12 +254,6 @@ class Publication:
             for m in a.marks:
                 seen.setdefault(m)
         return tuple(seen)
-
-    def field(self, name: str) -> str:
-        for k, v in self.fields:
-            if k == name:
-                return v
-        return ""
 
 
 def sort_publications(pubs: Iterable[Publication], order: SortOrder = "newest"

@@ -63,11 +63,6 @@ eprinttype eprintclass pubstate language eventtitle key entryset
 """.split())
 URL_FIELDS = frozenset({*LINK_FIELDS, "doi", "links", "eprint", "urldate", "file"})
 
-# Decoded and kept for the renderers and exports (the container is decided: `container`).
-TEXT_FIELDS = ("volume", "number", "pages", "publisher", "school",
-               "institution", "organization", "address", "edition", "series", "note",
-               "howpublished", "editor", "chapter", "isbn", "issn")
-
 HUGO_ADMIN = "admin"  # Hugo Blox's author folder of the site's owner
 _HIGHLIGHT = 10 * names.EXACT  # biblatex's author+an = {n=highlight}
 _BOLDED = names.EXACT // 2
@@ -120,6 +115,7 @@ class Normaliser:
         container, short = _container(e)
         venues = self.venues(e, kind, year, arxiv, (container, short))
         parts = _title_parts(e)
+        pages, first_page, last_page = _pages(f)
         return Publication(
             key=e.key,
             slug=self.slug(e.key),
@@ -145,7 +141,19 @@ class Normaliser:
             title_tex=_joined_title(*parts),
             source_file=e.file,
             source_line=e.line,
-            fields=_text_fields(e),
+            volume=_decoded(f, "volume"),
+            number=_decoded(f, "number"),
+            pages=pages,
+            first_page=first_page,
+            last_page=last_page,
+            publisher=_decoded(f, "publisher"),
+            place=_place(e),
+            institution=_decoded(f, "school") or _decoded(f, "institution"),
+            isbn=_decoded(f, "isbn"),
+            issn=_decoded(f, "issn"),
+            genre=_genre(e, container, venues),
+            venue_is_note=bool(venues) and bool(venues[0].name) and
+            venues[0].name == _decoded(f, "note"),
             cite_fields=self.cite_fields(e, arxiv),
         )
 
@@ -527,13 +535,34 @@ _DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-\d{1,2})?)?")
 _YEAR_SUFFIX = re.compile(r"^(\d{4})[a-z]$")
 
 
-def _text_fields(e: RawEntry) -> tuple[tuple[str, str], ...]:
-    """TEXT_FIELDS decoded; an event's place (biblatex's `venue`) is its address."""
+def _decoded(f: dict[str, str], name: str) -> str:
+    return latex.decode(f[name]) if f.get(name) else ""
+
+
+def _place(e: RawEntry) -> str:
+    """The address; an event's place (biblatex's `venue`) where the entry gives neither an
+    address nor a location."""
     f = e.fields
-    out = [(k, latex.decode(f[k])) for k in TEXT_FIELDS if f.get(k)]
-    if is_event_place(e) and not (f.get("address", "").strip() or f.get("location", "").strip()):
-        out.append(("address", latex.decode(f["venue"])))
-    return tuple(out)
+    if f.get("address") or f.get("location", "").strip() or not is_event_place(e):
+        return _decoded(f, "address")
+    return latex.decode(f["venue"])
+
+
+# A range of two pages, each without a space or dash ("12–15", "12 - 15", "S1--S9").
+_PAGE_RANGE = re.compile(r"^\s*([^\s\-–—]+)\s*(?:-+|–|—)\s*([^\s\-–—]+)\s*$")
+# Spaces open a match only where their run starts (a pattern that tried each space of a
+# long run read the run again from each); a dash opens one anywhere.
+_DASHES = re.compile(r"(?:(?<!\s)\s+)?(?:-+|–|—)\s*")
+
+
+def _pages(f: dict[str, str]) -> tuple[str, str, str]:
+    """The pages as shown (each dash, with the spaces before and after it, an en dash), and
+    the first and last page of a range; pages that are no range ("e123", "1-4, 7-9") are
+    its first page as written."""
+    text = _decoded(f, "pages")
+    m = _PAGE_RANGE.match(text)
+    first, last = (m.group(1), m.group(2)) if m else (text.strip(), "")
+    return _DASHES.sub("–", text.strip()), first, last
 
 
 def _year_month(f: dict[str, str]) -> tuple[str, int | None]:
@@ -655,6 +684,18 @@ def _stated(e: RawEntry, arxiv: str) -> str:
 # Entry types a working paper is written as; its `note` says what it is.
 _WORKING_TYPES = ("unpublished", "misc")
 _UNDER_REVIEW = re.compile(r"resubmi|under review|submitted|\bR\s*&\s*R\b", re.I)
+
+
+def _genre(e: RawEntry, container: str, venues: tuple[Venue, ...]) -> str:
+    """What an @unpublished or @misc says it is, in its note or howpublished, where that
+    is its venue line ("Working Paper", "Handout from a colloquium")."""
+    if container or e.entry_type not in _WORKING_TYPES or not venues:
+        return ""
+    said = venues[0]
+    if said.placeholder or said.name.casefold() == "preprint" or \
+            said.name not in (_decoded(e.fields, "note"), _decoded(e.fields, "howpublished")):
+        return ""
+    return said.name
 
 
 def _working_status(e: RawEntry, venues: tuple[Venue, ...]) -> Status | None:

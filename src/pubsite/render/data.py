@@ -116,23 +116,24 @@ def csl_item(p: Publication) -> dict[str, Any]:
         item["issued"] = {"date-parts": [parts]}
     if p.container:
         item["container-title"] = p.container
-        if p.container_short and p.container_short not in (p.container, p.field("publisher")):
+        if p.container_short and p.container_short not in (p.container, p.publisher):
             item["container-title-short"] = p.container_short
-    if _genre(p):
-        item["genre"] = _genre(p)  # what a working paper says it is ("Working Paper")
+    if p.genre:
+        item["genre"] = p.genre  # what a working paper says it is ("Working Paper")
     if p.venues:
         notes = [n.text for v in p.venues for n in v.notes]
         if notes:
             item["note"] = "; ".join(notes)
     number = "number" if p.kind is Kind.REPORT else "issue"  # a report's number is its own
-    for field, key in (("volume", "volume"), ("number", number), ("pages", "page"),
-                       ("publisher", "publisher"), ("address", "publisher-place"),
-                       ("isbn", "ISBN"), ("issn", "ISSN")):
-        if p.field(field):
-            item[key] = p.field(field).replace("–", "-") if key == "page" else p.field(field)
-    school = p.field("school") or p.field("institution")
-    if school and "publisher" not in item:
-        item["publisher"] = school
+    # CSL's page ranges take a hyphen (citeproc writes the style's dash).
+    for key, value in (("volume", p.volume), (number, p.number),
+                       ("page", p.pages.replace("–", "-")),
+                       ("publisher", p.publisher), ("publisher-place", p.place),
+                       ("ISBN", p.isbn), ("ISSN", p.issn)):
+        if value:
+            item[key] = value
+    if p.institution and not p.publisher:
+        item["publisher"] = p.institution  # a thesis's school, a report's institution
     if p.doi:
         item["DOI"] = p.doi
     if p.arxiv and "number" not in item:
@@ -189,27 +190,14 @@ def to_jsonresume(site: Site) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def _genre(p: Publication) -> str:
-    """What an @unpublished or @misc says it is, in its note or howpublished, where that
-    is its venue line ("Working Paper", "Handout from a colloquium")."""
-    if p.container or p.entry_type not in ("unpublished", "misc") or not p.venues:
-        return ""
-    said = p.venues[0]
-    if said.placeholder or said.name.casefold() == "preprint" or \
-            said.name not in (p.field("note"), p.field("howpublished")):
-        return ""
-    return said.name
-
-
 def _publisher(p: Publication) -> str:
     """Who published it: the journal, proceedings or publisher; never "Preprint"."""
     if p.container:
         return p.container
-    for name in ("publisher", "school", "institution"):
-        if p.field(name):
-            return p.field(name)
+    if p.publisher or p.institution:
+        return p.publisher or p.institution
     if p.kind is Kind.PREPRINT or not p.venues or p.venues[0].placeholder or \
-            p.venues[0].name == p.field("note"):
+            p.venue_is_note:
         return ""  # a working paper's note says what it is, not who published it
     return p.venues[0].name
 

@@ -120,9 +120,6 @@ def shown_text(profile: Profile, pubs: tuple[Publication, ...] | list[Publicatio
             yield link.label
 
 
-_PAGE_RANGE = re.compile(r"^\s*([^\s\-–—]+)\s*(?:-+|–|—)\s*([^\s\-–—]+)\s*$")
-
-
 def scholar_meta(p: Publication, base_url: str = "") -> list[tuple[str, str]]:
     """Google Scholar's citation_* tags for a paper page, from what the data holds: never a
     made-up publisher, never an editor as an author. A PDF copied into the site needs
@@ -136,25 +133,20 @@ def scholar_meta(p: Publication, base_url: str = "") -> list[tuple[str, str]]:
     venue = p.venues[0].name if p.venues and not p.venues[0].placeholder else ""
     where = {Kind.JOURNAL: ("citation_journal_title", p.container or venue),
              Kind.CONFERENCE: ("citation_conference_title", p.container or venue),
-             Kind.THESIS: ("citation_dissertation_institution", p.field("school") or venue),
+             Kind.THESIS: ("citation_dissertation_institution", p.institution or venue),
              Kind.REPORT: ("citation_technical_report_institution",
-                           p.field("institution") or venue)}.get(p.kind)
+                           p.institution or venue)}.get(p.kind)
     if where and where[1]:
         out.append(where)
-    if p.kind is Kind.REPORT and p.field("number"):
-        out.append(("citation_technical_report_number", p.field("number")))
-    elif p.field("number"):
-        out.append(("citation_issue", p.field("number")))
-    if p.field("publisher") and p.kind in _PUBLISHED_BY:
-        out.append(("citation_publisher", p.field("publisher")))
-    for field, tag in (("volume", "citation_volume"), ("isbn", "citation_isbn")):
-        if p.field(field):
-            out.append((tag, p.field(field)))
-    pages = _PAGE_RANGE.match(p.field("pages"))
-    if pages:
-        out += [("citation_firstpage", pages.group(1)), ("citation_lastpage", pages.group(2))]
-    elif p.field("pages"):
-        out.append(("citation_firstpage", p.field("pages").strip()))
+    if p.number:
+        out.append(("citation_technical_report_number" if p.kind is Kind.REPORT
+                    else "citation_issue", p.number))
+    if p.publisher and p.kind in _PUBLISHED_BY:
+        out.append(("citation_publisher", p.publisher))
+    out += [(tag, value) for tag, value in (("citation_volume", p.volume),
+                                            ("citation_isbn", p.isbn)) if value]
+    out += [(tag, value) for tag, value in (("citation_firstpage", p.first_page),
+                                            ("citation_lastpage", p.last_page)) if value]
     if p.doi:
         out.append(("citation_doi", p.doi))
     if p.arxiv:
@@ -169,30 +161,24 @@ def scholar_meta(p: Publication, base_url: str = "") -> list[tuple[str, str]]:
 
 # --- The full reference of a CV -------------------------------------------------------
 
-# Spaces open a match only where their run starts (a pattern that tried each space of a
-# long run read the run again from each); a dash opens one anywhere.
-_DASHES = re.compile(r"(?:(?<!\s)\s+)?(?:-+|–|—)\s*")
 _PUBLISHED_BY = frozenset((Kind.BOOK, Kind.CHAPTER, Kind.PROCEEDINGS, Kind.OTHER))
 
 
 def reference_details(p: Publication) -> str:
     """What a full reference adds to the venue: volume(issue), pages, and the publisher of
     a book (unless the venue already names it)."""
-    volume, number, pages = (p.field(n).strip() for n in ("volume", "number", "pages"))
     parts: list[str] = []
-    if volume:
+    if p.volume:
         journal = p.kind is Kind.JOURNAL
-        parts.append((f"{volume}({number})" if number else volume) if journal
-                     else f"vol. {volume}")
-    elif number and p.kind is Kind.JOURNAL:
-        parts.append(f"no. {number}")
-    if pages:
-        pages = _DASHES.sub("–", pages)
-        parts.append(("pp. " if re.search(r"[–,]", pages) else "p. ") + pages)
-    publisher = p.field("publisher").strip()
-    if publisher and p.kind in _PUBLISHED_BY and \
-            not any(publisher in v.name for v in p.venues):
-        parts.append(publisher)
+        parts.append((f"{p.volume}({p.number})" if p.number else p.volume) if journal
+                     else f"vol. {p.volume}")
+    elif p.number and p.kind is Kind.JOURNAL:
+        parts.append(f"no. {p.number}")
+    if p.pages:
+        parts.append(("pp. " if re.search(r"[–,]", p.pages) else "p. ") + p.pages)
+    if p.publisher and p.kind in _PUBLISHED_BY and \
+            not any(p.publisher in v.name for v in p.venues):
+        parts.append(p.publisher)
     return ", ".join(parts)
 
 
