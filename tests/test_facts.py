@@ -5,11 +5,14 @@ the command line) and checked in what the user sees: the site, the exports, vali
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
 
+from pubsite import pipeline
 from pubsite.cli import main
+from pubsite.errors import Diagnostics
 from pubsite.model.site import Kind
 
 from conftest import SHARED
@@ -288,3 +291,79 @@ def test_a_crossref_gives_its_subtitle_to_the_book_not_to_the_chapter(tmp_path: 
     titles = {p["key"]: p["title"]
               for p in json.loads(_export(folder, "--format", "json"))["publications"]}
     assert titles == {"chap": "A Chapter", "bk": "The Book: Its Subtitle. Addon"}
+
+
+# --- Where in its container, and who put it out: decided once, read by every output ------
+
+DETAILS = """
+@article{range, author = {Ada Lovelace}, title = {Range}, journal = {J}, year = {2020},
+  volume = {7}, number = {3}, pages = {12--15}}
+@article{unicode, author = {Ada Lovelace}, title = {Unicode}, journal = {J}, year = {2020},
+  pages = {12\u201315}}
+@article{spaced, author = {Ada Lovelace}, title = {Spaced}, journal = {J}, year = {2020},
+  pages = {12 - 15}}
+@article{elocator, author = {Ada Lovelace}, title = {Elocator}, journal = {J},
+  year = {2020}, volume = {4}, pages = {e123}}
+@phdthesis{school, author = {Ada Lovelace}, title = {A Thesis}, school = {University of X},
+  year = {2019}}
+@thesis{institution, author = {Ada Lovelace}, title = {B Thesis}, type = {phdthesis},
+  institution = {Uppsala Universitet}, year = {2018}}
+@unpublished{working, author = {Ada Lovelace}, title = {Work}, note = {Working Paper},
+  year = {2021}}
+@techreport{report, author = {Ada Lovelace}, title = {Report}, institution = {Lab},
+  number = {TR-7}, year = {2017}}
+@book{book, author = {Ada Lovelace}, title = {Book}, publisher = {Springer},
+  address = {Cham}, isbn = {978-3-16-148410-0}, year = {2016}}
+"""
+
+
+def _scholar(site: Path, slug: str) -> dict[str, list[str]]:
+    page = (site / "publications" / slug / "index.html").read_text(encoding="utf-8")
+    tags: dict[str, list[str]] = {}
+    for name, content in re.findall(r'<meta name="citation_(\w+)" content="([^"]*)">', page):
+        tags.setdefault(name, []).append(content)
+    return tags
+
+
+def test_pages_volume_school_and_genre_are_decided_once_and_every_output_agrees(
+        tmp_path: Path) -> None:
+    folder = _project(tmp_path, DETAILS)
+    pubs = {p.key: p for p in pipeline.load(pipeline.Inputs(
+        folder / "publications.bib", folder / "profile.toml"), Diagnostics()).publications}
+    assert {k: (p.pages, p.first_page, p.last_page) for k, p in pubs.items() if p.pages} == {
+        "range": ("12–15", "12", "15"), "unicode": ("12–15", "12", "15"),
+        "spaced": ("12–15", "12", "15"), "elocator": ("e123", "e123", "")}
+    assert (pubs["range"].volume, pubs["range"].number) == ("7", "3")
+    assert pubs["school"].institution == "University of X"
+    assert pubs["institution"].institution == "Uppsala Universitet"
+    assert (pubs["working"].genre, pubs["working"].venue_is_note) == ("Working Paper", True)
+    assert (pubs["report"].number, pubs["report"].institution) == ("TR-7", "Lab")
+    assert (pubs["book"].publisher, pubs["book"].place, pubs["book"].isbn) == \
+        ("Springer", "Cham", "978-3-16-148410-0")
+    site, csl = _build(folder), _csl_by_key(folder)
+    cv = {line.split(".")[0]: line for line in _export(folder, "--format", "text").splitlines()}
+    for key in ("range", "unicode", "spaced", "elocator"):
+        p, tags = pubs[key], _scholar(site, pubs[key].slug)
+        assert csl[key]["page"] == p.pages.replace("–", "-")  # CSL's ranges take a hyphen
+        assert tags["firstpage"] == [p.first_page]
+        assert tags.get("lastpage", []) == ([p.last_page] if p.last_page else [])
+        assert f"p{'p' if p.last_page else ''}. {p.pages}, " in cv[p.title]
+    assert _scholar(site, "range")["issue"] == ["3"] and csl["range"]["issue"] == "3"
+    assert "J, 7(3), pp. 12–15, 2020" in cv["Range"]
+    # A thesis's school, or biblatex's institution: the same institution in each output.
+    for key in ("school", "institution"):
+        said = pubs[key].institution
+        assert _scholar(site, key)["dissertation_institution"] == [said]
+        assert csl[key]["publisher"] == said and said in cv[pubs[key].title]
+    tags = _scholar(site, "report")
+    assert (tags["technical_report_number"], tags["technical_report_institution"]) == \
+        (["TR-7"], ["Lab"])
+    assert (csl["report"]["number"], csl["report"]["publisher"]) == ("TR-7", "Lab")
+    # A working paper's note says what it is: its venue line and CSL's genre, no publisher.
+    assert csl["working"]["genre"] == "Working Paper" and "Working Paper" in cv["Work"]
+    resume = {p["name"]: p for p in json.loads(_export(folder, "--format", "jsonresume"))
+              ["publications"]}
+    assert "publisher" not in resume["Work"] and resume["Book"]["publisher"] == "Springer"
+    assert (csl["book"]["publisher"], csl["book"]["publisher-place"], csl["book"]["ISBN"]) == \
+        ("Springer", "Cham", "978-3-16-148410-0")
+    assert _scholar(site, "book")["publisher"] == ["Springer"]
