@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pubsite.errors import PubsiteError
 from pubsite.render.templating import as_pubsite_error
@@ -31,6 +31,8 @@ R = TypeVar("R")
 AUTO_MIN_ENTRIES = 300
 BATCH = 64  # entries per task: few tasks to send and collect, about 1 MB of pages each
 IN_FLIGHT = 4  # batches queued per worker: enough to keep it busy, bounded for memory
+HELD = 2  # batches this process renders ahead while a worker is busy
+MINE = -1  # the owner of a span this process rendered
 
 # What a forked worker renders: set in the parent just before the fork, read by the
 # children (an inherited global: a function of a site is costly to send).
@@ -84,7 +86,7 @@ def _worker(conn: Connection, siblings: list[Connection]) -> None:
             return  # the parent closed its end: it is stopping, and says why itself
 
 
-def _rendered(items: Sequence[object], render: Callable[[object], list[object]],
+def _rendered(items: Sequence[Any], render: Callable[[Any], object],
               span: tuple[int, int]) -> tuple[str, object]:
     try:
         return "ok", [render(items[i]) for i in range(*span)]
@@ -111,6 +113,10 @@ class Rendered(Generic[T, R]):
         self.workers: list[tuple[BaseProcess, Connection]] = []
         self.spans: list[tuple[int, int]] = []
         self.sent = self.received = 0
+        # Who renders each span sent: a worker's number, or MINE for this process, whose
+        # finished spans wait in `held` for their turn.
+        self.owners: list[int] = []
+        self.held: dict[int, tuple[str, Any]] = {}
         if jobs <= 1 or not items:
             return
         # Small sites (--jobs asked for) still spread over every worker.
@@ -140,23 +146,44 @@ class Rendered(Generic[T, R]):
         self._submit()
 
     def _submit(self) -> None:
-        while self.sent < len(self.spans) and self.sent - self.received < self.window:
-            self.workers[self.sent % len(self.workers)][1].send(self.spans[self.sent])
+        # In flight to the workers: sent, less received, less this process's held spans.
+        while self.sent < len(self.spans) and \
+                self.sent - self.received - len(self.held) < self.window:
+            worker = self.sent % len(self.workers)
+            self.workers[worker][1].send(self.spans[self.sent])
+            self.owners.append(worker)
+            self.sent += 1
+
+    def _help(self, conn: Connection) -> None:
+        """While the worker with the next span is still busy, render the next unsent
+        spans here (a few at most, held in order): this process would otherwise wait
+        (10,000 entries, --jobs 2: it idled 1.1 s of a 5.0 s build)."""
+        while len(self.held) < HELD and self.sent < len(self.spans) and not conn.poll():
+            self.held[self.sent] = _rendered(self.items, self.render, self.spans[self.sent])
+            self.owners.append(MINE)
             self.sent += 1
 
     def _next_batch(self) -> list[R]:
-        process, conn = self.workers[self.received % len(self.workers)]
-        try:
-            kind, payload = conn.recv()
-        except (EOFError, OSError):
-            raise PubsiteError(f"a worker rendering the paper pages stopped (exit code "
-                               f"{process.exitcode}); build again with --jobs 1") from None
+        owner = self.owners[self.received]
+        if owner == MINE:
+            kind, payload = self.held.pop(self.received)
+        else:
+            kind, payload = self._received(owner)
         self.received += 1
         if kind == "failed":
             raise PubsiteError(*payload)
         if kind == "raised":
             raise payload
         return payload  # type: ignore[no-any-return]
+
+    def _received(self, worker: int) -> tuple[str, Any]:
+        process, conn = self.workers[worker]
+        self._help(conn)
+        try:
+            return conn.recv()  # type: ignore[no-any-return]
+        except (EOFError, OSError):
+            raise PubsiteError(f"a worker rendering the paper pages stopped (exit code "
+                               f"{process.exitcode}); build again with --jobs 1") from None
 
     def __iter__(self) -> Iterator[R]:
         if not self.workers:
