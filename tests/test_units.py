@@ -4,6 +4,7 @@ characters, the profile schema, the entry view, the rules, URLs and the normalis
 from __future__ import annotations
 
 import dataclasses
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,15 @@ def test_checked_characters_are_the_cleaned_ones(ch: str) -> None:
 @pytest.mark.parametrize("ch", ["\t", "\n", "é", "\u00a0", "中"])
 def test_ordinary_characters_stay(ch: str) -> None:
     assert cleantext.strip_invisible(f"a{ch}b") == f"a{ch}b"
+
+
+def test_every_cleaned_character_is_unprintable() -> None:
+    # strip_invisible returns printable text untouched without the regex: sound only while
+    # every character the table names is one str.isprintable refuses.
+    printable = [hex(c) for c in range(sys.maxunicode + 1)
+                 if chars.INVISIBLE.match(chr(c)) and chr(c).isprintable()]
+    assert printable == []
+    assert cleantext.strip_invisible("é\u200e中\n") == "é中\n"
 
 
 # --- profile schema ----------------------------------------------------------------------

