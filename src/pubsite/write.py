@@ -316,6 +316,7 @@ class _Folders:
         self.out = out
         self.real: set[str] = {""}
         self.made: list[str] = []
+        self.made_set: set[str] = set()
 
     def remove_made(self) -> None:
         for here in reversed(self.made):
@@ -342,6 +343,7 @@ class _Folders:
                         return False
                     os.mkdir(path)
                     self.made.append(here)
+                    self.made_set.add(here)
                     st = os.lstat(path)
                 if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
                     if not make:
@@ -353,6 +355,13 @@ class _Folders:
                 self.real.add(here)
             parent = here
         return True
+
+    def empty(self, rel: str) -> bool:
+        """Whether `rel`'s folder was made by this build and `rel` is none of the folders
+        made since, so nothing stands at `rel` yet (the lock keeps other builds out): its
+        checks can be skipped (a cold 10,000-entry build's 20,000 files: 60,000 failed
+        lookups, 0.17 s)."""
+        return rel.rpartition("/")[0] in self.made_set and rel not in self.made_set
 
 
 @dataclass(frozen=True, slots=True)
@@ -570,15 +579,15 @@ def _stage(stage: _Stage, rel: str, content: Content) -> None:
                     stat.S_ISREG(st.st_mode):
                 stage.records[rel] = old
                 return
-    present = _file_digest(target)
-    if present == digest:
+    empty = stage.folders.empty(rel)
+    if not empty and _file_digest(target) == digest:
         stage.records[rel] = Record(digest)
         return
     known = old is not None or rel in before.journal
-    if _is_folder(target):
+    if not empty and _is_folder(target):
         stage.folders_in_way.append(rel)  # reported with the others, then the build stops
         return
-    if not known and not stage.force and os.path.lexists(target):
+    if not empty and not known and not stage.force and os.path.lexists(target):
         stage.theirs.append(rel)  # the user's: reported with the others, then the build stops
         return
     # Written to disk with the others before any file is replaced: a build killed after
