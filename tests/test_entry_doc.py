@@ -117,3 +117,47 @@ def test_rendercv_line_has_no_stray_comma(project: Path) -> None:
 
 def _profile() -> view.Profile:
     return view.Profile(name="Ada Lovelace")
+
+
+# --- The order of an entry's parts -------------------------------------------------------
+
+MARKED_BIB = BIB.replace("Ada Lovelace and Charles Babbage", "Ada Lovelace* and Charles Babbage*")
+# What each part says in every output (the legend: the profile's default per entry).
+SAYS = {"title": "Analytical Engine", "authors": "Babbage",
+        "legend": "indicates equal contributions)", "venue": "Scientific Memoirs"}
+# Each output's entry, cut out of what surrounds it on the page (the page's own <title>,
+# its JSON-LD and the BibTeX to cite name the same things).
+ENTRY_OF = {
+    "index.html": r'<li class="pub".*?<details class="pub-bibtex">',
+    "paper page": r"<h1>.*?<p class=\"pub-links\">",
+    "CV page": r'<ol class="pubsite-list">.*?</ol>',
+    "index.md": r"- \*\*Notes.*",
+    **{fmt: r".*" for fmt in ("latex", "markdown", "html", "text")},
+}
+
+
+def _order_in_outputs(project: Path, out: str) -> dict[str, list[str]]:
+    seen = _outputs(project, out)
+    seen["CV page"] = (project / out / "cv" / "index.html").read_text()
+    orders = {}
+    for name, pattern in ENTRY_OF.items():
+        found = re.search(pattern, seen[name], re.DOTALL)
+        assert found is not None, name
+        at = {part: found.group(0).find(text) for part, text in SAYS.items()}
+        assert -1 not in at.values(), (name, at)
+        orders[name] = sorted(at, key=at.__getitem__)
+    return orders
+
+
+def test_the_view_alone_orders_an_entrys_parts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`view.ORDER` is the one place the order of an entry's parts is written: the site's
+    list entry and paper page, the CV page, index.md and every CV list follow it (no
+    template places a part of its own accord; the plain-text list once put the legend last)."""
+    (tmp_path / "profile.toml").write_text(PROFILE + "cv = true\n")
+    (tmp_path / "publications.bib").write_text(MARKED_BIB)
+    before = _order_in_outputs(tmp_path, "before")
+    assert before == {name: ["title", "authors", "legend", "venue"] for name in ENTRY_OF}
+    monkeypatch.setattr(view, "ORDER", ("title", "venue", "legend", "authors", "links"))
+    after = _order_in_outputs(tmp_path, "after")
+    assert after == {name: ["title", "venue", "legend", "authors"] for name in ENTRY_OF}

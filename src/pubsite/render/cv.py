@@ -11,31 +11,26 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import markupsafe
-
 from pubsite.model.site import (
     GroupBy,
     Kind,
     Link,
     Numbering,
-    Profile,
     Publication,
     ReferenceStyle,
     Site,
 )
 from pubsite.render.formats import (
-    CvHtmlFormat,
     LatexFormat,
     MarkdownFormat,
     Md,
-    escape,
     safe_href,
 )
 from pubsite.render.templating import environment
 from pubsite.render.texescape import Need, needs, tex_escape, tex_url
 from pubsite.render.view import (
     Format,
-    Plain,
+    Raw,
     Written,
     cv_links,
     cv_sections,
@@ -50,10 +45,6 @@ from pubsite.render.view import (
     shown_text,
     stop,
 )
-
-
-class Raw(str):
-    """Text already in the output format."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,35 +94,32 @@ def build_groups(pubs: list[Publication], group_by: GroupBy, numbering: Numberin
                                    for p in g.publications)) for g in groups]
 
 
-_ESCAPERS: dict[str, Callable[[str], str]] = {
-    "latex": tex_escape,
-    "text": lambda s: s,
-}
+Spelling = type[Format]  # a list's format: its class says how it escapes, marks up and joins
 
 
-def render(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path | None,
+def render(site: Site, fmt: Spelling, groups: list[CvGroup], user_templates: Path | None,
            standalone: bool = False, style: ReferenceStyle = "full") -> str:
     return "".join(generate(site, fmt, groups, user_templates, standalone, style)
                    ).strip() + "\n"
 
 
-def generate(site: Site, fmt: str, groups: list[CvGroup], user_templates: Path | None,
+def generate(site: Site, fmt: Spelling, groups: list[CvGroup], user_templates: Path | None,
              standalone: bool = False, style: ReferenceStyle = "full") -> Iterator[str]:
     """The list as text, in pieces (not yet stripped)."""
     env, helpers = _environment(site, fmt, user_templates, style)
     helpers["standalone"] = standalone
-    if fmt == "latex":
+    if fmt.medium == "latex":
         helpers["extra_preamble"] = [Raw(n.preamble) for n in latex_needs(site)[0]]
     helpers["list_legend"] = legend_text(legend_marks(
         site.profile, marks_in([i.pub for g in groups for i in g.items])))
-    if fmt == "markdown":
+    if fmt.medium == "markdown":
         helpers["item_text"] = markdown_item(site, user_templates, style)
-    pieces: Iterator[str] = env.get_template(f"cv/{fmt}.{_EXT[fmt]}").generate(
+    pieces: Iterator[str] = env.get_template(fmt.list_template).generate(
         profile=site.profile, groups=groups, **helpers)
     return pieces
 
 
-def full_list(site: Site, fmt: str, user_templates: Path | None,
+def full_list(site: Site, fmt: Spelling, user_templates: Path | None,
               root: str | None = "") -> str:
     """Every publication as a CV lists them (the CV page, cv.pdf): grouped by type, the
     full reference. A file the site copies (a local PDF) is linked through `root`, the
@@ -158,7 +146,7 @@ def document(site: Site, user_templates: Path | None) -> str:
     env = environment("latex", user_templates, tex_escape, Raw)
     profile = site.profile
     base = profile.base_url.rstrip("/")
-    listing = full_list(site, "latex", user_templates, base + "/" if base else None)
+    listing = full_list(site, LatexFormat, user_templates, base + "/" if base else None)
     email, mailto = email_shown(profile)
     return env.get_template("cv/document.tex").render(
         profile=profile, email=email, mailto=mailto, sections=cv_sections(profile),
@@ -175,7 +163,7 @@ def latex_needs(site: Site) -> tuple[list[Need], str]:
 def markdown_item(site: Site, user_templates: Path | None,
                   style: ReferenceStyle = "full") -> Callable[[Item], str]:
     """One Markdown list item, without the blank line that separates items."""
-    env, helpers = _environment(site, "markdown", user_templates, style)
+    env, helpers = _environment(site, MarkdownFormat, user_templates, style)
     template = env.get_template("cv/markdown-item.md")
     def item_text(item: Item) -> str:
         # An entry never ends in a line break.
@@ -185,18 +173,17 @@ def markdown_item(site: Site, user_templates: Path | None,
     return item_text
 
 
-def _environment(site: Site, fmt: str, user_templates: Path | None,
+def _environment(site: Site, fmt: Spelling, user_templates: Path | None,
                  style: ReferenceStyle = "full") -> tuple[Any, dict[str, Any]]:
-    spell, raw = _formats()[fmt]
-    f = spell(site.profile)
-    limit = site.profile.publications.max_authors if fmt == "markdown" else 0
+    f, raw = fmt(site.profile), fmt.raw
+    limit = site.profile.publications.max_authors if fmt.medium == "markdown" else 0
     full = style == "full"
 
     def links_of(p: Publication) -> tuple[Link, ...]:
         return cv_links(p, reference_ids(p) if full else None)
 
     def entry(p: Publication) -> Written:
-        return f.write(f.view.cv(p, full, limit), raw)
+        return f.write(f.view.cv(p, full, limit, f.hyperlinks), raw)
 
     helpers: dict[str, Any] = {
         "entry": entry,
@@ -207,26 +194,13 @@ def _environment(site: Site, fmt: str, user_templates: Path | None,
         "venues": lambda p: raw(f.venues(p.venues)),
         "reference": lambda p: raw(f.reference(p, full)),
         "links_of": links_of,
+        "links": lambda p: raw(f.render(links_part(links_of(p)))),
         "legend": lambda p: raw(f.legend(p)),
         "per_entry_legend": site.profile.publications.legend == "entry",
     }
-    if fmt == "html":
-        env = environment("html", user_templates, filters=(("href", safe_href),))
-    elif fmt == "markdown":
-        env = environment("markdown", user_templates, escape, Md)
-        # Two trailing spaces: the line break CommonMark, GFM, kramdown and Python-Markdown
-        # all honour (a backslash is CommonMark's alone).
-        helpers.update(links=lambda p: raw(f.render(links_part(links_of(p)))),
-                       md_break=Md("  "))
-    else:
-        env = environment(fmt, user_templates, _ESCAPERS[fmt], Raw)
-        helpers["url"] = (lambda u: Raw(tex_url(u))) if fmt == "latex" else (lambda u: u)
-    return env, helpers
-
-
-def _formats() -> dict[str, tuple[Callable[[Profile], Format], Callable[[str], str]]]:
-    return {"latex": (LatexFormat, Raw), "text": (Plain, Raw),
-            "html": (CvHtmlFormat, markupsafe.Markup), "markdown": (MarkdownFormat, Md)}
-
-
-_EXT = {"latex": "tex", "markdown": "md", "html": "html", "text": "txt"}
+    if fmt.medium == "html":  # autoescaped; URLs through the `href` filter
+        return environment("html", user_templates, filters=(("href", safe_href),)), helpers
+    helpers["url"] = lambda u: raw(f.url(u))
+    if fmt.medium == "markdown":  # a line break, for templates written before `entry`
+        helpers["md_break"] = raw("  ")
+    return environment(fmt.medium, user_templates, fmt.esc, raw), helpers

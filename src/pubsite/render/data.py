@@ -6,7 +6,6 @@ import html
 import json
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from pubsite.model import identifiers, urls
@@ -15,7 +14,7 @@ from pubsite.read import latex
 from pubsite.render import resume
 from pubsite.render.citebibtex import bibtex_entry
 from pubsite.render.formats import RenderCVFormat, rendercv_escape
-from pubsite.render.view import Plain, group, reference_details
+from pubsite.render.view import Plain, Tag, group
 
 
 def author_dict(a: Author) -> dict[str, Any]:
@@ -247,16 +246,18 @@ def to_rendercv(site: Site, group_by: GroupBy = "none") -> str:
 
 def _rendercv_entry(p: Publication, spell: RenderCVFormat, q: Callable[[str], str]
                     ) -> list[str]:
-    lines = [f"      - title: {q(spell.esc(p.title))}",
-             "        authors:" if p.authors else "        authors: []"]
-    lines.extend(f"          - {q(spell.author(a))}" for a in p.authors)
+    doc = spell.view.dated(p)  # the date is shown beside the entry, not in its venue line
+    written = spell.write(doc)
+    # RenderCV takes the authors one by one: each author's part of the author list.
+    authors = [spell.node(n) for n in doc.part("authors")
+               if isinstance(n, Tag) and n.name != "editors"]
+    lines = [f"      - title: {q(written.title)}",
+             "        authors:" if authors else "        authors: []"]
+    lines.extend(f"          - {q(author)}" for author in authors)
     if p.year:
         lines.append(f"        date: {q(p.iso_date() or spell.esc(p.year))}")
-    # The date is shown beside the entry: the venue line goes without the year.
-    journal = spell.render(spell.view.venues(tuple(replace(v, year="") for v in p.venues),
-                                             reference_details(p)))
-    if journal:
-        lines.append(f"        journal: {q(journal)}")
+    if written.venue:
+        lines.append(f"        journal: {q(written.venue)}")
     if identifiers.is_doi(p.doi):
         lines.append(f"        doi: {q(p.doi)}")
     else:

@@ -10,9 +10,12 @@ its name in render/registry.py.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import ClassVar
 from urllib.parse import quote
 
+from markupsafe import Markup
 from markupsafe import escape as html_escape
 
 from pubsite.model import urls
@@ -33,6 +36,11 @@ _SPANS = {"author": "author", "owner": "author owner", "venue": "venue", "venue-
           "venue-notes": "venue-notes", "award": "award", "note": "note"}
 
 
+def html_text(text: str) -> str:
+    """Text escaped for HTML, as a plain `str`."""
+    return str(html_escape(text))
+
+
 class HtmlFormat(Format):
     """The site's HTML: every text passes markupsafe.escape (as Jinja's autoescape would);
     each part carries the class the theme styles and site.js reads."""
@@ -41,8 +49,7 @@ class HtmlFormat(Format):
         super().__init__(profile)
         self._colours = dict(profile.publications.venue_colors)
 
-    def esc(self, text: str) -> str:
-        return str(html_escape(text))
+    esc = staticmethod(html_text)
 
     def strong(self, text: str) -> str:
         return f"<strong>{text}</strong>"
@@ -106,8 +113,12 @@ _CV_WRAP = {"authors": ('<span class="authors">', "</span>"), "links": (" ", "")
 class CvHtmlFormat(Format):
     """The HTML export and the CV page: a citation list, strong where the others are."""
 
-    def esc(self, text: str) -> str:
-        return str(html_escape(text))
+    sep = "\n"
+    seps: ClassVar[Mapping[str, str]] = {"links": ""}  # the links part opens with a space
+    esc = staticmethod(html_text)
+    raw = Markup
+    medium = "html"
+    list_template = "cv/html.html"
 
     def strong(self, text: str) -> str:
         return f"<strong>{text}</strong>"
@@ -168,8 +179,14 @@ def _md_link(text: str, url: str) -> Md:
 
 
 class MarkdownFormat(Format):
-    def esc(self, text: str) -> str:
-        return escape(text)
+    # Two trailing spaces: the line break CommonMark, GFM, kramdown and Python-Markdown
+    # all honour (a backslash is CommonMark's alone).
+    sep = "  \n  "
+
+    esc = staticmethod(escape)
+    raw = Md
+    medium = "markdown"
+    list_template = "cv/markdown.md"  # its items are cv/markdown-item.md's
 
     def strong(self, text: str) -> str:
         return f"**{text}**"
@@ -184,8 +201,12 @@ class MarkdownFormat(Format):
 # --- LaTeX ---------------------------------------------------------------------------
 
 class LatexFormat(Format):
-    def esc(self, text: str) -> str:
-        return tex_escape(text)
+    sep = "\\\\\n  "  # a line break, the next part indented in the source
+
+    esc = staticmethod(tex_escape)
+    url = staticmethod(tex_url)
+    medium = "latex"
+    list_template = "cv/latex.tex"
 
     def strong(self, text: str) -> str:
         return "\\textbf{" + text + "}"
@@ -244,8 +265,7 @@ def _typst_literal(m: re.Match[str]) -> str:
 
 
 class RenderCVFormat(Plain):
-    def esc(self, text: str) -> str:
-        return rendercv_escape(text)
+    esc = staticmethod(rendercv_escape)
 
     def strong(self, text: str) -> str:
         return f"**{text}**"

@@ -20,7 +20,7 @@ from pubsite.model import identifiers, urls
 from pubsite.model.site import Content, Kind, Link, Profile, Publication, Site
 from pubsite.render import cv, workers
 from pubsite.render.citebibtex import bibtex_entry
-from pubsite.render.formats import HtmlFormat, safe_href
+from pubsite.render.formats import CvHtmlFormat, HtmlFormat, safe_href
 from pubsite.render.templating import builtin_templates, environment, read_user_file
 from pubsite.render.view import (
     KIND_LABELS,
@@ -180,7 +180,7 @@ class HtmlSite:
         return [(folder + "index.html", self._paper.render(
                     **self.common, root="../../", page_url=folder, pub=pub,
                     description=page_description(pub, self.summary),
-                    doc=self.fmt.write(self.fmt.view.site(pub), Markup),
+                    doc=self.fmt.write(self.fmt.view.site(pub, legend=True), Markup),
                     json_ld=json_ld(scholarly_article(pub, self.site.profile.base_url)))),
                 (f"{folder}{pub.slug}.bib", self.cited(pub) + "\n")]
 
@@ -252,7 +252,7 @@ class HtmlSite:
     def cv_page(self) -> str:
         """cv/: the profile's CV sections and every publication in the full style, grouped
         by type; it prints to a clean PDF from the browser."""
-        listing = cv.full_list(self.site, "html", self.user_templates, "../")
+        listing = cv.full_list(self.site, CvHtmlFormat, self.user_templates, "../")
         return self.env.get_template("html/cv.html").render(
             **self.common, root="../", page_url="cv/", has_pdf=self.has_pdf,
             cv_publications=Markup(listing))

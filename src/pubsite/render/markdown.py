@@ -11,7 +11,7 @@ from pathlib import Path
 from pubsite.model.site import Content, Site
 from pubsite.read import mdlinks
 from pubsite.render import cv
-from pubsite.render.formats import Md, escape, link
+from pubsite.render.formats import MarkdownFormat, Md, escape, link
 from pubsite.render.templating import environment
 from pubsite.render.view import email_shown, obfuscate_email
 
@@ -52,7 +52,7 @@ class MarkdownSite:
         env = environment("markdown", user_templates, escape, Md)
         settings = site.profile.publications
         # The homepage's own list: the venue line and every link, as the HTML page shows.
-        listing = cv.render(site, "markdown", cv.build_groups(
+        listing = cv.render(site, MarkdownFormat, cv.build_groups(
             list(site.publications), settings.group_by, "none"), user_templates,
             style="short")
         text = env.get_template("markdown/index.md").render(

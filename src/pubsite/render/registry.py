@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from functools import partial
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -84,15 +85,23 @@ def _rendercv(site: Site, layout: Layout, _templates: Path | None) -> str:
     return data.to_rendercv(site, layout.group_by)
 
 
-def _cv_list(name: str) -> ExportRenderer:
-    """A CV list from templates/cv/ (`render.cv`), grouped and numbered as asked."""
+def _cv_list(spelling: str) -> ExportRenderer:
+    """A CV list (`render.cv`) written by the `Format` class `spelling` names, grouped and
+    numbered as asked."""
     def run(site: Site, layout: Layout, templates: Path | None) -> str:
         from pubsite.render import cv
 
+        module, _, name = spelling.rpartition(".")
         groups = cv.build_groups(list(site.publications), layout.group_by, layout.numbering)
-        return cv.render(site, name, groups, templates, standalone=layout.standalone,
-                         style=layout.style)
+        return cv.render(site, getattr(import_module(module), name), groups, templates,
+                         standalone=layout.standalone, style=layout.style)
     return run
+
+
+def _cv_row(name: str, help: str, spelling: str, honours: tuple[str, ...],
+            notes: Callable[[Site], list[str]] | None = None) -> OutputFormat:
+    """A CV list's row: the `Format` class that spells it also renders it."""
+    return OutputFormat(name, "export", help, _cv_list(spelling), spelling, honours, notes)
 
 
 def _latex_notes(site: Site) -> list[str]:
@@ -110,15 +119,14 @@ FORMATS: tuple[OutputFormat, ...] = (
                  "pubsite.render.formats.HtmlFormat"),
     OutputFormat("markdown", "site", "index.md: the profile and the publication list",
                  _markdown_site, "pubsite.render.formats.MarkdownFormat"),
-    OutputFormat("latex", "export", "the CV list as LaTeX (--standalone: a document)",
-                 _cv_list("latex"), "pubsite.render.formats.LatexFormat",
-                 ("group_by", "numbering", "standalone", "style"), notes=_latex_notes),
-    OutputFormat("markdown", "export", "the CV list as Markdown", _cv_list("markdown"),
-                 "pubsite.render.formats.MarkdownFormat", _LIST),
-    OutputFormat("html", "export", "the CV list as an HTML fragment", _cv_list("html"),
-                 "pubsite.render.formats.CvHtmlFormat", _LIST),
-    OutputFormat("text", "export", "the CV list as plain text", _cv_list("text"),
-                 "pubsite.render.view.Plain", _LIST),
+    _cv_row("latex", "the CV list as LaTeX (--standalone: a document)",
+            "pubsite.render.formats.LatexFormat", ("group_by", "numbering", "standalone", "style"),
+            notes=_latex_notes),
+    _cv_row("markdown", "the CV list as Markdown", "pubsite.render.formats.MarkdownFormat",
+            _LIST),
+    _cv_row("html", "the CV list as an HTML fragment", "pubsite.render.formats.CvHtmlFormat",
+            _LIST),
+    _cv_row("text", "the CV list as plain text", "pubsite.render.view.Plain", _LIST),
     OutputFormat("json", "export", "the normalised model", _data("to_json"), "json.dumps"),
     OutputFormat("csl-json", "export", "CSL-JSON for pandoc, Zotero and citeproc",
                  _data("to_csl_json"), "json.dumps"),

@@ -12,8 +12,9 @@ through a `Format`, which supplies only its escaping and the markup of each kind
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from pubsite.model import identifiers
 from pubsite.model.site import (
@@ -207,13 +208,12 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 
 def page_description(p: Publication, fmt: Format) -> str:
     """What a search result or a shared link says about a paper page: the abstract's first
-    sentence, else the title with where and when it appeared (`fmt` writes the venue line
-    as a summary: plain text without notes), at most ~300 characters."""
+    sentence, else the entry's summary (`EntryView.summary`, which `fmt` writes as plain
+    text: a venue without its notes), at most ~300 characters."""
     if p.abstract:
         text = _SENTENCE_END.split(p.abstract, maxsplit=1)[0]
     else:
-        where = fmt.venues(p.venues)
-        text = f"{p.title}. {where}".strip() if where else p.title
+        text = fmt.write(fmt.view.summary(p)).line
     return text if len(text) <= 300 else text[:299].rsplit(" ", 1)[0] + "…"
 
 
@@ -477,15 +477,15 @@ def links_part(links: tuple[Link, ...]) -> tuple[Node, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Doc:
-    """An entry as named parts, each ready for any format to write. `venue` is the venue
-    line (the site) or the reference (a CV); a CV's parts end in their full stops. The
-    site's own templates place its links (each relative to the page): its `links` is
-    empty."""
-    title: tuple[Node, ...]
-    authors: tuple[Node, ...]
-    legend: tuple[Node, ...]
-    venue: tuple[Node, ...]
-    links: tuple[Node, ...] = ()
+    """An entry as named parts in the order it reads, each ready for any format to write:
+    `title`, `authors`, `legend`, `venue` (the venue line on the site, the reference in a
+    CV; a CV's parts end in their full stops), `links`. The view decides which parts an
+    entry has and their order; a format writes and joins them (`Format.write`). The site's
+    links are its templates' (each relative to the page): its doc has none."""
+    parts: tuple[tuple[str, tuple[Node, ...]], ...]
+
+    def part(self, name: str) -> tuple[Node, ...]:
+        return next((nodes for n, nodes in self.parts if n == name), ())
 
 
 class EntryView:
@@ -520,20 +520,47 @@ class EntryView:
     def reference(self, pub: Publication, full: bool) -> tuple[Node, ...]:
         return reference_part(pub, reference_ids(pub) if full else None, self.venue)
 
-    def site(self, pub: Publication, limit: int = 0) -> Doc:
-        """An entry of the site's list or its paper page: parts on lines of their own."""
-        return Doc(part("title", (pub.title,)), self.authors(pub, limit),
-                   legend_part(self.profile, pub.marks_used), site_venues_part(pub, self.venue))
+    def site(self, pub: Publication, limit: int = 0, legend: bool | None = None) -> Doc:
+        """An entry of the site's list (`legend`: None, where the profile says) or its
+        paper page (True): parts on lines of their own."""
+        if legend is None:
+            legend = self.profile.publications.legend == "entry"
+        return ordered(title=part("title", (pub.title,)), authors=self.authors(pub, limit),
+                       legend=legend_part(self.profile, pub.marks_used) if legend else (),
+                       venue=site_venues_part(pub, self.venue))
 
-    def cv(self, pub: Publication, full: bool, limit: int = 0) -> Doc:
-        """An entry of a CV list: each part a sentence with its full stop."""
+    def cv(self, pub: Publication, full: bool, limit: int = 0, links: bool = True) -> Doc:
+        """An entry of a CV list: each part a sentence with its full stop; the legend where
+        the profile puts it on each entry, the links where the format can hold them."""
         ids = reference_ids(pub) if full else None
+        legend = self.profile.publications.legend == "entry"
         # An entry without a title still reads as sentences: its title's stop stays.
-        return Doc(stopped((Tag("title", (pub.title,)),)),
-                   stopped(part("authors", self.authors(pub, limit))),
-                   legend_part(self.profile, pub.marks_used),
-                   part("reference", reference_part(pub, ids, self.venue)),
-                   links_part(cv_links(pub, ids)))
+        return ordered(title=stopped((Tag("title", (pub.title,)),)),
+                       authors=stopped(part("authors", self.authors(pub, limit))),
+                       legend=legend_part(self.profile, pub.marks_used) if legend else (),
+                       venue=part("reference", reference_part(pub, ids, self.venue)),
+                       links=links_part(cv_links(pub, ids)) if links else ())
+
+    def dated(self, pub: Publication) -> Doc:
+        """An entry of a list that sets its date apart (RenderCV's): the venue line with
+        the reference's details and without the year."""
+        venues = tuple(replace(v, year="") for v in pub.venues)
+        return ordered(title=part("title", (pub.title,)), authors=self.authors(pub),
+                       venue=self.venues(venues, reference_details(pub)))
+
+    def summary(self, pub: Publication) -> Doc:
+        """What a search result or a shared link says of a paper: its title and where and
+        when it appeared."""
+        return ordered(title=part("title", (pub.title,)), venue=self.venues(pub.venues))
+
+
+# The order in which an entry's parts read, in every output that writes them (the site's
+# list and paper page, index.md, the CV lists, the meta description): written once, here.
+ORDER = ("title", "authors", "legend", "venue", "links")
+
+
+def ordered(**parts: tuple[Node, ...]) -> Doc:
+    return Doc(tuple((name, parts[name]) for name in ORDER if name in parts))
 
 
 def dated(v: Venue, month: int | None) -> Venue:
@@ -566,12 +593,43 @@ def part(name: str, nodes: tuple[Node, ...]) -> tuple[Node, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Written:
-    """A `Doc` in one format: what templates place on a page."""
-    title: str
-    authors: str
-    legend: str
-    venue: str
-    links: str
+    """A `Doc` in one format: its written parts in the view's order (the title always,
+    the others where they say something), and `line`, the parts joined with the format's
+    separators. Templates place `line`, or each of `parts` in an element of its own."""
+    parts: tuple[tuple[str, str], ...]
+    line: str
+
+    def get(self, name: str) -> str:
+        return next((text for n, text in self.parts if n == name), "")
+
+    # One part alone, for a page that places it apart (a heading) or a copied theme.
+    @property
+    def title(self) -> str:
+        return self.get("title")
+
+    @property
+    def authors(self) -> str:
+        return self.get("authors")
+
+    @property
+    def legend(self) -> str:
+        return self.get("legend")
+
+    @property
+    def venue(self) -> str:
+        return self.get("venue")
+
+    @property
+    def links(self) -> str:
+        return self.get("links")
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+class Raw(str):
+    """Text already in the output format."""
 
 
 _REPEATED = frozenset(("author", "owner", "venue"))
@@ -583,6 +641,16 @@ class Format:
     once per format."""
 
     ellipsis = "…"
+    sep = " "  # between two parts of an entry's line
+    seps: ClassVar[Mapping[str, str]] = {}  # before the parts that take another
+    hyperlinks = True  # the format can hold links: a CV entry shows its links part
+    # Its escaper, one function for every instance (a template environment made with it
+    # is cached by it) and its already-written text, which templates do not escape again.
+    esc: Callable[[str], str] = staticmethod(_as_is)
+    url: Callable[[str], str] = staticmethod(_as_is)  # a link's address as the format writes it
+    raw: type[str] = Raw
+    medium = "text"  # the kind of template that writes its lists: "html", "latex", ...
+    list_template = "cv/text.txt"  # its publication list, where it has one
 
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
@@ -593,9 +661,6 @@ class Format:
         self._tags: dict[str, Callable[[str], str]] = {
             "owner": self.strong, "award": self.award, "note": self.note,
             "marks": self.marks, "name": self.name, "title": self.title}
-
-    def esc(self, text: str) -> str:
-        return text
 
     def strong(self, text: str) -> str:
         return text
@@ -664,8 +729,15 @@ class Format:
         return self.render(node.short)
 
     def write(self, doc: Doc, wrap: Callable[[str], str] = str) -> Written:
-        return Written(*(wrap(self.render(nodes)) for nodes in (
-            doc.title, doc.authors, doc.legend, doc.venue, doc.links)))
+        parts = [(name, self.render(nodes)) for name, nodes in doc.parts]
+        kept = tuple((name, wrap(text)) for name, text in parts if text or name == "title")
+        line: list[str] = []
+        for name, text in parts:
+            if text:
+                if line:
+                    line.append(self.seps.get(name, self.sep))
+                line.append(text)
+        return Written(kept, wrap("".join(line)))
 
     # Single parts, for the outputs that place one part alone.
     def author(self, a: Author) -> str:
@@ -685,7 +757,9 @@ class Format:
 
 
 class Plain(Format):
-    """Plain text: no escaping, no emphasis (text CV, JSON fields)."""
+    """Plain text: no escaping, no emphasis, no links (text CV, JSON fields)."""
+
+    hyperlinks = False
 
     def award(self, text: str) -> str:
         return text
@@ -693,6 +767,8 @@ class Plain(Format):
 
 class Summary(Plain):
     """The short plain text of a meta description or a feed: a venue without its notes."""
+
+    sep = ". "
 
     def tag(self, node: Tag, inner: str) -> str:
         return "" if node.name == "notes" else super().tag(node, inner)
