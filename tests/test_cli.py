@@ -318,18 +318,29 @@ def test_readme_lists_the_formats_of_the_table() -> None:
     assert build is not None and build[1].split("\\|") == list(_table("site"))
 
 
-def test_each_format_names_what_spells_it() -> None:
-    """The table's spelling column names a real class or function, and the CV lists are
-    written with the class it names."""
+def test_each_format_names_what_spells_it(runner: CliRunner, project: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table's spelling column names a real class or function, and a CV list is
+    written by the class its row names: a change to that class's separator between an
+    entry's parts shows in that export."""
     import importlib
 
-    from pubsite.render import cv, registry
+    from pubsite.render import registry
 
+    monkeypatch.chdir(project)
+    lists = 0
     for f in registry.FORMATS:
         module, _, name = f.spelling.rpartition(".")
-        assert callable(getattr(importlib.import_module(module), name)), f.spelling
+        spelling = getattr(importlib.import_module(module), name)
+        assert callable(spelling), f.spelling
         if f.target == "export" and f.name in ("latex", "markdown", "html", "text"):
-            assert cv._formats()[f.name][0].__name__ == name, f.name
+            lists += 1
+            with monkeypatch.context() as m:
+                m.setattr(spelling, "sep", " QQSEP ")
+                result = runner.invoke(main, ["export", "--format", f.name])
+            assert result.exit_code == 0, result.output
+            assert " QQSEP " in result.stdout, f.name
+    assert lists == 4
 
 
 def test_a_new_export_format_is_one_row(runner: CliRunner, project: Path,

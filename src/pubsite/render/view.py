@@ -602,26 +602,12 @@ class Written:
     def get(self, name: str) -> str:
         return next((text for n, text in self.parts if n == name), "")
 
-    # One part alone, for a page that places it apart (a heading) or a copied theme.
-    @property
-    def title(self) -> str:
-        return self.get("title")
-
-    @property
-    def authors(self) -> str:
-        return self.get("authors")
-
-    @property
-    def legend(self) -> str:
-        return self.get("legend")
-
-    @property
-    def venue(self) -> str:
-        return self.get("venue")
-
-    @property
-    def links(self) -> str:
-        return self.get("links")
+    def __getattr__(self, name: str) -> str:
+        # One part alone (`doc.title`), for a page that places it apart (a heading) or a
+        # theme copied before `parts`.
+        if name in ORDER:
+            return self.get(name)
+        raise AttributeError(name)
 
 
 def _as_is(text: str) -> str:
