@@ -367,3 +367,24 @@ def test_pages_volume_school_and_genre_are_decided_once_and_every_output_agrees(
     assert (csl["book"]["publisher"], csl["book"]["publisher-place"], csl["book"]["ISBN"]) == \
         ("Springer", "Cham", "978-3-16-148410-0")
     assert _scholar(site, "book")["publisher"] == ["Springer"]
+
+
+def test_a_biblatex_type_key_reads_as_words(tmp_path: Path) -> None:
+    """biblatex's `type = {phdthesis}` is a key its styles print as "PhD thesis"; a type
+    written in words stays as written. Seen on the site, the CV list and the paper page."""
+    folder = _project(tmp_path, """
+@thesis{key, author = {Ada Lovelace}, title = {A}, type = {phdthesis},
+  institution = {Uppsala Universitet}, year = {2018}}
+@thesis{ma, author = {Ada Lovelace}, title = {B}, type = {mathesis},
+  institution = {Uppsala Universitet}, year = {2017}}
+@thesis{words, author = {Ada Lovelace}, title = {C}, type = {Diplomarbeit},
+  institution = {TU Wien}, year = {2016}}
+""")
+    site = _build(folder)
+    text = _export(folder, "--format", "text")
+    for shown in (text, (site / "index.html").read_text(encoding="utf-8"),
+                  (site / "publications" / "key" / "index.html").read_text(encoding="utf-8")):
+        assert "PhD thesis, Uppsala Universitet" in shown
+        assert "phdthesis, Uppsala" not in shown  # the key, as it was shown before
+    assert "Master's thesis, Uppsala Universitet" in text
+    assert "Diplomarbeit, TU Wien" in text

@@ -724,7 +724,8 @@ def _venue_name(e: RawEntry, kind: Kind) -> str:
     says: the school or institution (with the report's type and number), the publisher..."""
     f = e.fields
     school = latex.decode(f.get("school", "") or f.get("institution", ""))
-    kind_label = latex.decode(f.get("type", "")) or _TYPE_LABELS.get(e.entry_type, "")
+    said = latex.decode(f.get("type", "")).strip()
+    kind_label = _TYPE_KEYS.get(said, said) or _TYPE_LABELS.get(e.entry_type, "")
     if kind is Kind.THESIS and not kind_label:
         kind_label = "Thesis"
     if school or (kind_label and kind in (Kind.THESIS, Kind.REPORT)):
@@ -739,6 +740,12 @@ def _venue_name(e: RawEntry, kind: Kind) -> str:
 
 _TYPE_LABELS = {"phdthesis": "PhD thesis", "mastersthesis": "Master's thesis",
                 "techreport": "Technical report", "report": "Report"}
+# biblatex's `type` keys, as its English strings print them (a `type` in words is shown
+# as written): `type = {phdthesis}` is "PhD thesis", never "phdthesis".
+_TYPE_KEYS = {"phdthesis": "PhD thesis", "mathesis": "Master's thesis",
+              "candthesis": "Candidate thesis", "techreport": "Technical report",
+              "resreport": "Research report", "software": "Computer software",
+              "datacd": "CD-ROM", "audiocd": "Audio CD"}
 
 
 def _split_list(value: str) -> list[str]:
