@@ -161,3 +161,18 @@ def test_the_view_alone_orders_an_entrys_parts(
     monkeypatch.setattr(view, "ORDER", ("title", "venue", "legend", "authors", "links"))
     after = _order_in_outputs(tmp_path, "after")
     assert after == {name: ["title", "venue", "legend", "authors"] for name in ENTRY_OF}
+
+
+def test_the_homepage_cuts_author_lists_and_every_cv_list_shows_all(tmp_path: Path) -> None:
+    """`max_authors` is the homepage's (the site's list and index.md): the CV lists, the
+    Markdown one included, name every author, as a CV must."""
+    (tmp_path / "profile.toml").write_text(
+        PROFILE + "[publications]\nmax_authors = 2\n", encoding="utf-8")
+    (tmp_path / "publications.bib").write_text(BIB.replace(
+        "Ada Lovelace and Charles Babbage",
+        "Ada Lovelace and Charles Babbage and Mary Somerville and Luigi Menabrea and "
+        "Augustus De Morgan"), encoding="utf-8")
+    seen = _outputs(tmp_path, "site")
+    assert "**Ada Lovelace**, …, Augustus De Morgan." in seen["index.md"]
+    for fmt in ("latex", "markdown", "html", "text"):
+        assert "Menabrea" in seen[fmt], fmt

@@ -98,22 +98,25 @@ Spelling = type[Format]  # a list's format: its class says how it escapes, marks
 
 
 def render(site: Site, fmt: Spelling, groups: list[CvGroup], user_templates: Path | None,
-           standalone: bool = False, style: ReferenceStyle = "full") -> str:
-    return "".join(generate(site, fmt, groups, user_templates, standalone, style)
+           standalone: bool = False, style: ReferenceStyle = "full", limit: int = 0) -> str:
+    """The list; `limit` cuts each author list as the homepage does (index.md), a CV shows
+    every author (0)."""
+    return "".join(generate(site, fmt, groups, user_templates, standalone, style, limit)
                    ).strip() + "\n"
 
 
 def generate(site: Site, fmt: Spelling, groups: list[CvGroup], user_templates: Path | None,
-             standalone: bool = False, style: ReferenceStyle = "full") -> Iterator[str]:
+             standalone: bool = False, style: ReferenceStyle = "full", limit: int = 0
+             ) -> Iterator[str]:
     """The list as text, in pieces (not yet stripped)."""
-    env, helpers = _environment(site, fmt, user_templates, style)
+    env, helpers = _environment(site, fmt, user_templates, style, limit)
     helpers["standalone"] = standalone
     if fmt.medium == "latex":
         helpers["extra_preamble"] = [Raw(n.preamble) for n in latex_needs(site)[0]]
     helpers["list_legend"] = legend_text(legend_marks(
         site.profile, marks_in([i.pub for g in groups for i in g.items])))
     if fmt.medium == "markdown":
-        helpers["item_text"] = markdown_item(site, user_templates, style)
+        helpers["item_text"] = markdown_item(site, user_templates, style, limit)
     pieces: Iterator[str] = env.get_template(fmt.list_template).generate(
         profile=site.profile, groups=groups, **helpers)
     return pieces
@@ -161,9 +164,9 @@ def latex_needs(site: Site) -> tuple[list[Need], str]:
 
 
 def markdown_item(site: Site, user_templates: Path | None,
-                  style: ReferenceStyle = "full") -> Callable[[Item], str]:
+                  style: ReferenceStyle = "full", limit: int = 0) -> Callable[[Item], str]:
     """One Markdown list item, without the blank line that separates items."""
-    env, helpers = _environment(site, MarkdownFormat, user_templates, style)
+    env, helpers = _environment(site, MarkdownFormat, user_templates, style, limit)
     template = env.get_template("cv/markdown-item.md")
     def item_text(item: Item) -> str:
         # An entry never ends in a line break.
@@ -174,9 +177,8 @@ def markdown_item(site: Site, user_templates: Path | None,
 
 
 def _environment(site: Site, fmt: Spelling, user_templates: Path | None,
-                 style: ReferenceStyle = "full") -> tuple[Any, dict[str, Any]]:
+                 style: ReferenceStyle = "full", limit: int = 0) -> tuple[Any, dict[str, Any]]:
     f, raw = fmt(site.profile), fmt.raw
-    limit = site.profile.publications.max_authors if fmt.medium == "markdown" else 0
     full = style == "full"
 
     def links_of(p: Publication) -> tuple[Link, ...]:

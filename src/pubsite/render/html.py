@@ -25,6 +25,7 @@ from pubsite.render.templating import builtin_templates, environment, read_user_
 from pubsite.render.view import (
     KIND_LABELS,
     Plain,
+    Sentences,
     Summary,
     date_span,
     email_shown,
@@ -88,13 +89,14 @@ class HtmlSite:
         self.user_templates = user_templates
         env = environment("html", user_templates, filters=HTML_FILTERS)
         fmt = HtmlFormat(site.profile)
-        self.fmt, self.summary = fmt, Summary(site.profile)
+        self.fmt, self.summary, feed = fmt, Summary(site.profile), Sentences(site.profile)
         # This site's helpers travel in each render's context: the environment is shared.
         # The single parts are for templates written before `doc` (a copied theme).
         helpers: dict[str, Any] = dict(
             author_list=lambda pub, limit=0: Markup(fmt.authors(pub, limit)),
             venue_line=lambda venues: Markup(fmt.venues(venues)),
-            plain_venues=Plain(site.profile).venues,
+            plain_venues=Plain(site.profile).venues,  # for a theme copied before feed_summary
+            feed_summary=lambda pub: feed.write(feed.view.feed(pub)).line,
             legend_marks=lambda ids: legend_marks(site.profile, ids),
             legend_text=legend_text,
             kind_labels=KIND_LABELS,

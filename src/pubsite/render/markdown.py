@@ -54,7 +54,7 @@ class MarkdownSite:
         # The homepage's own list: the venue line and every link, as the HTML page shows.
         listing = cv.render(site, MarkdownFormat, cv.build_groups(
             list(site.publications), settings.group_by, "none"), user_templates,
-            style="short")
+            style="short", limit=settings.max_authors)
         text = env.get_template("markdown/index.md").render(
             profile=site.profile, settings=settings, publication_list=Md(listing),
             link=link, md=profile_markdown, obfuscate_email=obfuscate_email,

@@ -548,6 +548,10 @@ class EntryView:
         return ordered(title=part("title", (pub.title,)), authors=self.authors(pub),
                        venue=self.venues(venues, reference_details(pub)))
 
+    def feed(self, pub: Publication) -> Doc:
+        """An Atom feed's summary of a paper: where and when it appeared, its abstract."""
+        return ordered(venue=self.venues(pub.venues), abstract=part("abstract", (pub.abstract,)))
+
     def summary(self, pub: Publication) -> Doc:
         """What a search result or a shared link says of a paper: its title and where and
         when it appeared."""
@@ -556,7 +560,7 @@ class EntryView:
 
 # The order in which an entry's parts read, in every output that writes them (the site's
 # list and paper page, index.md, the CV lists, the meta description): written once, here.
-ORDER = ("title", "authors", "legend", "venue", "links")
+ORDER = ("title", "authors", "legend", "venue", "abstract", "links")
 
 
 def ordered(**parts: tuple[Node, ...]) -> Doc:
@@ -751,10 +755,14 @@ class Plain(Format):
         return text
 
 
-class Summary(Plain):
-    """The short plain text of a meta description or a feed: a venue without its notes."""
+class Sentences(Plain):
+    """Plain text whose parts are sentences (an Atom feed's summary)."""
 
     sep = ". "
+
+
+class Summary(Sentences):
+    """The short plain text of a meta description: a venue without its notes."""
 
     def tag(self, node: Tag, inner: str) -> str:
         return "" if node.name == "notes" else super().tag(node, inner)
