@@ -567,28 +567,13 @@ def _stage(stage: _Stage, rel: str, content: Content) -> None:
     """Write one file's new content beside its target; nothing when it is already there."""
     stage.folders.ensure(rel, make=True)
     target = f"{stage.out_s}/{rel}"
+    if not isinstance(content, ProjectFile | str | bytes):
+        _stage_streamed(stage, rel, target, content)
+        return
     data = None if isinstance(content, ProjectFile) else _as_chunks(content)
     digest = _project_digest(content) if isinstance(content, ProjectFile) \
         else _digest(data or ())
-    before = stage.before
-    old = before.files.get(rel)
-    if old is not None and old.digest == digest and not before.interrupted:
-        with contextlib.suppress(OSError):
-            st = os.lstat(target)
-            if st.st_size == old.size and st.st_mtime_ns == old.mtime_ns and \
-                    stat.S_ISREG(st.st_mode):
-                stage.records[rel] = old
-                return
-    empty = stage.folders.empty(rel)
-    if not empty and _file_digest(target) == digest:
-        stage.records[rel] = Record(digest)
-        return
-    known = old is not None or rel in before.journal
-    if not empty and _is_folder(target):
-        stage.folders_in_way.append(rel)  # reported with the others, then the build stops
-        return
-    if not empty and not known and not stage.force and os.path.lexists(target):
-        stage.theirs.append(rel)  # the user's: reported with the others, then the build stops
+    if _settled(stage, rel, target, digest):
         return
     # Written to disk with the others before any file is replaced: a build killed after
     # that still knows the file is pubsite's.
@@ -602,6 +587,48 @@ def _stage(stage: _Stage, rel: str, content: Content) -> None:
     else:
         size, mtime = _write_new(_tmp_of(target), data or ())
     stage.records[rel] = Record(digest, size, mtime)
+
+
+def _stage_streamed(stage: _Stage, rel: str, target: str, content: Iterable[str | bytes]
+                    ) -> None:
+    """A page made as it is written (the front page of 10,000 entries is 28 MB) goes to its
+    temporary file as it comes, hashed on the way, never whole in memory (the peak of a
+    cold 10,000-entry build: xxx MiB -> xxx MiB); removed again when no write is due."""
+    tmp = _tmp_of(target)
+    stage.staged.append(rel)  # before writing: a failure midway removes the partial file
+    digest, size, mtime = _write_hashed(tmp, _pieces(content))
+    if _settled(stage, rel, target, digest):
+        os.unlink(tmp)
+        stage.staged.pop()  # after the unlink: interrupted before it, the failure path ends it
+        return
+    stage.lines.append(f"{digest} {rel}\n")
+    stage.records[rel] = Record(digest, size, mtime)
+
+
+def _settled(stage: _Stage, rel: str, target: str, digest: str) -> bool:
+    """Whether `rel` needs no new file: its target holds `digest` already (recorded), or
+    it is the user's or a folder (noted: reported with the others, then the build stops)."""
+    before = stage.before
+    old = before.files.get(rel)
+    if old is not None and old.digest == digest and not before.interrupted:
+        with contextlib.suppress(OSError):
+            st = os.lstat(target)
+            if st.st_size == old.size and st.st_mtime_ns == old.mtime_ns and \
+                    stat.S_ISREG(st.st_mode):
+                stage.records[rel] = old
+                return True
+    empty = stage.folders.empty(rel)
+    if not empty and _file_digest(target) == digest:
+        stage.records[rel] = Record(digest)
+        return True
+    known = old is not None or rel in before.journal
+    if not empty and _is_folder(target):
+        stage.folders_in_way.append(rel)
+        return True
+    if not empty and not known and not stage.force and os.path.lexists(target):
+        stage.theirs.append(rel)
+        return True
+    return False
 
 
 def _is_folder(path: str) -> bool:
@@ -665,26 +692,45 @@ def _copy_new(path: str, source: ProjectFile) -> tuple[str, int, int]:
     return h.hexdigest(), st.st_size, st.st_mtime_ns
 
 
-def _as_chunks(content: Content) -> tuple[bytes, ...]:
-    """A page as encoded pieces of about CHUNK bytes, never joined whole: a streamed page
-    (the front page of 10,000 entries is 28 MB) is held once, not twice (the peak of
-    that build: 162 MiB joined, 142 MiB in chunks; 1.62x -> 1.41x of the bare parse)."""
-    assert not isinstance(content, ProjectFile)  # copied by _copy_new, never joined
-    if isinstance(content, bytes):
-        return (content,)
-    if isinstance(content, str):
-        return (content.encode("utf-8"),)
-    chunks: list[bytes] = []
+def _as_chunks(content: str | bytes) -> tuple[bytes, ...]:
+    return (content if isinstance(content, bytes) else content.encode("utf-8"),)
+
+
+def _pieces(content: Iterable[str | bytes]) -> Iterator[bytes]:
+    """A streamed page as encoded pieces of about CHUNK bytes."""
     pending: list[str | bytes] = []
     size = 0
     for piece in content:
         pending.append(piece)
         size += len(piece)
         if size >= CHUNK:
-            chunks.append(_encoded(pending))
+            yield _encoded(pending)
             pending, size = [], 0
-    chunks.append(_encoded(pending))
-    return tuple(chunks)
+    yield _encoded(pending)
+
+
+def _write_hashed(path: str, pieces: Iterable[bytes]) -> tuple[str, int, int]:
+    """Write `pieces` to a new file at `path`: their digest, the size and mtime. The pieces
+    are made while this runs (a page rendered as it is written): their errors (a template's)
+    pass as they are, the file system's name `path`."""
+    h = hashlib.sha256()
+    try:
+        fd = os.open(path, _NEW, 0o644)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, path) from exc
+    try:
+        for piece in pieces:
+            h.update(piece)
+            try:
+                view = memoryview(piece)
+                while view:
+                    view = view[os.write(fd, view):]
+            except OSError as exc:
+                raise OSError(exc.errno, exc.strerror, path) from exc
+        st = os.fstat(fd)
+    finally:
+        os.close(fd)
+    return h.hexdigest(), st.st_size, st.st_mtime_ns
 
 
 def _encoded(pieces: list[str | bytes]) -> bytes:

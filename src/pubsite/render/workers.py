@@ -30,8 +30,8 @@ R = TypeVar("R")
 # 100 the forks gain nothing (0.26 s both).
 AUTO_MIN_ENTRIES = 300
 BATCH = 64  # entries per task: few tasks to send and collect, about 1 MB of pages each
-IN_FLIGHT = 4  # batches queued per worker: enough to keep it busy, bounded for memory
-HELD = 2  # batches this process renders ahead while a worker is busy
+IN_FLIGHT = 2  # batches queued per worker: enough to keep it busy, bounded for memory
+HELD = 4  # batches this process renders ahead while a worker is busy
 MINE = -1  # the owner of a span this process rendered
 
 # What a forked worker renders: set in the parent just before the fork, read by the
