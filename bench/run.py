@@ -504,11 +504,13 @@ def verdicts(sizes: dict[int, dict[str, object]], latency: dict[str, float]) -> 
         g = latency["growth_50k_over_10k"]
         lines.append(f"growth 50k/10k: {g:.2f} (target {TARGETS['growth']}) "
                      f"{'met' if g <= TARGETS['growth'] else 'NOT MET'}")
-    for key, limit in (("build_100_wall_s", 0.5), ("help_wall_s", 0.2),
-                       ("serve_edit_1000_s", 0.5), ("noop_10k_2000_warnings", 0.2)):
+    # The no-op build with 2,000 warnings is a ratio to the bare parse; the others seconds.
+    for key, limit, unit in (("build_100_wall_s", 0.5, " s"), ("help_wall_s", 0.2, " s"),
+                             ("serve_edit_1000_s", 0.5, " s"),
+                             ("noop_10k_2000_warnings", 0.2, "x")):
         if key not in latency:
             continue
-        lines.append(f"{key}: {latency[key]:.3f} s (target < {limit} s) "
+        lines.append(f"{key}: {latency[key]:.3f}{unit} (target < {limit}{unit}) "
                      f"{'met' if latency[key] < limit else 'NOT MET'}")
     return list(dict.fromkeys(lines))
 
