@@ -702,8 +702,8 @@ def test_add_calls_an_entry_a_preprint_only_where_the_build_lists_one(
         tmp_path: Path, services: HTTPServer) -> None:
     folder = _project(tmp_path, "Ada Lovelace")
     bib = folder / "publications.bib"
-    # arXiv's own DOI does not make a preprint published; a preprint server's journal
-    # named by DBLP (CoRR) is, to the build, a journal.
+    # arXiv's own DOI does not make a preprint published; DBLP's record of an arXiv paper
+    # (journal = {CoRR}) is a preprint too.
     bib.write_text("@misc{doied2021,\n  title = {On arXiv with its DOI},\n  author = "
                    "{Lovelace, Ada},\n  year = {2021},\n  doi = {10.48550/arXiv.2101.00001},\n"
                    "  eprint = {2101.00001},\n  archiveprefix = {arXiv},\n}\n\n"
@@ -712,11 +712,13 @@ def test_add_calls_an_entry_a_preprint_only_where_the_build_lists_one(
                    "  eprint = {2101.00002},\n  eprinttype = {arXiv},\n}\n", encoding="utf-8")
     listed = {p["key"]: p["status"] for p in json.loads(
         invoke_in(folder, ["export", "--format", "json"]).stdout)["publications"]}
-    assert listed == {"doied2021": "preprint", "corr2021": "published"}
+    assert listed == {"doied2021": "preprint", "corr2021": "preprint"}
     code, _, err = _add(folder, "arXiv:2101.00001")
     assert code == 1 and err.endswith(
         "doied2021 has the same arXiv id; nothing was added; to turn it into the paper: "
         "pubsite add DOI --update doied2021\n")
     code, _, err = _add(folder, "arXiv:2101.00002")
-    assert code == 1 and err.endswith("corr2021 has the same arXiv id; nothing was added\n")
+    assert code == 1 and err.endswith(
+        "corr2021 has the same arXiv id; nothing was added; to turn it into the paper: "
+        "pubsite add DOI --update corr2021\n")
     assert not services.log  # both known before any request

@@ -388,3 +388,30 @@ def test_a_biblatex_type_key_reads_as_words(tmp_path: Path) -> None:
         assert "phdthesis, Uppsala" not in shown  # the key, as it was shown before
     assert "Master's thesis, Uppsala Universitet" in text
     assert "Diplomarbeit, TU Wien" in text
+
+
+def test_dblps_corr_record_is_an_arxiv_preprint(tmp_path: Path) -> None:
+    """DBLP exports an arXiv paper as @article in journal = {CoRR} with the id as its volume
+    (real2/limaye_dblp.bib has 18): a preprint with its arXiv id and link, never a journal
+    article (a CV numbered by type counted them as J-papers), its volume not repeated as
+    "vol. abs/..."; a bioRxiv "journal" is a preprint server too."""
+    folder = _project(tmp_path, """
+@article{DBLP:journals/corr/abs-2408-03465,
+  author = {Ada Lovelace}, title = {On k-SAT}, journal = {CoRR},
+  volume = {abs/2408.03465}, year = {2024}}
+@article{bio, author = {Ada Lovelace}, title = {Cells}, journal = {bioRxiv}, year = {2023}}
+@article{real, author = {Ada Lovelace}, title = {Real}, journal = {J. ACM}, volume = {7},
+  year = {2022}}
+""")
+    listed = {p["key"]: p for p in json.loads(_export(folder, "--format", "json"))
+              ["publications"]}
+    assert {k: (p["kind"], p["arxiv"]) for k, p in listed.items()} == {
+        "DBLP:journals/corr/abs-2408-03465": ("preprint", "2408.03465"),
+        "bio": ("preprint", ""), "real": ("journal", "")}
+    text = _export(folder, "--format", "text", "--group-by", "type", "--numbering", "type")
+    assert "[P2] On k-SAT. Ada Lovelace. CoRR 2024. arXiv:2408.03465" in text
+    assert "[J1] Real." in text and "abs/" not in text
+    page = (_build(folder) / "index.html").read_text(encoding="utf-8")
+    assert 'href="https://arxiv.org/abs/2408.03465"' in page
+    csl = _csl_by_key(folder)["DBLP:journals/corr/abs-2408-03465"]
+    assert (csl["number"], csl["URL"]) == ("arXiv:2408.03465", "https://arxiv.org/abs/2408.03465")

@@ -72,7 +72,33 @@ def arxiv_source(fields: Mapping[str, str]) -> tuple[str, str]:
     scholar = journal_arxiv(fields.get("journal", ""))
     if scholar:
         return "journal", scholar
+    dblp = corr_arxiv(fields.get("journal", ""), fields.get("volume", ""))
+    if dblp:
+        return "volume", dblp
     return "", ""
+
+
+# DBLP's record of an arXiv paper: journal = {CoRR}, volume = {abs/2201.12023} (older
+# records: {cs.LG/0102001}).
+_CORR_VOLUME = re.compile(r"\s*(?:abs/)?(\S+?)\s*$")
+
+
+def corr_arxiv(journal: str, volume: str) -> str:
+    """The arXiv id of DBLP's CoRR record, from its volume; "" for any other journal."""
+    if journal.strip() != "CoRR":
+        return ""
+    found = _CORR_VOLUME.match(volume)
+    return found.group(1) if found and is_arxiv(found.group(1)) else ""
+
+
+# Journals that are preprint servers: a paper "in" one is a preprint. DBLP names arXiv's
+# computing repository CoRR; the others are the life sciences' and chemistry's servers.
+_PREPRINT_SERVERS = frozenset({"corr", "biorxiv", "medrxiv", "chemrxiv"})
+
+
+def is_preprint_server(journal: str) -> bool:
+    name = journal.strip().casefold()
+    return "arxiv" in name or name in _PREPRINT_SERVERS
 
 
 # Google Scholar's export of a preprint: journal = {arXiv preprint arXiv:ID} (also

@@ -142,7 +142,9 @@ class Normaliser:
             title_tex=_joined_title(*parts),
             source_file=e.file,
             source_line=e.line,
-            volume=_decoded(f, "volume"),
+            # DBLP's CoRR volume is the arXiv id, shown as the id (arXiv:...) instead
+            volume="" if identifiers.corr_arxiv(f.get("journal", ""), f.get("volume", ""))
+            else _decoded(f, "volume"),
             number=_decoded(f, "number"),
             pages=pages,
             first_page=first_page,
@@ -175,7 +177,7 @@ class Normaliser:
                                    identifiers.eprint_is_arxiv(f) or
                                    f.get("venue", "").strip().lower() == "preprint"):
             return Kind.PREPRINT
-        if kind is Kind.JOURNAL and "arxiv" in f.get("journal", "").lower():
+        if kind is Kind.JOURNAL and identifiers.is_preprint_server(f.get("journal", "")):
             return Kind.PREPRINT
         if kind is Kind.PREPRINT and not f.get("eprint", "").strip() and \
                 not identifiers.arxiv_field(f) and _stated(e, ""):
