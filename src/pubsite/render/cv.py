@@ -198,7 +198,7 @@ def _environment(site: Site, fmt: Spelling, user_templates: Path | None,
         "links_of": links_of,
         "links": lambda p: raw(f.render(links_part(links_of(p)))),
         "legend": lambda p: raw(f.legend(p)),
-        "per_entry_legend": site.profile.publications.legend == "entry",
+        "per_entry_legend": f.view.legend_per_entry,
     }
     if fmt.medium == "html":  # autoescaped; URLs through the `href` filter
         return environment("html", user_templates, filters=(("href", safe_href),)), helpers

@@ -164,8 +164,8 @@ class HtmlSite:
         key = ("entry", pub, root)
         found = self.memo.get(key) if self.memo is not None else None
         if found is None:
-            settings = self.site.profile.publications
-            doc = self.written(pub, settings.max_authors, settings.legend == "entry")
+            doc = self.written(pub, self.site.profile.publications.max_authors,
+                               self.fmt.view.legend_per_entry)
             found = Markup(self._entry.render(**self.common, root=root, page_url="", pub=pub,
                                               doc=doc))
             if self.memo is not None:
