@@ -727,7 +727,7 @@ def _venue_name(e: RawEntry, kind: Kind) -> str:
     f = e.fields
     school = latex.decode(f.get("school", "") or f.get("institution", ""))
     said = latex.decode(f.get("type", "")).strip()
-    kind_label = _TYPE_KEYS.get(said, said) or _TYPE_LABELS.get(e.entry_type, "")
+    kind_label = _TYPE_LABELS.get(said, said) or _TYPE_LABELS.get(e.entry_type, "")
     if kind is Kind.THESIS and not kind_label:
         kind_label = "Thesis"
     if school or (kind_label and kind in (Kind.THESIS, Kind.REPORT)):
@@ -740,14 +740,14 @@ def _venue_name(e: RawEntry, kind: Kind) -> str:
     return ""
 
 
+# What kind of thesis or report a work is, by its entry type or biblatex's `type` key, as
+# biblatex's English strings print it (a `type` in words is shown as written):
+# `type = {phdthesis}` is "PhD thesis", never "phdthesis".
 _TYPE_LABELS = {"phdthesis": "PhD thesis", "mastersthesis": "Master's thesis",
-                "techreport": "Technical report", "report": "Report"}
-# biblatex's `type` keys, as its English strings print them (a `type` in words is shown
-# as written): `type = {phdthesis}` is "PhD thesis", never "phdthesis".
-_TYPE_KEYS = {"phdthesis": "PhD thesis", "mathesis": "Master's thesis",
-              "candthesis": "Candidate thesis", "techreport": "Technical report",
-              "resreport": "Research report", "software": "Computer software",
-              "datacd": "CD-ROM", "audiocd": "Audio CD"}
+                "mathesis": "Master's thesis", "candthesis": "Candidate thesis",
+                "techreport": "Technical report", "resreport": "Research report",
+                "report": "Report", "software": "Computer software", "datacd": "CD-ROM",
+                "audiocd": "Audio CD"}
 
 
 def _split_list(value: str) -> list[str]:
