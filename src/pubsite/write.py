@@ -31,7 +31,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -678,12 +677,20 @@ def _write_new(path: str, chunks: Iterable[bytes]) -> tuple[int, int]:
 def _copy_new(path: str, source: ProjectFile) -> tuple[str, int, int]:
     """Copy a project file beside its target in pieces, never whole in memory; the digest
     of what was written, its size and mtime."""
+    h = hashlib.sha256()
     try:
         f = open_inside(Path(source.base), source.rel, source.cap)
     except Refused as exc:
         raise PubsiteError(f"{source.rel}: {exc}", EXIT_INPUT) from None
+
+    def hashed() -> Iterator[bytes]:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+            yield chunk
+
     with f:
-        return _write_hashed(path, iter(partial(f.read, CHUNK), b""))
+        st = _write_chunks(path, hashed())
+    return h.hexdigest(), st.st_size, st.st_mtime_ns
 
 
 def _as_chunks(content: str | bytes) -> tuple[bytes, ...]:
@@ -704,16 +711,27 @@ def _pieces(content: Iterable[str | bytes]) -> Iterator[bytes]:
 
 
 def _write_hashed(path: str, pieces: Iterable[bytes]) -> tuple[str, int, int]:
-    """Write `pieces` to a new file at `path`, hashed on the way (a page rendered as it is
-    written, a file copied): their digest, the size and mtime."""
+    """Write `pieces` to a new file at `path`: their digest, the size and mtime. The pieces
+    are made while this runs (a page rendered as it is written): their errors (a template's)
+    pass as they are, the file system's name `path` (not `_write_chunks`, which names `path`
+    in any OSError: a missing template is one)."""
     h = hashlib.sha256()
-
-    def hashed() -> Iterator[bytes]:
+    try:
+        fd = os.open(path, _NEW, 0o644)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, path) from exc
+    try:
         for piece in pieces:
             h.update(piece)
-            yield piece
-
-    st = _write_chunks(path, hashed())
+            try:
+                view = memoryview(piece)
+                while view:
+                    view = view[os.write(fd, view):]
+            except OSError as exc:
+                raise OSError(exc.errno, exc.strerror, path) from exc
+        st = os.fstat(fd)
+    finally:
+        os.close(fd)
     return h.hexdigest(), st.st_size, st.st_mtime_ns
 
 
