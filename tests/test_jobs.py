@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 import synth_helper
-from pubsite.check import rules
 from pubsite.cli import main
+from pubsite.read import bib as bibread
 from pubsite.render import html, markdown, workers
 
 from conftest import ROOT, SHARED
@@ -125,33 +125,72 @@ def _validated(bib: Path, profile: Path) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_checks_in_a_worker_report_what_the_serial_run_reports(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """From AUTO_MIN_ENTRIES entries on, the checks run in a forked worker while this
-    process normalises: every finding comes back, in the serial run's order."""
-    log = tmp_path / "pids"
-    check_bib = rules.check_bib
+def _crossrefs_midway(folder: Path) -> Path:
+    """Entries whose crossref names a later entry, from the middle of the file on: those
+    the worker sent before the first one are read before the crossrefs are resolved."""
+    entries = [f"@article{{a{i}, title = {{Work {i}}}, author = {{Ada Lovelace and B. Smith}},"
+               f" journal = {{J}}, year = {{20{i % 30:02d}}}}}" for i in range(30)]
+    entries += [f"@inproceedings{{c{i}, title = {{Talk {i}}}, author = {{Ada Lovelace}}, "
+                f"crossref = {{proc{i % 3}}}}}" for i in range(10)]
+    entries += [f"@proceedings{{proc{i}, title = {{Proceedings {i}}}, booktitle = "
+                f"{{Proceedings {i}}}, year = {{2021}}, publisher = {{ACM}}}}" for i in range(3)]
+    path = folder / "crossrefs.bib"
+    path.write_text("\n\n".join(entries) + "\n", encoding="utf-8")
+    return path
 
-    def logged(*args: object) -> None:
+
+def _unknown_fields(folder: Path, names: int) -> Path:
+    """`names` distinct unknown field names, ten an entry, then a slip of a known one (a
+    hint: did you mean...?): past MAX_SPELLING_CHECKS names, it is only counted."""
+    entries = []
+    for i in range(0, names, 10):
+        fields = ", ".join(f"remark{i + j} = {{x}}" for j in range(10))
+        entries.append(f"@misc{{m{i}, title = {{Note {i}}}, author = {{Ada Lovelace}}, "
+                       f"year = {{2020}}, {fields}}}")
+    entries.append("@misc{last, title = {Last}, author = {Ada Lovelace}, year = {2020}, "
+                   "jornal = {J}}")
+    path = folder / f"unknown{names}.bib"
+    path.write_text("\n\n".join(entries) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_load_in_a_worker_reports_what_the_serial_run_reports(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From AUTO_MIN_ENTRIES entries on, a forked worker parses the file and sends the
+    entries as it reads them while this process normalises them, and each checks a part:
+    every finding comes back, in the serial run's order; so do the publications (the
+    parallel builds above)."""
+    log = tmp_path / "pids"
+    parse = bibread.parse
+
+    def logged(*args: object, **kwargs: object) -> object:
         with open(log, "a", encoding="ascii") as f:
             f.write(f"{os.getpid()}\n")
-        check_bib(*args)  # type: ignore[arg-type]
+        return parse(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(rules, "check_bib", logged)
+    monkeypatch.setattr(bibread, "parse", logged)
+    monkeypatch.setattr(bibread, "SINK_BATCH", 4)  # entries sent in many batches, small files too
     profile = tmp_path / "profile.toml"
     profile.write_text('name = "Ada Lovelace"\n')
+    made = [_crossrefs_midway(tmp_path), _unknown_fields(tmp_path, 300),
+            _unknown_fields(tmp_path, 700)]
     findings = 0
-    for bib in CORPUS:
+    for path in [*CORPUS, *made]:
         monkeypatch.setattr(workers, "AUTO_MIN_ENTRIES", 10**9)
-        serial = _validated(bib, profile)
+        serial = _validated(path, profile)
         monkeypatch.setattr(workers, "AUTO_MIN_ENTRIES", 0)
-        forked = _validated(bib, profile)
-        assert forked == serial, bib.name
+        forked = _validated(path, profile)
+        assert forked == serial, path.name
         findings += serial[1].count('"rule"')
     pids = [int(line) for line in log.read_text().split()]
-    assert pids[0::2] == [os.getpid()] * len(CORPUS)  # serial: here
-    assert os.getpid() not in pids[1::2] and len(set(pids[1::2])) == len(CORPUS)
+    assert pids[0] == os.getpid() and os.getpid() not in pids[1:2]  # serial here, then not
     assert findings > 500  # the corpus has findings to keep in order
+    crossrefs = _validated(made[0], profile)[1]
+    assert '"rule": "scholar-no-abstract-or-pdf"' in crossrefs  # it is read and checked
+    assert '"rule": "crossref' not in crossrefs and "missing-field" not in crossrefs
+    assert assert_same(made[0], profile, tmp_path) > 40  # the crossref's fields are shown
+    spelled = [_validated(p, profile)[1].count("did you mean 'journal'") for p in made[1:]]
+    assert spelled == [1, 0], spelled  # past 500 names, no hint: as in a serial run
 
 
 def _children(pid: int) -> set[int]:

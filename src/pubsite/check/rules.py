@@ -84,6 +84,14 @@ _TITLE_KEY = re.compile(r"[\W_]+")
 
 def check_bib(data: BibData, diags: Diagnostics) -> None:
     """Check every entry, then the entries together (duplicate works)."""
+    check_comments(data, diags)
+    unknown = Tally()
+    works = check_entries(data.entries, diags, unknown)
+    check_together(data.file, works, unknown, diags)
+
+
+def check_comments(data: BibData, diags: Diagnostics) -> None:
+    """Fields written between the entries, where BibTeX ignores them."""
     for line, comment in data.comments:
         lost = lost_field(comment)
         if lost:
@@ -92,12 +100,23 @@ def check_bib(data: BibData, diags: Diagnostics) -> None:
                           f"'{text}' stands outside any entry and is ignored",
                           "move it inside the entry above (is a closing brace too early, or "
                           "a comma missing?)")
+
+
+def check_entries(entries: Iterable[RawEntry], diags: Diagnostics, unknown: Tally
+                  ) -> list[Work]:
+    """Each entry on its own (what is unknown counted in `unknown`); their facts, for
+    `check_together`. A file's entries may be checked in consecutive runs, their tallies
+    merged (`Tally.merge`) in the order of the entries."""
     works = []
-    unknown = _Tally()
-    for e in data.entries:
+    for e in entries:
         _check_entry(e, diags, unknown)
         works.append((e.key, e.line, work_facts(e)))
-    check_duplicate_works(data.file, works, diags)
+    return works
+
+
+def check_together(file: str, works: Iterable[Work], unknown: Tally,
+                   diags: Diagnostics) -> None:
+    check_duplicate_works(file, works, diags)
     unknown.report(diags)
 
 
@@ -118,7 +137,7 @@ def lost_field(comment: str) -> tuple[int, str] | None:
     return None
 
 
-class _Tally:
+class Tally:
     """Fields and LaTeX commands pubsite does not know: once per name, with a count, at the
     first place found (a file repeats its own habits on every entry)."""
 
@@ -138,6 +157,25 @@ class _Tally:
             return None
         self.asked.add(name)
         return _closest(name, _FIELDS, 0.8)
+
+    def merge(self, later: Tally) -> bool:
+        """Add the tally of the entries after this one's, as if one run had counted both;
+        False (nothing merged) where the later run would have asked for spellings this one
+        had no room left for (more than MAX_SPELLING_CHECKS distinct names in all)."""
+        if len(self.asked | later.asked) > MAX_SPELLING_CHECKS:
+            return False
+        self.asked |= later.asked
+        for name, (e, n) in later.fields.items():
+            first, m = self.fields.get(name, (e, 0))
+            self.fields[name] = (first, m + n)
+        for name, (e, field, n) in later.commands.items():
+            first, where, m = self.commands.get(name, (e, field, 0))
+            self.commands[name] = (first, where, m + n)
+        if not self.doubled:
+            self.doubled_at, self.doubled_first = later.doubled_at, later.doubled_first
+        for key, n in later.doubled.items():
+            self.doubled[key] = self.doubled.get(key, 0) + n
+        return True
 
     def field(self, e: RawEntry, name: str) -> None:
         first, n = self.fields.get(name, (e, 0))
@@ -186,7 +224,7 @@ _SHOWN = ("title", "author", "editor", "journal", "journaltitle", "booktitle", "
           "series", "venue", "abstract", "award", "venue_note")
 
 
-def _check_commands(e: RawEntry, unknown: _Tally) -> None:
+def _check_commands(e: RawEntry, unknown: Tally) -> None:
     for field in _SHOWN:
         value = e.fields.get(field)
         doubled = latex.double_escapes(value) if value else 0
@@ -214,7 +252,7 @@ def _closest(name: str, choices: tuple[str, ...], cutoff: float) -> str | None:
     return close[0] if close else None
 
 
-def _check_entry(e: RawEntry, diags: Diagnostics, unknown: _Tally) -> None:
+def _check_entry(e: RawEntry, diags: Diagnostics, unknown: Tally) -> None:
     if e.entry_type not in ENTRY_TYPES:
         close = _closest(e.entry_type, _TYPES, 0.7)
         diags.warning(RuleId.UNKNOWN_ENTRY_TYPE, e.file, e.line,

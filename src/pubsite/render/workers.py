@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import queue
 import signal
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
@@ -93,10 +96,16 @@ def _rendered(items: Sequence[Any], render: Callable[[Any], object],
     try:
         return "ok", [render(items[i]) for i in range(*span)]
     except Exception as exc:
-        found = as_pubsite_error(exc)
-        if isinstance(found, PubsiteError):
-            return "failed", (found.message, found.exit_code)
-        return "raised", RuntimeError("".join(traceback.format_exception(exc)))
+        return _failure(exc)
+
+
+def _failure(exc: Exception) -> tuple[str, object]:
+    """A worker's failure as it crosses to the parent: pubsite's message, or the
+    traceback of anything else."""
+    found = as_pubsite_error(exc)
+    if isinstance(found, PubsiteError):
+        return "failed", (found.message, found.exit_code)
+    return "raised", RuntimeError("".join(traceback.format_exception(exc)))
 
 
 class Rendered(Generic[T, R]):
@@ -237,3 +246,82 @@ class Background(Generic[R]):
         if self._forked is not None:
             self._forked.close()
             self._forked = None
+
+
+class Streamed(Generic[R]):
+    """`work(send)` in one worker forked here: each object it sends arrives here, in
+    order, from `receive()`; `result()`, once every sent object was received, is what it
+    returned. Used by the load, whose worker parses the file and sends the entries as
+    they are read while this process normalises them. `close()` (also on an error, Ctrl-C
+    or SIGTERM) stops and reaps the worker."""
+
+    def __init__(self, work: Callable[[Callable[[Any], None]], R]) -> None:
+        context = multiprocessing.get_context("fork")
+        mine, theirs = context.Pipe()
+        self.conn = mine
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)  # as in Rendered
+        try:
+            self.process = context.Process(target=_streaming, daemon=True,
+                                           args=(theirs, mine, work))
+            self.process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        theirs.close()
+        self.done = False
+
+    def receive(self) -> Any:
+        return self._next("sent")
+
+    def result(self) -> R:
+        found: R = self._next("ok")
+        self.done = True
+        return found
+
+    def _next(self, due: str) -> Any:
+        try:
+            kind, payload = self.conn.recv()
+        except (EOFError, OSError):
+            raise PubsiteError(f"a worker reading the .bib file stopped (exit code "
+                               f"{self.process.exitcode}); run again with --jobs 1") from None
+        if kind == due:
+            return payload
+        self.done = kind in ("failed", "raised")  # it ended, saying why
+        if kind == "failed":
+            raise PubsiteError(*payload)
+        if kind == "raised":
+            raise payload
+        raise RuntimeError(f"the worker sent {kind!r} where {due!r} was due")
+
+    def close(self) -> None:
+        self.conn.close()
+        if not self.done and self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+
+
+def _streaming(conn: Connection, parents: Connection, work: Callable[..., Any]) -> None:
+    """The worker of `Streamed`. What it sends is pickled here and queued for a thread that
+    writes it: the work never waits for the parent to read (the load's worker otherwise
+    waited 0.35 s of its 1.5 s for the parent to take each batch, 10,000 entries)."""
+    _init_worker()
+    parents.close()  # see _worker: the parent's end, copied by the fork
+    out: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+
+    def pump() -> None:
+        while (data := out.get()) is not None:
+            try:
+                conn.send_bytes(data)
+            except OSError:
+                return  # the parent closed its end: it is stopping, and says why itself
+
+    def send(message: tuple[str, Any]) -> None:
+        out.put(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+
+    writer = threading.Thread(target=pump, daemon=True)
+    writer.start()
+    try:
+        send(("ok", work(lambda x: send(("sent", x)))))
+    except Exception as exc:
+        send(_failure(exc))
+    out.put(None)
+    writer.join()
