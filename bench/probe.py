@@ -1,8 +1,9 @@
 """One measurement in a fresh interpreter: prints JSON with seconds and peak RSS (KiB).
 
-    probe.py bare|build|build-loud|validate|stages BIB PROFILE OUT
+    probe.py bare|build|build-loud|validate|export-html|stages BIB PROFILE OUT
 
-`build-loud` prints its findings as a user's build does. A build that pubsite refuses (a
+`build-loud` prints its findings as a user's build does; `export-html` is `pubsite export
+--format html` of the whole file into OUT.html. A build that pubsite refuses (a
 profile it cannot read) is timed too, with the reason under "refused".
 
 With PROBE_TIMEOUT set (seconds), a run still going then stops and prints what it took
@@ -121,6 +122,14 @@ def main() -> None:
 
         lib = bibtexparser.parse_file(str(bib))
         count = len(lib.entries)
+    elif what == "export-html":
+        from pubsite import pipeline
+        from pubsite.render import registry
+
+        text = pipeline.export(pipeline.Inputs(bib, profile), "html", lambda site: site,
+                               registry.Layout())
+        out.with_suffix(".html").write_text(text, encoding="utf-8")
+        count = text.count("<li")
     elif what == "validate":
         from pubsite import pipeline
 

@@ -267,9 +267,11 @@ def _hostile_row(name: str, small_case: tuple[str, str], large_case: tuple[str, 
     return row
 
 
-def noisy_noop(work: Path) -> float:
-    """A build with nothing to do on a 10,000-entry file with 2,000 warnings, against the
-    bare parse: the findings are summarised, not printed one by one (target 0.2x)."""
+def noisy(work: Path) -> dict[str, float]:
+    """On a 10,000-entry file with 2,000 warnings, against its bare parse: a cold build
+    (target 4x) and the build with nothing to do after it (the findings summarised, not
+    printed one by one; target 0.2x); `export --format html` of the synthetic 10,000
+    entries, against theirs (target 2.5x)."""
     folder = work / "noisy"
     folder.mkdir(exist_ok=True)
     bib, profile, out = folder / "publications.bib", folder / "profile.toml", folder / "_site"
@@ -277,10 +279,15 @@ def noisy_noop(work: Path) -> float:
     bib.write_text(text.replace("title = {", "titel = {x}, title = {", 2000), encoding="utf-8")
     profile.write_text(synth.PROFILE, encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
-    probe("build-loud", bib, profile, out)
+    shutil.rmtree(folder / ".xdg-cache", ignore_errors=True)
+    cold = probe("build-loud", bib, profile, out)["seconds"]
     warm = fastest([probe("build-loud", bib, profile, out) for _ in range(2)])["seconds"]
     bare = fastest([probe("bare", bib, profile, out) for _ in range(2)])["seconds"]
-    return warm / bare
+    plain = work / "n10000" / "publications.bib"
+    export = fastest([probe("export-html", plain, profile, out) for _ in range(2)])
+    plain_bare = fastest([probe("bare", plain, profile, out) for _ in range(2)])
+    return {"cold_10k_2000_warnings": cold / bare, "noop_10k_2000_warnings": warm / bare,
+            "export_html_10k": export["seconds"] / plain_bare["seconds"]}
 
 
 def memory(sizes: list[int], work: Path) -> list[str]:
@@ -459,7 +466,7 @@ def main() -> None:
     if 1000 in sizes:
         latency["serve_edit_1000_s"] = serve_latency(work / "n1000")
     if 10000 in sizes:
-        latency["noop_10k_2000_warnings"] = noisy_noop(work)
+        latency.update(noisy(work))
     compared = compare(args.compare, sorted(sizes), work) if args.compare else []
     memory_lines = memory([int(x) for x in args.memory.split(",") if x], work)
     if 10000 in sizes and 50000 in sizes:
@@ -504,14 +511,18 @@ def verdicts(sizes: dict[int, dict[str, object]], latency: dict[str, float]) -> 
         g = latency["growth_50k_over_10k"]
         lines.append(f"growth 50k/10k: {g:.2f} (target {TARGETS['growth']}) "
                      f"{'met' if g <= TARGETS['growth'] else 'NOT MET'}")
-    # The no-op build with 2,000 warnings is a ratio to the bare parse; the others seconds.
+    # The builds with 2,000 warnings are ratios to the bare parse; the others seconds.
     for key, limit, unit in (("build_100_wall_s", 0.5, " s"), ("help_wall_s", 0.2, " s"),
-                             ("serve_edit_1000_s", 0.5, " s"),
-                             ("noop_10k_2000_warnings", 0.2, "x")):
+                             ("serve_edit_1000_s", 0.3, " s"),
+                             ("cold_10k_2000_warnings", 4.0, "x"),
+                             ("noop_10k_2000_warnings", 0.2, "x"),
+                             ("export_html_10k", 2.5, "x")):
         if key not in latency:
             continue
-        lines.append(f"{key}: {latency[key]:.3f}{unit} (target < {limit}{unit}) "
-                     f"{'met' if latency[key] < limit else 'NOT MET'}")
+        # "At most" for the ratios, "under" for the seconds.
+        met = latency[key] <= limit if unit == "x" else latency[key] < limit
+        lines.append(f"{key}: {latency[key]:.3f}{unit} (target {'<=' if unit == 'x' else '<'} "
+                     f"{limit}{unit}) {'met' if met else 'NOT MET'}")
     return list(dict.fromkeys(lines))
 
 

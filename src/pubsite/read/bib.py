@@ -169,10 +169,8 @@ class _LineIndex:
 
 def parse(text: str, file: str, diags: Diagnostics,
           sink: Callable[[list[RawEntry]], None] | None = None) -> BibData:
-    """Parse the text: entries, with their 1-based lines, and the text between them.
-    `sink` is given the entries as they are read, a batch at a time, the rest once the
-    text is read: from the first entry with a crossref on, all at the end (resolving a
-    crossref changes the entry that has it)."""
+    """Parse the text: entries, with their 1-based lines, and the text between them;
+    `sink` is given the entries as they are read (`_Outlet`)."""
     from bibtexparser import model as bm
     from bibtexparser.entrypoint import parse_string
 
@@ -184,14 +182,9 @@ def parse(text: str, file: str, diags: Diagnostics,
     seen_keys: dict[str, RawEntry] = {}
     cursor, groups = 0, braces.Groups(text)  # groups: built only if bibscan is needed
     recovered = (0, 0)  # the stretch last read by bibscan: bibtexparser's ghosts inside go
-    sent = checked = 0  # entries given to the sink; looked at for a crossref
+    outlet = _Outlet(sink)
     for block in _blocks(text, parse_string):
-        if sink is not None and len(entries) - sent >= SINK_BATCH:
-            while checked < len(entries) and "crossref" not in entries[checked].fields:
-                checked += 1
-            if checked > sent:
-                sink(entries[sent:checked])
-                sent = checked
+        outlet.give(entries)
         placed = _place(text, block.raw or "", cursor, recovered)
         if placed is None:
             continue
@@ -232,12 +225,31 @@ def parse(text: str, file: str, diags: Diagnostics,
             _stray_at(raw, file, line, diags)
     _no_entries(entries, text, file, diags)
     _resolve_crossrefs(entries, diags)
-    if sink is not None:
-        sink(entries[sent:])
+    outlet.give(entries, last=True)
     return BibData(file, text, entries, comments)
 
 
-SINK_BATCH = 256  # entries given to a sink at once: about 0.6 MB pickled
+SINK_BATCH = 256  # entries given to a sink at once: about 0.6 MB sent between processes
+
+
+class _Outlet:
+    """Gives a sink the entries as they are read, SINK_BATCH at a time, and the rest once
+    the text is read; from the first entry with a crossref on, all at the end (resolving
+    a crossref changes the entry that has it)."""
+
+    def __init__(self, sink: Callable[[list[RawEntry]], None] | None) -> None:
+        self.sink = sink
+        self.sent = self.checked = 0  # entries given; looked at for a crossref
+
+    def give(self, entries: list[RawEntry], last: bool = False) -> None:
+        if self.sink is None or (len(entries) - self.sent < SINK_BATCH and not last):
+            return
+        while self.checked < len(entries) and "crossref" not in entries[self.checked].fields:
+            self.checked += 1
+        ready = len(entries) if last else self.checked
+        if ready > self.sent or last:
+            self.sink(entries[self.sent:ready])
+            self.sent = ready
 
 
 def _no_entries(entries: list[RawEntry], text: str, file: str, diags: Diagnostics) -> None:
