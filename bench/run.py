@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE))
 
 import synth  # noqa: E402
 
-TARGETS = {"cold": 1.5, "warm": 0.2, "edit": 0.3, "memory": 2.0, "growth": 5.5}
+TARGETS = {"cold": 4.0, "warm": 0.2, "edit": 0.3, "memory": 1.5, "growth": 5.5}
 
 
 def byte_compile() -> None:
@@ -121,19 +121,19 @@ def stages(name: str, bib: Path, work: Path, bare_s: float) -> dict[str, object]
     total = sum(parts.values())
     entries = int(run["entries"])
     budget = TARGETS["cold"] * bare_s
-    floor = parts["read"] + float(run["write_floor_s"])
+    floor = bare_s + float(run["write_floor_s"])
     left = budget - floor
     lines = [
         f"where a cold build of {name} goes ({total:.2f} s, {total / bare_s:.2f}x): "
         + ", ".join(f"{k} {v:.2f} s ({v / total:.0%})"
                     for k, v in sorted(parts.items(), key=lambda kv: -kv[1])),
-        f"floor: reading the file ({parts['read']:.2f} s: bibtexparser in pieces, values "
-        f"resolved) and writing its {int(run['files']):,} files, "
+        f"floor: reading the file (the bare parse, {bare_s:.2f} s) and writing its "
+        f"{int(run['files']):,} files, "
         f"{int(run['output_bytes']) / 1e6:.0f} MB, straight into an empty folder "
         f"({float(run['write_floor_s']):.2f} s) take {floor:.2f} s = {floor / bare_s:.2f}x "
         f"of the bare parse; a {TARGETS['cold']}x cold build ({budget:.2f} s) leaves "
         f"{left:.2f} s, {left / max(entries, 1) * 1e6:.0f} us an entry, for checks, "
-        f"normalising and rendering, which take "
+        f"normalising and rendering beside them, which take "
         f"{total - floor:.2f} s ({(total - floor) / max(entries, 1) * 1e6:.0f} us an entry)",
     ]
     return {"name": name, "stages": parts, "total_s": total, "bare_s": bare_s,
