@@ -242,3 +242,58 @@ def test_a_signal_while_workers_render_stops_them_all(tmp_path: Path, sig: int,
     leftovers = [p.name for p in tmp_path.rglob("*") if "pubsite-tmp" in p.name
                  or p.name == ".pubsite-journal"]
     assert leftovers == []
+
+
+def _exported(path: Path, profile: Path, fmt: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["export", "--format", fmt, "--bib", str(path),
+                                       "--profile", str(profile)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_an_export_made_while_the_worker_checks_is_the_serial_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a worker, an export's text is made while the worker checks (`load`'s
+    `meanwhile`); what the user sees is the serial run's: the text, the findings before
+    it, a file with errors stopped with nothing printed, a failing template reported
+    after the findings."""
+    from pubsite.render import registry
+
+    events: list[str] = []
+    export, result = registry.export, workers.Streamed.result
+
+    def exporting(*args: object) -> str:
+        events.append("render")
+        return export(*args)  # type: ignore[arg-type]
+
+    def checked(self: workers.Streamed[object]) -> object:
+        events.append("checks in")
+        return result(self)
+
+    monkeypatch.setattr(registry, "export", exporting)
+    monkeypatch.setattr(workers.Streamed, "result", checked)
+    (tmp_path / "profile.toml").write_text('name = "Ada Lovelace"\n')
+    bidi = tmp_path / "bidi.bib"  # an error: the export stops
+    bidi.write_text("@misc{a, title = {Safe \u202e txt.exe}, author = {Ada Lovelace}, "
+                    "year = {2020}}\n", encoding="utf-8")
+    broken = tmp_path / "broken"  # a template that fails, and a warning to say first
+    (broken / "templates" / "cv").mkdir(parents=True)
+    (broken / "templates" / "cv" / "html.html").write_text("{{ groups[0].nothing.at_all }}")
+    (broken / "profile.toml").write_text('name = "Ada Lovelace"\n')
+    (broken / "publications.bib").write_text("@misc{b, title = {T}, author = {Ada Lovelace}, "
+                                             "year = {2020}, remark = {r}}\n")
+    cases = [(p, tmp_path / "profile.toml", fmt) for p in CORPUS[:12] for fmt in
+             ("html", "latex")] + [(bidi, tmp_path / "profile.toml", "html"),
+                                   (broken / "publications.bib", broken / "profile.toml",
+                                    "html")]
+    for path, profile, fmt in cases:
+        monkeypatch.setattr(workers, "AUTO_MIN_ENTRIES", 10**9)
+        serial = _exported(path, profile, fmt)
+        monkeypatch.setattr(workers, "AUTO_MIN_ENTRIES", 0)
+        events.clear()
+        forked = _exported(path, profile, fmt)
+        assert forked == serial, (path.name, fmt)
+        assert events[:2] == ["render", "checks in"], events  # made while the worker checked
+    assert serial[0] != 0 and "remark" in serial[2] and "template" in serial[2], serial
+    assert serial[2].index("remark") < serial[2].index("template")
+    stopped = _exported(bidi, tmp_path / "profile.toml", "html")
+    assert stopped[0] != 0 and stopped[1] == "" and "bidi" in stopped[2], stopped

@@ -97,9 +97,15 @@ def few_collections() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-def load(inputs: Inputs, diags: Diagnostics, jobs: int | None = None) -> Site:
+Meanwhile = Callable[["Site"], None]
+
+
+def load(inputs: Inputs, diags: Diagnostics, jobs: int | None = None,
+         meanwhile: Meanwhile | None = None) -> Site:
     """read, parse, check and normalise, collecting every diagnostic; raise only when the
-    input is unusable."""
+    input is unusable. `meanwhile(site)` runs once the site is made, while a worker still
+    checks (with workers; else after the checks): work that only computes, kept until the
+    findings are in (an export's text)."""
     # The stages load when a run uses them: a build with nothing to do skips them and
     # takes 0.07 s instead of 0.12 s (bench/, 1,000 entries).
     from pubsite.read import bib, profile
@@ -110,11 +116,11 @@ def load(inputs: Inputs, diags: Diagnostics, jobs: int | None = None) -> Site:
         raw = read_input_file(inputs.bib, bib_name)
         text, _ = bib.decode_text(raw, inputs.bib, diags, display=bib_name)
         del raw
-        return load_text(prof, text, bib_name, diags, jobs)
+        return load_text(prof, text, bib_name, diags, jobs, meanwhile)
 
 
 def load_text(prof: Profile | None, text: str, bib_name: str, diags: Diagnostics,
-              jobs: int | None = None) -> Site:
+              jobs: int | None = None, meanwhile: Meanwhile | None = None) -> Site:
     """parse, check and normalise the text of a .bib file (`load`'s stages after reading;
     `pubsite add` checks the file as it will be with them)."""
     from pubsite.model.site import Site
@@ -125,7 +131,7 @@ def load_text(prof: Profile | None, text: str, bib_name: str, diags: Diagnostics
     # With workers, a worker parses and this process normalises each entry as it comes
     # (`_load_streamed`); the file's "@"s count its entries closely enough to decide.
     if prof is not None and workers.jobs_for(text.count("@"), jobs) > 1:
-        return _load_streamed(prof, text, bib_name, diags)
+        return _load_streamed(prof, text, bib_name, diags, meanwhile)
     data = bib.parse(text, bib_name, diags)
     if prof is None:
         raise PubsiteError("profile could not be read", diagnostics=diags.items)
@@ -134,10 +140,14 @@ def load_text(prof: Profile | None, text: str, bib_name: str, diags: Diagnostics
     normaliser = Normaliser(prof, diags)
     pubs = tuple(normaliser.publications(_drain(data.entries)))
     diags.items[at:at] = checked  # the checks' findings before the normaliser's
-    return Site(prof, pubs, tuple((k, *v) for k, v in sorted(normaliser.files.items())))
+    site = Site(prof, pubs, tuple((k, *v) for k, v in sorted(normaliser.files.items())))
+    if meanwhile is not None:
+        meanwhile(site)
+    return site
 
 
-def _load_streamed(prof: Profile, text: str, bib_name: str, diags: Diagnostics) -> Site:
+def _load_streamed(prof: Profile, text: str, bib_name: str, diags: Diagnostics,
+                   meanwhile: Meanwhile | None) -> Site:
     """The load in two processes: a worker parses the file, sending the entries as it
     reads them, while this process normalises them; then each checks a part of them. The
     diagnostics and publications are those of a serial load, in the same order (cold
@@ -150,8 +160,10 @@ def _load_streamed(prof: Profile, text: str, bib_name: str, diags: Diagnostics) 
     # This process checks the entries before the first one from line `cut` on, the worker
     # the others: the same ones in both. Three tenths here, which normalises too (10,000
     # entries, alternating runs: the load 1.53-1.60 s; 1.56-1.80 s with two fifths, 1.70 s
-    # with a fifth, 1.62-1.66 s with half each).
-    cut = text.count("\n") * 3 // 10 + 1
+    # with a fifth, 1.62-1.66 s with half each). With work to do meanwhile, that work is
+    # its part, and the worker checks every entry (export --format html, 10,000 entries:
+    # 2.3-2.4 s -> ...).
+    cut = 1 if meanwhile else text.count("\n") * 3 // 10 + 1
     stream = workers.Streamed(partial(_parse_and_check, text, bib_name, diags.items, cut))
     try:
         mine: list[RawEntry] = []
@@ -168,6 +180,9 @@ def _load_streamed(prof: Profile, text: str, bib_name: str, diags: Diagnostics) 
         at = len(diags.items)
         normaliser = Normaliser(prof, diags)
         pubs = tuple(normaliser.publications(arriving()))
+        site = Site(prof, pubs, tuple((k, *v) for k, v in sorted(normaliser.files.items())))
+        if meanwhile is not None:
+            meanwhile(site)
         found, unknown = Diagnostics(), rules.Tally()
         works = rules.check_entries(mine, found, unknown)
         mine.clear()
@@ -175,13 +190,13 @@ def _load_streamed(prof: Profile, text: str, bib_name: str, diags: Diagnostics) 
     finally:
         stream.close()
     if not unknown.merge(later_unknown):  # a file of hundreds of unknown field names
-        del diags.items[at:]
+        del diags.items[at:]  # `meanwhile` has seen the same site
         return load_text(prof, text, bib_name, diags, 1)
     found.items[:0] = comments
     found.items += later
     rules.check_together(bib_name, works + later_works, unknown, found)
     diags.items[at:at] = parsed + found.items
-    return Site(prof, pubs, tuple((k, *v) for k, v in sorted(normaliser.files.items())))
+    return site
 
 
 def _checked(data: BibData) -> list[Diagnostic]:
@@ -270,25 +285,35 @@ def export(inputs: Inputs, fmt: str, choose: Callable[[Site], Site],
            layout: Layout) -> str:
     from pubsite.render import registry as render  # only what renders loads the renderers
 
+    made: list[tuple[Site, str | Exception]] = []
+
+    def rendered(site: Site) -> None:
+        """The export's text, made while the checks finish: said only once they let it
+        out, and a failure only after the findings."""
+        chosen = choose(site)
+        try:
+            with time_budget(len(chosen.publications)):
+                made.append((chosen, render.export(chosen, fmt, layout, inputs.templates)))
+        except Exception as exc:
+            made.append((chosen, exc))
+
     diags = Diagnostics()
-    site = load(inputs, diags)
+    load(inputs, diags, meanwhile=rendered)
     found = [d for d in diags.sorted() if d.rule not in ADVICE]
     # A refused link is left out of every output: its effect is contained, so an export
     # reports it and goes on (a build, which publishes, still stops).
     gate([d for d in found if d.rule not in CONTAINED], "export", quiet=True)
     if found:
         report.text(found)
-    chosen = choose(site)
+    chosen, text = made[0]
     if not chosen.publications:
         report.note(f"no publication matched the selection; the {fmt} output is a valid "
                     "document without any")
     for note in render.notes(chosen, fmt):
         report.note(note)
-    try:
-        with time_budget(len(chosen.publications)):
-            return render.export(chosen, fmt, layout, inputs.templates)
-    except Exception as exc:
-        raise as_pubsite_error(exc) from exc
+    if isinstance(text, Exception):
+        raise as_pubsite_error(text) from text
+    return text
 
 
 @dataclass(frozen=True, slots=True)
