@@ -27,7 +27,7 @@ _SUSPICIOUS = re.compile(
 def check_text(value: str, field: str, e: RawEntry, diags: Diagnostics) -> None:
     # Every match needs a backslash, "{%", "^^" or a character that is not printable (an
     # invisible one is never printable): most values have none, and the pattern has no
-    # literal to search for (10,000 entries: the checks 0.89 s -> ...).
+    # literal to search for.
     if ("\\" in value or "{%" in value or "^^" in value or not value.isprintable()) \
             and _SUSPICIOUS.search(value):
         _suspicious(value, field, e, diags)
