@@ -244,6 +244,36 @@ def test_a_signal_while_workers_render_stops_them_all(tmp_path: Path, sig: int,
     assert leftovers == []
 
 
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_while_the_worker_parses_stops_it(tmp_path: Path, sig: int,
+                                                   code: int) -> None:
+    """The load's worker (it parses while the sequencer normalises) is stopped by Ctrl-C
+    or SIGTERM too, before anything of the site is written."""
+    synth_helper.write(tmp_path / "publications.bib", 6000)
+    (tmp_path / "profile.toml").write_text('name = "Ada Lovelace"\n')
+    proc = subprocess.Popen([sys.executable, "-m", "pubsite", "build", "-q", "--keep-going",
+                             "--jobs", "2"], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    seen: set[int] = set()
+    deadline = time.monotonic() + 60
+    while not seen and proc.poll() is None and time.monotonic() < deadline:
+        seen |= _children(proc.pid)
+        time.sleep(0.005)
+    assert seen, "the build never started its worker"
+    time.sleep(0.05)  # within the load: it takes about 0.9 s for 6,000 entries
+    seen |= _children(proc.pid)
+    assert len(seen) == 1, seen  # the load's worker alone: no paper worker yet
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert "Traceback" not in err
+    deadline = time.monotonic() + 5
+    while any(_alive(w) for w in seen) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [w for w in seen if _alive(w)], "a worker outlived the build"
+    assert not (tmp_path / "_site" / "index.html").exists()  # stopped before the site
+    assert [p.name for p in tmp_path.rglob("*") if "pubsite-tmp" in p.name] == []
+
+
 def _exported(path: Path, profile: Path, fmt: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, ["export", "--format", fmt, "--bib", str(path),
                                        "--profile", str(profile)])
