@@ -274,6 +274,29 @@ def test_a_signal_while_the_worker_parses_stops_it(tmp_path: Path, sig: int,
     assert [p.name for p in tmp_path.rglob("*") if "pubsite-tmp" in p.name] == []
 
 
+def test_a_load_whose_worker_is_killed_is_done_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The load's worker killed midway (the system's memory, a signal): the sequencer
+    loads the file itself, and says what a serial run says, not less."""
+    parse = bibread.parse
+
+    def killed(*args: object, **kwargs: object) -> object:
+        if kwargs.get("sink") is not None:  # the worker's parse
+            os._exit(9)
+        return parse(*args, **kwargs)  # type: ignore[arg-type]
+
+    (tmp_path / "profile.toml").write_text('name = "Ada Lovelace"\n')
+    path = max(CORPUS, key=lambda p: p.stat().st_size)
+    monkeypatch.setattr(workers, "AUTO_MIN_ENTRIES", 10**9)
+    serial = _validated(path, tmp_path / "profile.toml")
+    monkeypatch.setattr(workers, "AUTO_MIN_ENTRIES", 0)
+    monkeypatch.setattr(bibread, "parse", killed)
+    assert _validated(path, tmp_path / "profile.toml") == serial
+    assert serial[1].count('"rule"') > 10  # findings a lost worker would have dropped
+    out = tmp_path / "site"
+    assert built(path, tmp_path / "profile.toml", out, 2)[0] == 0 and (out / "index.html").is_file()
+
+
 def _exported(path: Path, profile: Path, fmt: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, ["export", "--format", fmt, "--bib", str(path),
                                        "--profile", str(profile)])

@@ -165,6 +165,8 @@ def _load_streamed(prof: Profile, text: str, bib_name: str, diags: Diagnostics,
     # its part, and the worker checks every entry (export --format html, 10,000 entries:
     # 2.25-2.33 s -> 1.80 s).
     cut = 1 if meanwhile else text.count("\n") * 3 // 10 + 1
+    at = len(diags.items)
+    site = None
     stream = workers.Streamed(partial(_parse_and_check, text, bib_name, diags.items, cut))
     try:
         mine: list[RawEntry] = []
@@ -178,7 +180,6 @@ def _load_streamed(prof: Profile, text: str, bib_name: str, diags: Diagnostics,
                         mine.append(e)
                     yield e
 
-        at = len(diags.items)
         normaliser = Normaliser(prof, diags)
         pubs = tuple(normaliser.publications(arriving()))
         site = Site(prof, pubs, tuple((k, *v) for k, v in sorted(normaliser.files.items())))
@@ -188,6 +189,11 @@ def _load_streamed(prof: Profile, text: str, bib_name: str, diags: Diagnostics,
         works = rules.check_entries(mine, found, unknown)
         mine.clear()
         parsed, comments, later, later_unknown, later_works = stream.result()
+    except workers.WorkerLost:
+        # Killed (by the system, for memory; by a signal): a serial load says the same as
+        # the worker would have, rather than nothing.
+        del diags.items[at:]
+        return load_text(prof, text, bib_name, diags, 1, None if site else meanwhile)
     finally:
         stream.close()
     if not unknown.merge(later_unknown):  # a file of hundreds of unknown field names

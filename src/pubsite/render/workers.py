@@ -290,15 +290,20 @@ class Streamed(Generic[R]):
         context = multiprocessing.get_context("fork")
         mine, theirs = context.Pipe()
         self.conn = mine
+        self.done = False
+        self.process = context.Process(target=_streaming, daemon=True,
+                                       args=(theirs, mine, work))
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)  # as in Rendered
         try:
-            self.process = context.Process(target=_streaming, daemon=True,
-                                           args=(theirs, mine, work))
-            self.process.start()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        theirs.close()
-        self.done = False
+            try:
+                self.process.start()
+            finally:
+                theirs.close()
+                # A signal that came meanwhile acts here: the worker is stopped then.
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        except BaseException:
+            self.close()
+            raise
 
     def receive(self) -> Any:
         return self._next("sent")
@@ -312,8 +317,8 @@ class Streamed(Generic[R]):
         try:
             kind, payload = self.conn.recv()
         except (EOFError, OSError):
-            raise PubsiteError(f"a worker reading the .bib file stopped (exit code "
-                               f"{self.process.exitcode}); run again with --jobs 1") from None
+            self.process.join(1)  # reaped, so that its exit code is known
+            raise WorkerLost(f"a worker stopped (exit code {self.process.exitcode})") from None
         if kind == due:
             return payload
         self.done = kind in ("failed", "raised")  # it ended, saying why
@@ -325,9 +330,15 @@ class Streamed(Generic[R]):
 
     def close(self) -> None:
         self.conn.close()
+        if self.process.pid is None:
+            return  # never started
         if not self.done and self.process.is_alive():
             self.process.terminate()
         self.process.join()
+
+
+class WorkerLost(PubsiteError):
+    """A worker ended without its result (killed by a signal or for want of memory)."""
 
 
 def _streaming(conn: Connection, parents: Connection, work: Callable[..., Any]) -> None:
