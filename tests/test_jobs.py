@@ -214,34 +214,49 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_signal_while_workers_render_stops_them_all(tmp_path: Path, sig: int,
-                                                      code: int) -> None:
-    synth_helper.write(tmp_path / "publications.bib", 3000)
-    (tmp_path / "profile.toml").write_text('name = "Ada Lovelace"\n')
+def _started(folder: Path, entries: int, jobs: int, children: int, every: float
+             ) -> tuple[subprocess.Popen[str], set[int]]:
+    """A build of `entries` synthetic entries, once it has `children` workers."""
+    synth_helper.write(folder / "publications.bib", entries)
+    (folder / "profile.toml").write_text('name = "Ada Lovelace"\n')
     proc = subprocess.Popen([sys.executable, "-m", "pubsite", "build", "-q", "--keep-going",
-                             "--jobs", "3"], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
-    workers: set[int] = set()
+                             "--jobs", str(jobs)], cwd=folder, stderr=subprocess.PIPE,
+                            text=True)
+    seen: set[int] = set()
     deadline = time.monotonic() + 60
-    # Two paper workers, and the worker of index.md beside them (the checks' worker may
-    # be seen too, earlier): every one of them must be gone after the signal.
-    while len(workers) < 3 and proc.poll() is None and time.monotonic() < deadline:
-        workers |= _children(proc.pid)
-        time.sleep(0.02)
-    assert len(workers) >= 3, "the build never started its workers"
-    time.sleep(0.2)
-    workers |= _children(proc.pid)
+    while len(seen) < children and proc.poll() is None and time.monotonic() < deadline:
+        seen |= _children(proc.pid)
+        time.sleep(every)
+    assert len(seen) >= children, "the build never started its workers"
+    return proc, seen
+
+
+def _stopped(proc: subprocess.Popen[str], sig: int, code: int, seen: set[int],
+             folder: Path) -> str:
+    """The signal sent: the build ends with `code`, one line and no traceback, no worker
+    left and no temporary file or journal."""
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err
     assert err.strip().count("\n") == 0 and "Traceback" not in err
     deadline = time.monotonic() + 5
-    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+    while any(_alive(w) for w in seen) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not [w for w in workers if _alive(w)], "a worker outlived the build"
-    leftovers = [p.name for p in tmp_path.rglob("*") if "pubsite-tmp" in p.name
+    assert not [w for w in seen if _alive(w)], "a worker outlived the build"
+    leftovers = [p.name for p in folder.rglob("*") if "pubsite-tmp" in p.name
                  or p.name == ".pubsite-journal"]
     assert leftovers == []
+    return err
+
+
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_while_workers_render_stops_them_all(tmp_path: Path, sig: int,
+                                                      code: int) -> None:
+    # Two paper workers, and the worker of index.md beside them (the load's worker may be
+    # seen too, earlier): every one of them must be gone after the signal.
+    proc, seen = _started(tmp_path, 3000, 3, 3, 0.02)
+    time.sleep(0.2)
+    _stopped(proc, sig, code, seen | _children(proc.pid), tmp_path)
 
 
 @pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -249,29 +264,12 @@ def test_a_signal_while_the_worker_parses_stops_it(tmp_path: Path, sig: int,
                                                    code: int) -> None:
     """The load's worker (it parses while the sequencer normalises) is stopped by Ctrl-C
     or SIGTERM too, before anything of the site is written."""
-    synth_helper.write(tmp_path / "publications.bib", 6000)
-    (tmp_path / "profile.toml").write_text('name = "Ada Lovelace"\n')
-    proc = subprocess.Popen([sys.executable, "-m", "pubsite", "build", "-q", "--keep-going",
-                             "--jobs", "2"], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
-    seen: set[int] = set()
-    deadline = time.monotonic() + 60
-    while not seen and proc.poll() is None and time.monotonic() < deadline:
-        seen |= _children(proc.pid)
-        time.sleep(0.005)
-    assert seen, "the build never started its worker"
+    proc, seen = _started(tmp_path, 6000, 2, 1, 0.005)
     time.sleep(0.05)  # within the load: it takes about 0.9 s for 6,000 entries
     seen |= _children(proc.pid)
     assert len(seen) == 1, seen  # the load's worker alone: no paper worker yet
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == code, err
-    assert "Traceback" not in err
-    deadline = time.monotonic() + 5
-    while any(_alive(w) for w in seen) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not [w for w in seen if _alive(w)], "a worker outlived the build"
+    _stopped(proc, sig, code, seen, tmp_path)
     assert not (tmp_path / "_site" / "index.html").exists()  # stopped before the site
-    assert [p.name for p in tmp_path.rglob("*") if "pubsite-tmp" in p.name] == []
 
 
 def test_a_load_whose_worker_is_killed_is_done_here(
