@@ -33,8 +33,9 @@ from pubsite.rulebook import RuleId
 
 if TYPE_CHECKING:
     from pubsite.check.rules import Tally, Work
-    from pubsite.model.site import Profile, Site
+    from pubsite.model.site import Profile, Publication, Site
     from pubsite.read.bib import BibData, RawEntry
+    from pubsite.read.normalise import Normaliser
     from pubsite.render.memo import Memo
     from pubsite.render.registry import Layout
 
@@ -123,7 +124,6 @@ def load_text(prof: Profile | None, text: str, bib_name: str, diags: Diagnostics
               jobs: int | None = None, meanwhile: Meanwhile | None = None) -> Site:
     """parse, check and normalise the text of a .bib file (`load`'s stages after reading;
     `pubsite add` checks the file as it will be with them)."""
-    from pubsite.model.site import Site
     from pubsite.read import bib
     from pubsite.read.normalise import Normaliser
     from pubsite.render import workers
@@ -140,7 +140,16 @@ def load_text(prof: Profile | None, text: str, bib_name: str, diags: Diagnostics
     normaliser = Normaliser(prof, diags)
     pubs = tuple(normaliser.publications(_drain(data.entries)))
     diags.items[at:at] = checked  # the checks' findings before the normaliser's
-    site = Site(prof, pubs, tuple((k, *v) for k, v in sorted(normaliser.files.items())))
+    return _site(normaliser, pubs, meanwhile)
+
+
+def _site(normaliser: Normaliser, pubs: tuple[Publication, ...],
+          meanwhile: Meanwhile | None) -> Site:
+    """The site of the normalised publications, handed to `meanwhile` once made."""
+    from pubsite.model.site import Site
+
+    site = Site(normaliser.profile, pubs,
+                tuple((k, *v) for k, v in sorted(normaliser.files.items())))
     if meanwhile is not None:
         meanwhile(site)
     return site
@@ -154,7 +163,6 @@ def _load_streamed(prof: Profile, text: str, bib_name: str, diags: Diagnostics,
     entries, two cores: the load 1.80-1.86 s with the parse first and the checks in a
     worker beside the normaliser, 1.53-1.60 s so)."""
     from pubsite.check import rules
-    from pubsite.model.site import Site
     from pubsite.read.normalise import Normaliser
     from pubsite.render import workers
 
@@ -181,10 +189,7 @@ def _load_streamed(prof: Profile, text: str, bib_name: str, diags: Diagnostics,
                     yield e
 
         normaliser = Normaliser(prof, diags)
-        pubs = tuple(normaliser.publications(arriving()))
-        site = Site(prof, pubs, tuple((k, *v) for k, v in sorted(normaliser.files.items())))
-        if meanwhile is not None:
-            meanwhile(site)
+        site = _site(normaliser, tuple(normaliser.publications(arriving())), meanwhile)
         found, unknown = Diagnostics(), rules.Tally()
         works = rules.check_entries(mine, found, unknown)
         mine.clear()

@@ -256,12 +256,12 @@ class Rendered(Generic[T, R]):
 class Background(Generic[R]):
     """`work()` in a worker forked here while this process goes on (`jobs` > 1), or at
     once in this process; `result()` waits for it, `close()` stops it unfinished. Used for
-    the checks, which read the parsed file while this process normalises it."""
+    a site format other than HTML (index.md), made beside the paper pages."""
 
     def __init__(self, work: Callable[[], R], jobs: int) -> None:
-        self._forked: Rendered[None, R] | None = None
+        self._forked: Streamed[R] | None = None
         if jobs > 1:
-            self._forked = Rendered([None], lambda _none: work(), 2)
+            self._forked = Streamed(lambda _send: work())
         else:
             self._value = work()
 
@@ -269,7 +269,7 @@ class Background(Generic[R]):
         if self._forked is None:
             return self._value
         try:
-            return next(iter(self._forked))
+            return self._forked.result()
         finally:
             self.close()
 
@@ -283,8 +283,8 @@ class Streamed(Generic[R]):
     """`work(send)` in one worker forked here: each object it sends arrives here, in
     order, from `receive()`; `result()`, once every sent object was received, is what it
     returned. Used by the load, whose worker parses the file and sends the entries as
-    they are read while this process normalises them. `close()` (also on an error, Ctrl-C
-    or SIGTERM) stops and reaps the worker."""
+    they are read while this process normalises them, and by `Background`. `close()`
+    (also on an error, Ctrl-C or SIGTERM) stops and reaps the worker."""
 
     def __init__(self, work: Callable[[Callable[[Any], None]], R]) -> None:
         context = multiprocessing.get_context("fork")
