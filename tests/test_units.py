@@ -26,6 +26,8 @@ from pubsite.read.normalise import Normaliser
 from pubsite.render.formats import CvHtmlFormat, HtmlFormat, LatexFormat, MarkdownFormat
 from pubsite.render.view import Plain
 
+from conftest import SHARED
+
 # --- identifiers ---------------------------------------------------------------------
 
 
@@ -99,6 +101,23 @@ def test_every_cleaned_character_is_unprintable() -> None:
                  if chars.INVISIBLE.match(chr(c)) and chr(c).isprintable()]
     assert printable == []
     assert cleantext.strip_invisible("é\u200e中\n") == "é中\n"
+
+
+def test_the_split_text_check_finds_what_the_combined_pattern_finds() -> None:
+    # check_text searches each part of the pattern only where the text holds what that
+    # part needs: on every field of the corpus and on each kind of finding, it must say
+    # what one search with the whole pattern says.
+    from pubsite.check import text_checks
+
+    values = ["plain", "a\u202eb", "x\x07y", "\\input{f}", "^^5c", "^^M", "\\{\\{",
+              "{ \\{", "\\{%", "{%", "{{ x }}", "\\inputs", "\\'e", "50%", "\u00a0"]
+    for path in sorted((SHARED / "corpus").glob("real*/*.bib")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        values += [v for e in bib.parse(text, path.name, Diagnostics()).entries
+                   for v in e.fields.values()]
+    found = [v for v in values if text_checks._SUSPICIOUS.search(v)]
+    assert [v for v in values if text_checks._any_suspicious(v)] == found
+    assert len(found) >= 8  # the made cases and the corpus's own
 
 
 # --- profile schema ----------------------------------------------------------------------

@@ -15,21 +15,24 @@ if TYPE_CHECKING:
     from pubsite.errors import Diagnostics
     from pubsite.read.bib import RawEntry
 
-_SUSPICIOUS = re.compile(
-    INVISIBLE.pattern + "|" + PRIMITIVES.pattern +
-    # Only braces that survive into the output: escaped ones, and "{%" (LaTeX would read
-    # a comment there); "{{" alone is BibTeX's ordinary case protection.
-    r"|\\\{\s*\\?\{|\{\s*\\\{|\\?\{%"
-)
+# Only braces that survive into the output: escaped ones, and "{%" (LaTeX would read a
+# comment there); "{{" alone is BibTeX's ordinary case protection.
+_BRACES = re.compile(r"\\\{\s*\\?\{|\{\s*\\\{|\\?\{%")
+_SUSPICIOUS = re.compile("|".join((INVISIBLE.pattern, PRIMITIVES.pattern, _BRACES.pattern)))
 
+
+def _any_suspicious(value: str) -> bool:
+    """Whether `_SUSPICIOUS` matches, each part searched only where the text has what every
+    match of it needs: an unprintable character (no invisible one is printable), a
+    backslash or "^^", a "\\{" or "{%" (10,000 entries: 0.23 -> 0.04 s; the combined
+    pattern tries every part at every character)."""
+    return bool(not value.isprintable() and INVISIBLE.search(value)) or \
+        bool(("\\" in value or "^^" in value) and PRIMITIVES.search(value)) or \
+        bool(("\\{" in value or "{%" in value) and _BRACES.search(value))
 
 
 def check_text(value: str, field: str, e: RawEntry, diags: Diagnostics) -> None:
-    # Every match needs a backslash, "{%", "^^" or a character that is not printable (an
-    # invisible one is never printable): most values have none, and the pattern has no
-    # literal to search for.
-    if ("\\" in value or "{%" in value or "^^" in value or not value.isprintable()) \
-            and _SUSPICIOUS.search(value):
+    if _any_suspicious(value):
         _suspicious(value, field, e, diags)
     fixed = mojibake_fix(value)
     if fixed is not None:
