@@ -17,7 +17,7 @@ from click.testing import CliRunner
 import synth_helper
 from pubsite.cli import main
 from pubsite.read import bib as bibread
-from pubsite.render import html, markdown, workers
+from pubsite.render import frame, html, markdown, workers
 
 from conftest import ROOT, SHARED
 
@@ -67,6 +67,41 @@ def test_parallel_build_of_every_corpus_file_is_byte_identical(tmp_path: Path) -
         for leftover in (tmp_path / str(i)).iterdir():
             shutil.rmtree(leftover)
     assert pages > 1000  # the corpus built, not refused file by file
+
+
+def test_paper_pages_from_their_shared_frame_are_the_whole_template_s(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The built-in templates render each paper page's blocks into a frame made once; a
+    # user's copy of publication.html is rendered whole. The same template gives the same
+    # pages either way: the seed and a quarter of the corpus, with a canonical address.
+    framed: list[int] = []
+    render = frame.Framed.render
+
+    def counted(self: frame.Framed, values: dict[str, object]) -> str:
+        framed.append(1)
+        return render(self, values)
+
+    monkeypatch.setattr(frame.Framed, "render", counted)
+    profile = 'name = "Ada Lovelace"\nbase_url = "https://example.org/~ada"\n'
+    pages = 0
+    for i, bib in enumerate([ROOT / "publications.bib", *CORPUS[::4]]):
+        whole = tmp_path / str(i) / "whole"
+        (whole / "templates" / "html").mkdir(parents=True)
+        shutil.copy(ROOT / "templates" / "html" / "publication.html",
+                    whole / "templates" / "html" / "publication.html")
+        (whole / "profile.toml").write_text(profile, encoding="utf-8")
+        (tmp_path / str(i) / "profile.toml").write_text(profile, encoding="utf-8")
+        before = len(framed)
+        by_frame = built(bib, tmp_path / str(i) / "profile.toml", tmp_path / str(i) / "a", 1)
+        count = len(framed) - before
+        by_whole = built(bib, whole / "profile.toml", tmp_path / str(i) / "b", 1)
+        assert len(framed) - before == count  # the user's copy: no frame
+        papers = {k: v for k, v in by_frame[2].items() if k.startswith("publications/")
+                  and k.endswith("/index.html") and k != "publications/index.html"}
+        assert count == len(papers), bib.name
+        assert papers == {k: by_whole[2][k] for k in papers}, bib.name
+        pages += count
+    assert pages > 300
 
 
 def test_jobs_3_renders_paper_pages_in_two_other_processes(

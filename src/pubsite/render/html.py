@@ -22,6 +22,7 @@ from pubsite.model.site import Content, Kind, Link, Profile, Publication, Site
 from pubsite.render import cv, workers
 from pubsite.render.citebibtex import bibtex_entry
 from pubsite.render.formats import CvHtmlFormat, HtmlFormat, safe_href
+from pubsite.render.frame import Framed
 from pubsite.render.templating import builtin_templates, environment, read_user_file
 from pubsite.render.view import (
     KIND_LABELS,
@@ -137,11 +138,11 @@ class HtmlSite:
         self.common: dict[str, Any] = {**helpers,
                                        "profile": profile, "settings": profile.publications,
                                        "photo": photo, "has_feed": bool(profile.base_url),
-                                       "photo_url": photo_url,
-                                       "citations": dict(site.citations),
+                                       "photo_url": photo_url, "citations": dict(site.citations),
                                        "citations_total": sum(n for _, n in site.citations)}
         self._entry = env.get_template("html/entry.html")
         self._paper = env.get_template("html/publication.html")
+        self._framed = self._paper_frame(env)
 
     def cited(self, pub: Publication) -> str:
         """The BibTeX to cite; the paper page and its .bib download ask for it one after
@@ -201,10 +202,26 @@ class HtmlSite:
         (a cold 10,000-entry build, --jobs 1: 6.3 -> 5.9 s of CPU). Only where the front page lists
         every entry with the built-in list templates (a user's may list none)."""
         settings = self.site.profile.publications
+        return settings.per_paper_pages and settings.front != "selected" and \
+            self._built_in("index.html", "publication-list.html")
+
+    def _built_in(self, *names: str) -> bool:
         user = self.user_templates
-        return settings.per_paper_pages and settings.front != "selected" and (
-            user is None or not any(os.path.lexists(user / "html" / name)
-                                    for name in ("index.html", "publication-list.html")))
+        return user is None or not any(os.path.lexists(user / "html" / n) for n in names)
+
+    def _paper_frame(self, env: Any) -> Framed | None:
+        """The paper pages' shared frame (render/frame.py), where the built-in templates
+        make them: a user's copy may read the page outside its blocks."""
+        pubs = self.site.publications
+        if not pubs or not self.site.profile.publications.per_paper_pages or \
+                not self._built_in("publication.html", "base.html"):
+            return None
+        return Framed([self._paper, env.get_template("html/base.html")],
+                      self._page_values(pubs[0]))
+
+    def _page_values(self, pub: Publication) -> dict[str, Any]:
+        folder = f"publications/{pub.slug}/"
+        return {**self.common, "root": "../../", "page_url": folder, "pub": pub}
 
     def _listed(self, pub: Publication) -> Markup:
         """A front page entry: the one rendered beside its page, else made now."""
@@ -214,13 +231,13 @@ class HtmlSite:
     def _paper_files(self, pub: Publication) -> list[tuple[str, str]]:
         if not self.site.profile.publications.per_paper_pages:
             return []
-        folder = f"publications/{pub.slug}/"
-        return [(folder + "index.html", self._paper.render(
-                    **self.common, root="../../", page_url=folder, pub=pub,
-                    description=page_description(pub, self.summary),
-                    doc=self.written(pub, legend=True),
-                    json_ld=json_ld(scholarly_article(pub, self.site.profile.base_url)))),
-                (f"{folder}{pub.slug}.bib", self.cited(pub) + "\n")]
+        values = self._page_values(pub)
+        values.update(description=page_description(pub, self.summary),
+                      doc=self.written(pub, legend=True),
+                      json_ld=json_ld(scholarly_article(pub, self.site.profile.base_url)))
+        page = self._framed.render(values) if self._framed else self._paper.render(values)
+        folder = values["page_url"]
+        return [(folder + "index.html", page), (f"{folder}{pub.slug}.bib", self.cited(pub) + "\n")]
 
     def files(self) -> Iterator[tuple[str, Content]]:
         """Yield the site's files one by one, so that a large site is never all in memory."""
