@@ -366,33 +366,36 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
         from pubsite.render import workers
         from pubsite.render.pdf import cv_pdf as make_cv_pdf
 
-        diags = Diagnostics()
-        site = load(inputs, diags, jobs)
-        found = [d for d in diags.sorted() if d.rule not in ADVICE]
-        gate(found, "build", strict, keep_going, quiet)
-        site, pending = citations.counted(site, inputs.profile.parent,
-                                          (lambda _t: None) if quiet else report.note)
-        digest = _input_digest(context, inputs)  # counts fetched now are in the cache
-        say(f"rendering and writing {len(site.publications)} publications")
-        meta = {"inputs": digest, "publications": len(site.publications),
-                "diagnostics": [d.as_dict() for d in found], "files": site.files,
-                **({"citations_pending": True} if pending else {})}
-        try:
-            # The templates of cv.pdf and of the site share one budget.
-            with time_budget(len(site.publications)):
-                # serve's memo keeps cv.pdf while the CV's LaTeX stays the same.
-                cv_pdf, why_not = make_cv_pdf(site, formats, inputs.templates, memo)
-                if why_not and not quiet:
-                    report.note(why_not)
-                procs = workers.jobs_for(len(site.publications), jobs)
-                with few_collections(), closing(render.site_files(
-                        site, formats, inputs.templates,
-                        memo.valid_for(context) if memo else None, cv_pdf, procs)) as files:
-                    # closing: on any failure the workers are stopped before it goes on.
-                    done = write.write_site(out, files, inputs.paths, meta, before,
-                                            force)
-        except Exception as exc:
-            raise as_pubsite_error(exc) from exc
+        # One stretch without full collections from the load to the last file: between
+        # them a collection over the model took 0.08 s (10,000 entries).
+        with few_collections():
+            diags = Diagnostics()
+            site = load(inputs, diags, jobs)
+            found = [d for d in diags.sorted() if d.rule not in ADVICE]
+            gate(found, "build", strict, keep_going, quiet)
+            site, pending = citations.counted(site, inputs.profile.parent,
+                                              (lambda _t: None) if quiet else report.note)
+            digest = _input_digest(context, inputs)  # counts fetched now are in the cache
+            say(f"rendering and writing {len(site.publications)} publications")
+            meta = {"inputs": digest, "publications": len(site.publications),
+                    "diagnostics": [d.as_dict() for d in found], "files": site.files,
+                    **({"citations_pending": True} if pending else {})}
+            try:
+                # The templates of cv.pdf and of the site share one budget.
+                with time_budget(len(site.publications)):
+                    # serve's memo keeps cv.pdf while the CV's LaTeX stays the same.
+                    cv_pdf, why_not = make_cv_pdf(site, formats, inputs.templates, memo)
+                    if why_not and not quiet:
+                        report.note(why_not)
+                    procs = workers.jobs_for(len(site.publications), jobs)
+                    with closing(render.site_files(
+                            site, formats, inputs.templates,
+                            memo.valid_for(context) if memo else None, cv_pdf, procs)) as files:
+                        # closing: on any failure the workers are stopped before it goes on.
+                        done = write.write_site(out, files, inputs.paths, meta, before,
+                                                force)
+            except Exception as exc:
+                raise as_pubsite_error(exc) from exc
     return BuildResult(len(site.publications), done.written, done.unchanged, len(found),
                        files=done.files)
 
