@@ -145,8 +145,10 @@ def test_parsing_in_pieces_equals_parsing_whole(path: Path,
     d = Diagnostics()
     text, _ = bib.read_text(path, d)
 
-    def run(piece: int) -> tuple[object, ...]:
+    def run(piece: int, first: int | None = None) -> tuple[object, ...]:
+        # The first pieces grow from `first` to `piece` (by default all are `piece`).
         monkeypatch.setattr(bib, "PIECE", piece)
+        monkeypatch.setattr(bib, "FIRST_PIECE", first or piece)
         diags = Diagnostics()
         data = bib.parse(text, path.name, diags)
         return ([(e.key, e.entry_type, e.fields, e.line) for e in data.entries],
@@ -155,3 +157,4 @@ def test_parsing_in_pieces_equals_parsing_whole(path: Path,
     whole = run(10**9)
     assert run(2048) == whole
     assert run(50_000) == whole
+    assert run(50_000, 1024) == whole
