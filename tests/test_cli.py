@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from pubsite.cli import main
 
@@ -181,6 +181,33 @@ def test_python_dash_m_and_console_script(project: Path) -> None:
                             capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
     assert result.returncode == 0, result.stderr
     assert "0 error(s), 3 warning(s)" in result.stdout
+
+
+def test_the_command_ends_without_teardown_yet_says_and_exits_as_main(
+        runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `pubsite` ends the process at once after the command (cli.run): whatever it printed
+    # is all there, through a pipe too, and each exit code is main's.
+    env = {**os.environ, "NO_COLOR": "1"}
+    monkeypatch.chdir(project)
+
+    def both(*args: str) -> tuple[subprocess.CompletedProcess[str], Result]:
+        done = subprocess.run([sys.executable, "-m", "pubsite", *args], cwd=project,
+                              capture_output=True, text=True, env=env)
+        return done, runner.invoke(main, list(args))
+
+    for args in (["export", "--format", "bibtex"], ["export", "--format", "json"],
+                 ["validate", "--strict"], ["build", "--out", "nowhere/../../x"],
+                 ["export", "--format", "nope"]):
+        done, inside = both(*args)
+        assert done.returncode == inside.exit_code, args
+        assert done.stdout == inside.stdout, args
+    assert len(both("export", "--format", "bibtex")[0].stdout) > 5000
+    assert both("validate", "--strict")[0].returncode == 1
+    with open(project / "profile.toml", "a", encoding="utf-8") as f:
+        f.write("\nname = 3\n")  # a key twice: the profile cannot be read
+    done, inside = both("build", "-q")
+    assert (done.returncode, inside.exit_code) == (1, 1)
+    assert "profile.toml" in done.stderr
 
 
 def test_pre_commit_hook_is_declared() -> None:

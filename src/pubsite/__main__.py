@@ -1,3 +1,3 @@
-from pubsite.cli import main
+from pubsite.cli import run
 
-main()
+run()

