@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from pubsite import pipeline, serve
 
@@ -63,3 +66,36 @@ def test_serve_after_edits_writes_what_a_fresh_build_writes(tmp_path: Path) -> N
     # The edits reached the pages: the sequence tested something.
     assert "Added while serving" not in (tmp_path / "served" / "index.html").read_text()
     assert "Added while serving" in (tmp_path / "fresh2" / "index.html").read_text()
+
+
+def test_an_edit_of_one_entry_renders_one_paper_page(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # The memo is what makes serve fast: after a retitle, only that paper's page is made.
+    from pubsite.render import html
+
+    project = tmp_path / "p"
+    project.mkdir()
+    bib = (ROOT / "publications.bib").read_text(encoding="utf-8")
+    (project / "publications.bib").write_text(bib, encoding="utf-8")
+    (project / "profile.toml").write_text((ROOT / "profile.toml").read_text("utf-8"),
+                                          encoding="utf-8")
+    made: list[str] = []
+    paper_files = html.HtmlSite._paper_files
+
+    def counted(self: html.HtmlSite, pub: Any) -> list[tuple[str, str]]:
+        made.append(pub.key)
+        return paper_files(self, pub)
+
+    monkeypatch.setattr(html.HtmlSite, "_paper_files", counted)
+    inputs = pipeline.resolve_inputs(project / "publications.bib", project / "profile.toml")
+    state = serve.State(inputs, tmp_path / "served", lambda _text: None)
+    state.rebuild()
+    assert len(made) > 10
+    made.clear()
+    (project / "publications.bib").write_text(
+        re.sub(r"(title\s*=\s*\{)", r"\1Edited: ", bib, count=1), encoding="utf-8")
+    state.rebuild(templates_changed=False)
+    assert state.ok, state.problems
+    assert len(made) == 1
+    page = tmp_path / "served" / "publications" / made[0] / "index.html"
+    assert "Edited: " in page.read_text(encoding="utf-8")
