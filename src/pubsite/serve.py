@@ -54,12 +54,6 @@ class State:
     memo: Memo = field(default_factory=Memo)
 
     def rebuild(self, templates_changed: bool = True) -> None:
-        # The collections a build put off run once the page was told (they took 25 ms of
-        # each rebuild of 1,000 entries, between the last file written and the event).
-        with pipeline.few_collections():
-            self._rebuild(templates_changed)
-
-    def _rebuild(self, templates_changed: bool) -> None:
         if templates_changed:
             templating.environment.cache_clear()
         served = self.served  # a failed build leaves the last site in place
