@@ -396,6 +396,38 @@ def test_a_new_export_format_is_one_row(runner: CliRunner, project: Path,
         importlib.reload(cli)
 
 
+def test_a_signal_python_drops_in_a_callback_prints_no_traceback(tmp_path: Path) -> None:
+    # SIGTERM landing while a worker's process object is freed raises inside a weakref
+    # callback: Python drops it and prints "Exception ignored ... Traceback". The command
+    # still ends as terminated (exit 143, its one line) and prints no traceback; another
+    # exception dropped so is still shown.
+    script = tmp_path / "drop.py"
+    script.write_text("""
+import os, signal, sys, weakref
+import click
+from pubsite import cli
+
+class Thing:
+    pass
+
+@click.command()
+@cli._handle_errors
+def command():
+    for hit in (lambda: os.kill(os.getpid(), signal.SIGTERM), lambda: 1 / 0):
+        thing = Thing()
+        kept = weakref.ref(thing, lambda _ref: hit())
+        del thing  # the callback runs here, and what it raises is dropped
+
+command()
+""", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert done.returncode == 143, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == \
+        "pubsite: terminated (SIGTERM); nothing half-written was left behind"
+    assert done.stderr.count("Traceback") == 1  # the ZeroDivisionError's, not the signal's
+    assert "ZeroDivisionError" in done.stderr and "Terminated" not in done.stderr
+
+
 def test_ctrl_c_that_python_swallowed_still_ends_the_build(
         runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Python drops the KeyboardInterrupt of a Ctrl-C that lands in an import's lock

@@ -37,8 +37,8 @@ def _handle_errors(fn: F) -> F:
         try:
             _terminate_like_ctrl_c()
             result = fn(*args, **kwargs)
-            # Python drops an exception a signal raises inside an import's lock callback
-            # ("Exception ignored in ..."); the signal still ends the command.
+            # Python drops an exception a signal raises inside a callback (`_QuietSignals`);
+            # the signal still ends the command.
             if _SIGNALLED:
                 raise Terminated if _SIGNALLED[-1] == signal.SIGTERM else KeyboardInterrupt
             return result
@@ -93,6 +93,22 @@ def _terminate_like_ctrl_c() -> None:
         _SIGNALLED.clear()
         signal.signal(signal.SIGTERM, _raise_terminated)
         signal.signal(signal.SIGINT, _raise_interrupted)
+        if not isinstance(sys.unraisablehook, _QuietSignals):
+            sys.unraisablehook = _QuietSignals(sys.unraisablehook)
+
+
+class _QuietSignals:
+    """Python drops an exception raised where it cannot propagate (a weakref callback as a
+    worker's process object is freed, an import's lock callback) and prints it with its
+    traceback. A signal handler's own is recorded in _SIGNALLED and still ends the command
+    (`_handle_errors`), so it is not printed; anything else is, by the hook before."""
+
+    def __init__(self, before: Callable[[Any], object]) -> None:
+        self.before = before
+
+    def __call__(self, unraisable: Any) -> None:
+        if not (_SIGNALLED and isinstance(unraisable.exc_value, Terminated | KeyboardInterrupt)):
+            self.before(unraisable)
 
 
 def _input_options(fn: F) -> F:
