@@ -419,3 +419,43 @@ def test_export_never_overwrites_its_input(project: Path) -> None:
         assert result.returncode == 2
         assert f"{target}: is the input" in result.stderr
     assert (project / "publications.bib").read_bytes() == before
+
+
+def test_a_sigterm_python_drops_still_stops_the_build_before_it_writes(
+        tmp_path: Path) -> None:
+    # SIGTERM landing in a weakref callback (a worker's process object freed) raises where
+    # Python drops it; the build must still stop, at the next file, leaving the old site.
+    big_project(tmp_path, 50)
+    out = tmp_path / "_site"
+    assert run(tmp_path, "build", "-q").returncode == 0
+    old = site_files(out)
+    edit_bib(tmp_path, "title = {", "title = {New ")
+    script = tmp_path / "dropped.py"
+    script.write_text("""
+import os, signal, sys, weakref
+from pubsite import cli
+from pubsite.render import workers
+
+rendered = workers.Rendered.__init__
+
+def hit(self, *args, **kwargs):
+    rendered(self, *args, **kwargs)
+    class Thing:
+        pass
+    thing = Thing()
+    kept = weakref.ref(thing, lambda _ref: os.kill(os.getpid(), signal.SIGTERM))
+    del thing  # the handler's exception is raised in the callback, and dropped
+
+workers.Rendered.__init__ = hit
+sys.argv = ["pubsite", "build", "-q"]
+cli.run()
+""", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
+                          text=True)
+    assert done.returncode == 143, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "pubsite: terminated (SIGTERM); nothing half-written was left behind"]
+    assert not temporaries(out)
+    assert site_files(out) == old
+    assert run(tmp_path, "build", "-q").returncode == 0
+    assert site_files(out) != old  # the edit was there to be written

@@ -21,8 +21,10 @@ from pubsite.errors import (
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
     EXIT_USAGE,
+    SIGNALLED,
     PubsiteError,
     Terminated,
+    stop_if_signalled,
 )
 from pubsite.model.site import GroupBy, Kind, Numbering, ReferenceStyle, SortOrder
 from pubsite.render import registry
@@ -38,9 +40,8 @@ def _handle_errors(fn: F) -> F:
             _terminate_like_ctrl_c()
             result = fn(*args, **kwargs)
             # Python drops an exception a signal raises inside a callback (`_QuietSignals`);
-            # the signal still ends the command.
-            if _SIGNALLED:
-                raise Terminated if _SIGNALLED[-1] == signal.SIGTERM else KeyboardInterrupt
+            # the signal still ends the command (the write stage checks at each file).
+            stop_if_signalled()
             return result
         except PubsiteError as exc:
             if exc.diagnostics:
@@ -73,16 +74,13 @@ def _handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-_SIGNALLED: list[int] = []  # Ctrl-C and SIGTERM received by this command
-
-
 def _raise_terminated(signum: int, _frame: object) -> None:
-    _SIGNALLED.append(signum)
+    SIGNALLED.append(signum)
     raise Terminated
 
 
 def _raise_interrupted(signum: int, _frame: object) -> None:
-    _SIGNALLED.append(signum)
+    SIGNALLED.append(signum)
     raise KeyboardInterrupt
 
 
@@ -90,7 +88,7 @@ def _terminate_like_ctrl_c() -> None:
     """SIGTERM (what `timeout`, CI cancellation and `docker stop` send) unwinds like
     Ctrl-C: the write stage removes its temporary files, and the exit status is 143."""
     if threading.current_thread() is threading.main_thread():
-        _SIGNALLED.clear()
+        SIGNALLED.clear()
         signal.signal(signal.SIGTERM, _raise_terminated)
         signal.signal(signal.SIGINT, _raise_interrupted)
         if not isinstance(sys.unraisablehook, _QuietSignals):
@@ -100,14 +98,14 @@ def _terminate_like_ctrl_c() -> None:
 class _QuietSignals:
     """Python drops an exception raised where it cannot propagate (a weakref callback as a
     worker's process object is freed, an import's lock callback) and prints it with its
-    traceback. A signal handler's own is recorded in _SIGNALLED and still ends the command
-    (`_handle_errors`), so it is not printed; anything else is, by the hook before."""
+    traceback. A signal handler's own is recorded in SIGNALLED and still ends the command
+    (`errors.stop_if_signalled`), so it is not printed; anything else is, by the hook before."""
 
     def __init__(self, before: Callable[[Any], object]) -> None:
         self.before = before
 
     def __call__(self, unraisable: Any) -> None:
-        if not (_SIGNALLED and isinstance(unraisable.exc_value, Terminated | KeyboardInterrupt)):
+        if not (SIGNALLED and isinstance(unraisable.exc_value, Terminated | KeyboardInterrupt)):
             self.before(unraisable)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,6 +98,19 @@ class Diagnostics:
 class Terminated(BaseException):
     """SIGTERM, raised where the program is, so that it unwinds like Ctrl-C: every
     cleanup runs and nothing half-written is left behind."""
+
+
+# Ctrl-C and SIGTERM this command received, noted by the CLI's handlers before they raise.
+# Python drops what a handler raises inside a callback (a weakref's, as a worker's process
+# object is freed): the work then checks here at its steps and stops all the same.
+SIGNALLED: list[int] = []
+
+
+def stop_if_signalled() -> None:
+    """Raise the exception of a signal this command received, in the main thread (where
+    the handlers run; serve's builds run in another, which its own Ctrl-C ends)."""
+    if SIGNALLED and threading.current_thread() is threading.main_thread():
+        raise Terminated if SIGNALLED[-1] == signal.SIGTERM else KeyboardInterrupt
 
 
 class PubsiteError(click.ClickException):

@@ -34,7 +34,14 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from pubsite.errors import EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE, PubsiteError, Terminated
+from pubsite.errors import (
+    EXIT_INPUT,
+    EXIT_OUTPUT,
+    EXIT_USAGE,
+    PubsiteError,
+    Terminated,
+    stop_if_signalled,
+)
 from pubsite.projectfiles import CHUNK, OUTPUT_MARK, ProjectFile, Refused, open_inside
 
 if TYPE_CHECKING:
@@ -465,6 +472,7 @@ def _stage_all(stage: _Stage, files: Iterable[tuple[str, Content]]) -> None:
         # and the next one looks for its temporary files.
         _append(stage.journal, f"{_BEGIN}\n")
         for rel_raw, content in files:
+            stop_if_signalled()  # one whose exception Python dropped (errors.SIGNALLED)
             rel = clean_relpath(rel_raw)
             if rel in stage.records:
                 raise PubsiteError(f"{rel}: two things would be written at this path of the "
