@@ -149,7 +149,10 @@ class Md(str):
     """Text that is already Markdown and must not be escaped again."""
 
 
-_SPECIAL = re.compile(r"([\\`*_\[\]{}<>|~])")
+# Each character Markdown reads as markup, with a backslash before it: one pass in C
+# (a regex substitution per text cost a quarter of index.md at 10,000 entries).
+_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]{}<>|~"})
+_LINE_START = re.compile(r"(?m)^(\s*)([+\-=]|\d+[.)])(\s)")
 
 
 def escape(text: str) -> str:
@@ -157,10 +160,10 @@ def escape(text: str) -> str:
 
 
 def _escape(text: str) -> str:
-    text = text.replace("&", "&amp;")
-    text = _SPECIAL.sub(r"\\\1", text)
+    text = text.replace("&", "&amp;").translate(_SPECIAL)
     # A line must not start a list, quote or heading by accident.
-    text = re.sub(r"(?m)^(\s*)([+\-=]|\d+[.)])(\s)", r"\1\\\2\3", text)
+    if _LINE_START.search(text):
+        text = _LINE_START.sub(r"\1\\\2\3", text)
     return text.replace("\n", " ")
 
 
