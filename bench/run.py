@@ -464,7 +464,12 @@ def main() -> None:
         breakdown = stages(f"{n:,} entries", work / f"n{n}" / "publications.bib",
                            work / f"n{n}", float(sizes[n]["bare_s"]))  # type: ignore[arg-type]
     if 1000 in sizes:
-        latency["serve_edit_1000_s"] = serve_latency(work / "n1000")
+        # What a user waits for: `pubsite build` from the shell, the interpreter's start
+        # and exit included (a cold build, the best of three).
+        n1000 = work / "n1000"
+        latency["build_1000_wall_s"] = wall([*pubsite, "build", "-q", "--keep-going", "--out",
+                                             str(n1000 / "_wall")], n1000, fresh=n1000 / "_wall")
+        latency["serve_edit_1000_s"] = serve_latency(n1000)
     if 10000 in sizes:
         latency.update(noisy(work))
     compared = compare(args.compare, sorted(sizes), work) if args.compare else []
@@ -477,7 +482,8 @@ def main() -> None:
     print()
     for k, v in latency.items():
         print(f"{k}: {v:.3f}")
-    print(f"targets: {TARGETS}, 100-entry build < 0.5 s, --help < 0.2 s")
+    print(f"targets: {TARGETS}, 100-entry build < 0.5 s, 1,000-entry build < 0.6 s, "
+          "--help < 0.2 s")
     print()
     if breakdown is not None:
         for line in breakdown["lines"]:  # type: ignore[attr-defined]
@@ -513,6 +519,7 @@ def verdicts(sizes: dict[int, dict[str, object]], latency: dict[str, float]) -> 
                      f"{'met' if g <= TARGETS['growth'] else 'NOT MET'}")
     # The builds with 2,000 warnings are ratios to the bare parse; the others seconds.
     for key, limit, unit in (("build_100_wall_s", 0.5, " s"), ("help_wall_s", 0.2, " s"),
+                             ("build_1000_wall_s", 0.6, " s"),
                              ("serve_edit_1000_s", 0.3, " s"),
                              ("cold_10k_2000_warnings", 4.0, "x"),
                              ("noop_10k_2000_warnings", 0.2, "x"),
