@@ -451,3 +451,8 @@ def test_ctrl_c_that_python_swallowed_still_ends_the_build(
     result = runner.invoke(main, ["build"])
     assert result.exit_code == 130, result.output
     assert "interrupted; nothing half-written was left behind" in result.output
+    # Handled, the signal is forgotten: a build this process runs next, by the CLI or not,
+    # goes to its end.
+    inputs = pipeline.resolve_inputs(project / "publications.bib", project / "profile.toml")
+    done = real_build(inputs, project / "again", ("html",), quiet=True)
+    assert done.publications > 10 and (project / "again" / "index.html").is_file()

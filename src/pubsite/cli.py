@@ -37,41 +37,49 @@ def _handle_errors(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            _terminate_like_ctrl_c()
-            result = fn(*args, **kwargs)
-            # Python drops an exception a signal raises inside a callback (`_QuietSignals`);
-            # the signal still ends the command (the write stage checks at each file).
-            stop_if_signalled()
-            return result
-        except PubsiteError as exc:
-            if exc.diagnostics:
-                from pubsite import report
-
-                report.text(exc.diagnostics, brief=exc.brief)
-            exc.show()
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("pubsite: interrupted; nothing half-written was left behind", err=True)
-            sys.exit(EXIT_INTERRUPTED)
-        except Terminated:
-            click.echo("pubsite: terminated (SIGTERM); nothing half-written was left behind",
-                       err=True)
-            sys.exit(EXIT_TERMINATED)
-        except OSError as exc:
-            where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"pubsite: {where}{exc.strerror or exc}", err=True)
-            sys.exit(EXIT_USAGE)
-        except (click.exceptions.Exit, click.ClickException):
-            raise
-        except Exception as exc:  # the last guard: a message, never a traceback
-            if os.environ.get("PUBSITE_DEBUG"):
-                raise
-            click.echo(f"pubsite: internal error: {type(exc).__name__}: {exc}\n"
-                       "Please report it with the input that caused it "
-                       "(PUBSITE_DEBUG=1 shows the traceback).", err=True)
-            sys.exit(EXIT_INPUT)
+            return _handled(fn, *args, **kwargs)
+        finally:
+            SIGNALLED.clear()  # handled: a later call in this process starts afresh
 
     return wrapper  # type: ignore[return-value]
+
+
+def _handled(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """The command, its failure turned into a message and an exit code."""
+    try:
+        _terminate_like_ctrl_c()
+        result = fn(*args, **kwargs)
+        # Python drops an exception a signal raises inside a callback (`_QuietSignals`);
+        # the signal still ends the command (the write stage checks at each file).
+        stop_if_signalled()
+        return result
+    except PubsiteError as exc:
+        if exc.diagnostics:
+            from pubsite import report
+
+            report.text(exc.diagnostics, brief=exc.brief)
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("pubsite: interrupted; nothing half-written was left behind", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except Terminated:
+        click.echo("pubsite: terminated (SIGTERM); nothing half-written was left behind",
+                   err=True)
+        sys.exit(EXIT_TERMINATED)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"pubsite: {where}{exc.strerror or exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except (click.exceptions.Exit, click.ClickException):
+        raise
+    except Exception as exc:  # the last guard: a message, never a traceback
+        if os.environ.get("PUBSITE_DEBUG"):
+            raise
+        click.echo(f"pubsite: internal error: {type(exc).__name__}: {exc}\n"
+                   "Please report it with the input that caused it "
+                   "(PUBSITE_DEBUG=1 shows the traceback).", err=True)
+        sys.exit(EXIT_INPUT)
 
 
 def _raise_terminated(signum: int, _frame: object) -> None:
@@ -140,7 +148,7 @@ def run() -> None:
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except BaseException:
+    except (OSError, ValueError):
         sys.exit(code)  # a closed pipe: the interpreter reports it as it would
     os._exit(code)
 
