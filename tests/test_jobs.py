@@ -383,3 +383,24 @@ def test_an_export_made_while_the_worker_checks_is_the_serial_one(
     assert serial[2].index("remark") < serial[2].index("template")
     stopped = _exported(bidi, tmp_path / "profile.toml", "html")
     assert stopped[0] != 0 and stopped[1] == "" and "bidi" in stopped[2], stopped
+
+
+def test_a_template_failing_in_a_worker_is_reported_as_in_this_process(
+        tmp_path: Path) -> None:
+    # A paper page's template that fails: with workers the failure crosses the pipe and
+    # is said as the serial build says it, naming the template and its line.
+    synth_helper.write(tmp_path / "publications.bib", 300)
+    (tmp_path / "profile.toml").write_text(synth_helper.PROFILE, encoding="utf-8")
+    (tmp_path / "templates" / "html").mkdir(parents=True)
+    (tmp_path / "templates" / "html" / "publication.html").write_text(
+        '{% extends "default:html/publication.html" %}\n'
+        "{% block main %}{{ pub.title }}\n{{ 1 // (pub.key == pub.key and 0) }}{% endblock %}\n",
+        encoding="utf-8")
+    said = {}
+    for jobs in (1, 2):
+        code, output, files = built(tmp_path / "publications.bib", tmp_path / "profile.toml",
+                                    tmp_path / f"out{jobs}", jobs)
+        assert code != 0 and not files, output
+        said[jobs] = output
+    assert "templates/html/publication.html:3: the template failed" in said[1], said[1]
+    assert said[2] == said[1]

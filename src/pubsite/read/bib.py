@@ -245,8 +245,10 @@ class _Outlet:
         self.sent = self.checked = 0  # entries given; looked at for a crossref
 
     def give(self, entries: list[RawEntry], last: bool = False) -> None:
+        if self.sink is None:
+            return
         due = min(SINK_BATCH, max(FIRST_BATCH, self.sent))
-        if self.sink is None or (len(entries) - self.sent < due and not last):
+        if len(entries) - self.sent < due and not last:
             return
         while self.checked < len(entries) and "crossref" not in entries[self.checked].fields:
             self.checked += 1

@@ -139,6 +139,14 @@ def _failure(exc: Exception) -> tuple[str, object]:
     return "raised", RuntimeError("".join(traceback.format_exception(exc)))
 
 
+def _raise_failure(kind: str, payload: Any) -> None:
+    """In the parent, what `_failure` sent, raised again; anything else passes."""
+    if kind == "failed":
+        raise PubsiteError(*payload)
+    if kind == "raised":
+        raise payload
+
+
 class Rendered(Generic[T, R]):
     """`render(item)` for each item, in order: in this process when `jobs` is 1, else in
     `jobs - 1` workers forked here (this process, which renders the lists and writes every
@@ -212,10 +220,7 @@ class Rendered(Generic[T, R]):
         else:
             kind, payload = self._received(owner)
         self.received += 1
-        if kind == "failed":
-            raise PubsiteError(*payload)
-        if kind == "raised":
-            raise payload
+        _raise_failure(kind, payload)
         return payload  # type: ignore[no-any-return]
 
     def _received(self, worker: int) -> tuple[str, Any]:
@@ -322,10 +327,7 @@ class Streamed(Generic[R]):
         if kind == due:
             return payload
         self.done = kind in ("failed", "raised")  # it ended, saying why
-        if kind == "failed":
-            raise PubsiteError(*payload)
-        if kind == "raised":
-            raise payload
+        _raise_failure(kind, payload)
         raise RuntimeError(f"the worker sent {kind!r} where {due!r} was due")
 
     def close(self) -> None:
