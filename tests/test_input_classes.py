@@ -170,6 +170,31 @@ def test_a_linked_file_that_appears_or_changes_is_copied_on_the_next_build(
     assert (tmp_path / "s" / "assets" / "pdf" / "z.pdf").read_bytes() == b"second"
 
 
+def test_a_file_outside_the_project_that_goes_is_seen_by_the_next_build(
+        tmp_path: Path) -> None:
+    # A JabRef path: left out while the file is on this computer, kept as written (a page
+    # of the same server) once it is not; the build in between is not "up to date".
+    elsewhere = tmp_path / "elsewhere" / "z.pdf"
+    elsewhere.parent.mkdir()
+    elsewhere.write_bytes(b"%PDF")
+    project = tmp_path / "project"
+    project.mkdir()
+    args = _project(project, "@misc{zz, title = {Z}, author = {Ada Lovelace}, year = 2020,"
+                             f" pdf = {{{elsewhere}}}}}\n")
+    build = ["build", *args, "--out", str(project / "s")]
+    first = CliRunner().invoke(main, build)
+    assert first.exit_code == 0, first.output
+    assert "outside the project; the link is left out" in first.output
+    page = project / "s" / "index.html"
+    assert str(elsewhere) not in page.read_text(encoding="utf-8")
+    elsewhere.unlink()
+    second = CliRunner().invoke(main, build)
+    assert second.exit_code == 0, second.output
+    assert "up to date" not in second.output
+    assert "it is kept as written" in second.output
+    assert f'href="{elsewhere}"' in page.read_text(encoding="utf-8")
+
+
 def test_underscores_outside_math_stay_as_typed() -> None:
     assert latex.decode("file_1 and 2^3") == "file_1 and 2^3"
     assert latex.decode("H$_2$O and $x^2$") == "H₂O and x²"

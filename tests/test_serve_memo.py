@@ -5,6 +5,7 @@ another."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -99,3 +100,130 @@ def test_an_edit_of_one_entry_renders_one_paper_page(tmp_path: Path,
     assert len(made) == 1
     page = tmp_path / "served" / "publications" / made[0] / "index.html"
     assert "Edited: " in page.read_text(encoding="utf-8")
+
+
+_KEPT_BIB = """@string{venue = {Journal of Kept Things}}
+
+@article{first2024,
+  title = {The First},
+  author = {Hao Zhang and Ada Lovelace},
+  journal = venue,
+  year = {2024},
+  pdf = {first.pdf},
+}
+
+@article{nobody2023,
+  title = {Without the Owner},
+  author = {Ada Lovelace and Alan Turing},
+  journal = {J},
+  year = {2023},
+  abstract = {An abstract.},
+}
+
+@inproceedings{part2022,
+  title = {A Part},
+  author = {Hao Zhang},
+  crossref = {proc2022},
+  year = {2022},
+  pdf = {OUTSIDE},
+}
+
+@proceedings{proc2022,
+  title = {Proceedings of Crossrefs},
+  booktitle = {Proceedings of Crossrefs},
+  editor = {Grace Hopper},
+  year = {2022},
+}
+"""
+
+
+def _kept_edits(bib: str, project: Path, outside: Path) -> list[tuple[str, str]]:
+    """(what changes, the .bib after it): each edit leaves most entries' text as it was
+    while changing what their publication or findings must be."""
+    longer = bib.replace("  year = {2024},\n", "  year = {2024},\n  note = {a\n  note},\n")
+    macro = longer.replace("Journal of Kept Things", "Journal of Changed Macros")
+    cross = macro.replace("title = {Proceedings of Crossrefs}", "title = {Crossrefs, Renamed}"
+                          ).replace("booktitle = {Proceedings of Crossrefs}",
+                                    "booktitle = {Crossrefs, Renamed}")
+    twin = "@article{nobody2023,\n  title = {A Twin Key},\n  author = {Hao Zhang},\n" \
+        "  journal = {J},\n  year = {2021},\n}\n\n"
+    return [("lines shift", longer), ("a macro", macro), ("a crossref", cross),
+            ("the PDF appears", cross), ("the outside file goes", cross),
+            ("a twin key moves slugs", cross.replace("@article{first2024", twin +
+                                                      "@article{first2024", 1)),
+            ("back", bib)]
+
+
+def test_serve_keeps_an_entry_s_publication_only_while_all_it_is_made_of_stays(
+        tmp_path: Path) -> None:
+    # serve keeps each entry's publication and findings (read/kept.py): after each edit
+    # its site and its findings, with their lines, are a fresh build's.
+    from pubsite import write
+
+    project, outside = tmp_path / "p", tmp_path / "elsewhere"
+    project.mkdir()
+    outside.mkdir()
+    (outside / "paper.pdf").write_bytes(b"%PDF-1.4\n")
+    bib = _KEPT_BIB.replace("OUTSIDE", str(outside / "paper.pdf"))
+    (project / "publications.bib").write_text(bib, encoding="utf-8")
+    (project / "profile.toml").write_text('name = "Hao Zhang"\n', encoding="utf-8")
+    inputs = pipeline.resolve_inputs(project / "publications.bib", project / "profile.toml")
+    state = serve.State(inputs, tmp_path / "served", lambda _text: None)
+    state.rebuild()
+    assert state.ok, state.problems
+    seen = []
+    for step, (what, new_bib) in enumerate(_kept_edits(bib, project, outside)):
+        if what == "the PDF appears":
+            (project / "first.pdf").write_bytes(b"%PDF-1.4\n")
+        if what == "the outside file goes":
+            (outside / "paper.pdf").unlink()
+        (project / "publications.bib").write_text(new_bib, encoding="utf-8")
+        state.rebuild(templates_changed=False)
+        assert state.ok, (what, state.problems)
+        fresh = tmp_path / f"fresh{step}"
+        pipeline.build(inputs, fresh, ("html", "markdown"), quiet=True)
+        served, built = _files(tmp_path / "served"), _files(fresh)
+        assert sorted(served) == sorted(built), what
+        assert [rel for rel in built if served[rel] != built[rel]] == [], what
+        said = write.previous(tmp_path / "served").meta["diagnostics"]
+        assert said == write.previous(fresh).meta["diagnostics"], what
+        seen.append((said, served["index.md"]))
+    # Each edit changed what the site shows or says: the sequence tested something.
+    assert all(a != b for a, b in itertools.pairwise(seen))
+
+
+def test_an_edit_of_one_entry_normalises_and_lists_one_entry(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pubsite.read.normalise import Normaliser
+
+    project = tmp_path / "p"
+    project.mkdir()
+    bib = (ROOT / "publications.bib").read_text(encoding="utf-8")
+    (project / "publications.bib").write_text(bib, encoding="utf-8")
+    (project / "profile.toml").write_text((ROOT / "profile.toml").read_text("utf-8"),
+                                          encoding="utf-8")
+    made: list[str] = []
+    publication = Normaliser.publication
+
+    def counted(self: Normaliser, e: Any) -> Any:
+        made.append(e.key)
+        return publication(self, e)
+
+    monkeypatch.setattr(Normaliser, "publication", counted)
+    inputs = pipeline.resolve_inputs(project / "publications.bib", project / "profile.toml")
+    state = serve.State(inputs, tmp_path / "served", lambda _text: None)
+    state.rebuild()
+    assert len(made) > 10
+    def items() -> list[Any]:
+        return [k for k in state.memo.papers if isinstance(k, tuple) and k[0] == "markdown item"]
+
+    before = items()
+    made.clear()
+    (project / "publications.bib").write_text(
+        re.sub(r"(title\s*=\s*\{)", r"\1Edited: ", bib, count=1), encoding="utf-8")
+    state.rebuild(templates_changed=False)
+    assert state.ok, state.problems
+    assert len(made) == 1
+    new = [k for k in items() if k not in before]
+    assert [k[1].pub.key for k in new] == made
+    assert "Edited: " in (tmp_path / "served" / "index.md").read_text(encoding="utf-8")

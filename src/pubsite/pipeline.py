@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from pubsite.check.rules import Tally, Work
     from pubsite.model.site import Profile, Publication, Site
     from pubsite.read.bib import BibData, RawEntry
+    from pubsite.read.kept import Kept
     from pubsite.read.normalise import Normaliser
     from pubsite.render.memo import Memo
     from pubsite.render.registry import Layout
@@ -102,11 +103,11 @@ Meanwhile = Callable[["Site"], None]
 
 
 def load(inputs: Inputs, diags: Diagnostics, jobs: int | None = None,
-         meanwhile: Meanwhile | None = None) -> Site:
+         meanwhile: Meanwhile | None = None, kept: Kept | None = None) -> Site:
     """read, parse, check and normalise, collecting every diagnostic; raise only when the
     input is unusable. `meanwhile(site)` runs once the site is made, while a worker still
     checks (with workers; else after the checks): work that only computes, kept until the
-    findings are in (an export's text)."""
+    findings are in (an export's text). `kept`: serve's publications of the last load."""
     # The stages load when a run uses them: a build with nothing to do skips them and
     # takes 0.07 s instead of 0.12 s (bench/, 1,000 entries).
     from pubsite.read import bib, profile
@@ -117,11 +118,12 @@ def load(inputs: Inputs, diags: Diagnostics, jobs: int | None = None,
         raw = read_input_file(inputs.bib, bib_name)
         text, _ = bib.decode_text(raw, inputs.bib, diags, display=bib_name)
         del raw
-        return load_text(prof, text, bib_name, diags, jobs, meanwhile)
+        return load_text(prof, text, bib_name, diags, jobs, meanwhile, kept)
 
 
 def load_text(prof: Profile | None, text: str, bib_name: str, diags: Diagnostics,
-              jobs: int | None = None, meanwhile: Meanwhile | None = None) -> Site:
+              jobs: int | None = None, meanwhile: Meanwhile | None = None,
+              kept: Kept | None = None) -> Site:
     """parse, check and normalise the text of a .bib file (`load`'s stages after reading;
     `pubsite add` checks the file as it will be with them)."""
     from pubsite.read import bib
@@ -129,15 +131,17 @@ def load_text(prof: Profile | None, text: str, bib_name: str, diags: Diagnostics
     from pubsite.render import workers
 
     # With workers, a worker parses and this process normalises each entry as it comes
-    # (`_load_streamed`); the file's "@"s count its entries closely enough to decide.
-    if prof is not None and workers.jobs_for(text.count("@"), jobs) > 1:
-        return _load_streamed(prof, text, bib_name, diags, meanwhile)
+    # (`_load_streamed`); the file's "@"s count its entries closely enough to decide. With
+    # serve's publications of the last load there is little to normalise: one process.
+    if prof is not None and not (kept and kept.entries) and \
+            workers.jobs_for(text.count("@"), jobs) > 1:
+        return _load_streamed(prof, text, bib_name, diags, meanwhile, kept)
     data = bib.parse(text, bib_name, diags)
     if prof is None:
         raise PubsiteError("profile could not be read", diagnostics=diags.items)
     checked = _checked(data)  # before normalising, which lets go of each entry it read
     at = len(diags.items)
-    normaliser = Normaliser(prof, diags)
+    normaliser = Normaliser(prof, diags, kept)
     pubs = tuple(normaliser.publications(_drain(data.entries)))
     diags.items[at:at] = checked  # the checks' findings before the normaliser's
     return _site(normaliser, pubs, meanwhile)
@@ -149,14 +153,15 @@ def _site(normaliser: Normaliser, pubs: tuple[Publication, ...],
     from pubsite.model.site import Site
 
     site = Site(normaliser.profile, pubs,
-                tuple((k, *v) for k, v in sorted(normaliser.files.items())))
+                tuple((k, *v) for k, v in sorted(normaliser.files.items())),
+                normaliser.looked_outside)
     if meanwhile is not None:
         meanwhile(site)
     return site
 
 
 def _load_streamed(prof: Profile, text: str, bib_name: str, diags: Diagnostics,
-                   meanwhile: Meanwhile | None) -> Site:
+                   meanwhile: Meanwhile | None, kept: Kept | None) -> Site:
     """The load in two processes: a worker parses the file, sending the entries as it
     reads them, while this process normalises them; then each checks a part of them. The
     diagnostics and publications are those of a serial load, in the same order (10,000
@@ -188,7 +193,7 @@ def _load_streamed(prof: Profile, text: str, bib_name: str, diags: Diagnostics,
                         mine.append(e)
                     yield e
 
-        normaliser = Normaliser(prof, diags)
+        normaliser = Normaliser(prof, diags, kept)
         site = _site(normaliser, tuple(normaliser.publications(arriving())), meanwhile)
         found, unknown = Diagnostics(), rules.Tally()
         works = rules.check_entries(mine, found, unknown)
@@ -198,12 +203,12 @@ def _load_streamed(prof: Profile, text: str, bib_name: str, diags: Diagnostics,
         # Killed (by the system, for memory; by a signal): a serial load says the same as
         # the worker would have, rather than nothing.
         del diags.items[at:]
-        return load_text(prof, text, bib_name, diags, 1, None if site else meanwhile)
+        return load_text(prof, text, bib_name, diags, 1, None if site else meanwhile, kept)
     finally:
         stream.close()
     if not unknown.merge(later_unknown):  # a file of hundreds of unknown field names
         del diags.items[at:]  # `meanwhile` has seen the same site
-        return load_text(prof, text, bib_name, diags, 1)
+        return load_text(prof, text, bib_name, diags, 1, kept=kept)
     found.items[:0] = comments
     found.items += later
     rules.check_together(bib_name, works + later_works, unknown, found)
@@ -351,11 +356,7 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
         digest = _input_digest(context, inputs)
         before = write.previous(out)
         _say_distrusted(before)
-        # A build whose citation counts the service did not give is never up to date:
-        # the next one asks again (their cache alone would look the same).
-        if before.meta.get("inputs") == digest and before.intact(out) and \
-                not before.meta.get("citations_pending") and \
-                _files_as_before(inputs.profile.parent, before.meta.get("files")):
+        if _up_to_date(before, digest, out, inputs.profile.parent):
             # Nothing changed since the last build: its output stands as it is.
             found = [Diagnostic.from_dict(d) for d in before.meta.get("diagnostics", [])]
             gate(found, "build", strict, keep_going, quiet)
@@ -370,16 +371,15 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
         # them a collection over the model took 0.08 s (10,000 entries).
         with few_collections():
             diags = Diagnostics()
-            site = load(inputs, diags, jobs)
+            papers = memo.valid_for(context) if memo else None
+            site = load(inputs, diags, jobs, kept=memo.kept if memo else None)
             found = [d for d in diags.sorted() if d.rule not in ADVICE]
             gate(found, "build", strict, keep_going, quiet)
             site, pending = citations.counted(site, inputs.profile.parent,
                                               (lambda _t: None) if quiet else report.note)
             digest = _input_digest(context, inputs)  # counts fetched now are in the cache
             say(f"rendering and writing {len(site.publications)} publications")
-            meta = {"inputs": digest, "publications": len(site.publications),
-                    "diagnostics": [d.as_dict() for d in found], "files": site.files,
-                    **({"citations_pending": True} if pending else {})}
+            meta = _meta(digest, site, found, pending)
             try:
                 # The templates of cv.pdf and of the site share one budget.
                 with time_budget(len(site.publications)):
@@ -390,7 +390,7 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
                     procs = workers.jobs_for(len(site.publications), jobs)
                     with closing(render.site_files(
                             site, formats, inputs.templates,
-                            memo.valid_for(context) if memo else None, cv_pdf, procs)) as files:
+                            papers, cv_pdf, procs)) as files:
                         # closing: on any failure the workers are stopped before it goes on.
                         done = write.write_site(out, files, inputs.paths, meta, before,
                                                 force)
@@ -398,6 +398,28 @@ def build(inputs: Inputs, out: Path, formats: tuple[str, ...], strict: bool = Fa
                 raise as_pubsite_error(exc) from exc
     return BuildResult(len(site.publications), done.written, done.unchanged, len(found),
                        files=done.files)
+
+
+def _up_to_date(before: write.Previous, digest: str, out: Path, base: Path) -> bool:
+    """The last build's inputs were these, its files are intact, and the project files
+    its links named are as they were. A build whose citation counts the service did not
+    give is never up to date: the next one asks again (their cache alone would look the
+    same); nor one whose links looked outside the project (`_meta`)."""
+    meta = before.meta
+    return meta.get("inputs") == digest and before.intact(out) and \
+        not meta.get("citations_pending") and not meta.get("looks_outside") and \
+        _files_as_before(base, meta.get("files"))
+
+
+def _meta(digest: str, site: Site, found: list[Diagnostic], pending: bool
+          ) -> dict[str, object]:
+    """What the next build reads to know whether it is up to date, and what to say then.
+    It is never up to date after a build whose citation counts the service did not give,
+    or whose links named a path outside the project (the record keeps no such path)."""
+    return {"inputs": digest, "publications": len(site.publications),
+            "diagnostics": [d.as_dict() for d in found], "files": site.files,
+            **({"citations_pending": True} if pending else {}),
+            **({"looks_outside": True} if site.looks_outside else {})}
 
 
 def _input_digest(context: str, inputs: Inputs) -> str:

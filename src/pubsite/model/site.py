@@ -461,5 +461,8 @@ class Site:
     # Project files the links name, with (size, mtime_ns), or (-1, -1) where a looked-up
     # file is missing: a build is up to date only while these stay as they were.
     files: tuple[tuple[str, int, int], ...] = ()
+    # A link named a path outside the project, looked for on this computer: whether it is
+    # there decides the link, so no build is up to date (only project files are stat'ed).
+    looks_outside: bool = False
     # Citation counts by entry key (publications.citations), from the project's cache.
     citations: tuple[tuple[str, int], ...] = ()

@@ -30,6 +30,7 @@ from pubsite.model.site import (
 )
 from pubsite.read import latex, names
 from pubsite.read.bib import RawEntry
+from pubsite.read.kept import EntryKey, Kept, Remembered, Stat, entry_key
 from pubsite.rulebook import RuleId
 
 KIND_BY_TYPE = {
@@ -75,7 +76,7 @@ _RESERVED = frozenset({"con", "prn", "aux", "nul", "index", "assets", "feed", "s
 class Normaliser:
     """Holds what one run needs (owner matcher, mark symbols) so entries normalise fast."""
 
-    def __init__(self, profile: Profile, diags: Diagnostics) -> None:
+    def __init__(self, profile: Profile, diags: Diagnostics, kept: Kept | None = None) -> None:
         self.profile = profile
         self.diags = diags
         owner = profile.owner
@@ -89,10 +90,21 @@ class Normaliser:
         self._authors: dict[tuple[str, tuple[str, ...]], tuple[Author, tuple[str, ...], int]] = {}
         self._owners: dict[Author, Author] = {}  # an author as the owner, made once
         self._cited: dict[str, str] = {}  # a name as cited, by its raw text
-        self.files: dict[str, tuple[int, int]] = {}  # project files looked up, with their stat
+        self.files: dict[str, Stat] = {}  # project files looked up, with their stat
+        # serve's keep of the last load's entries, and what this load will leave in it.
+        self.kept = kept
+        if kept is not None:
+            kept.check_files(self._stat)
+        self._keeping: dict[EntryKey, Remembered] = {}
+        self._looked_up: list[str] = []  # the project files the current entry looked up
+        self._outside = False  # whether it looked for a file outside the project
+        self.looked_outside = False  # whether any entry did
 
     def publications(self, entries: Iterable[RawEntry]) -> list[Publication]:
-        pubs = [self.publication(e) for e in entries]
+        made = self.publication if self.kept is None else self._kept_publication
+        pubs = [made(e) for e in entries]
+        if self.kept is not None:
+            self.kept.entries, self.kept.files = self._keeping, dict(self.files)
         if self.profile.publications.per_paper_pages:
             for p in pubs:
                 if not p.abstract and p.fulltext is None:
@@ -106,6 +118,33 @@ class Normaliser:
             "indexes a paper page only with one of them",
             "add an abstract field, or a pdf field (a URL, or a file under "
             f"{self.profile.publications.files}/), or an arXiv eprint", key=p.key)
+
+    def _kept_publication(self, e: RawEntry) -> Publication:
+        """The entry's publication and findings as the last load made them, if it made
+        them from the same entry (`read/kept.py`); else made, and kept for the next."""
+        assert self.kept is not None
+        key = entry_key(e)
+        known = self.kept.entries.get(key)
+        if known is None:
+            at = len(self.diags.items)
+            self._looked_up, self._outside = [], False
+            pub = self.publication(e)
+            known = Remembered(pub, e.line, tuple(self.diags.items[at:]),
+                               tuple(self._looked_up))
+            if not self._outside:  # a file outside the project is looked for each time
+                self._keeping[key] = known
+            return pub
+        self._keeping[key] = known
+        for name in known.files:
+            self.files[name] = self.kept.files[name]
+        shift = e.line - known.line
+        self.diags.items += known.said if not shift else [
+            replace(d, line=d.line + shift) if d.line is not None and d.file == e.file else d
+            for d in known.said]
+        pub, slug = known.publication, self.slug(e.key)
+        if pub.slug != slug or pub.source_line != e.line:
+            pub = replace(pub, slug=slug, source_line=e.line)
+        return pub
 
     def publication(self, e: RawEntry) -> Publication:
         f = e.fields
@@ -413,6 +452,7 @@ class Normaliser:
         if found is not None:
             return found, True
         path = urllib.parse.unquote(url.split("#")[0].split("?")[0])
+        self._outside = self.looked_outside = True
         with contextlib.suppress(OSError, ValueError):
             if path != "/" and os.path.lexists(path):
                 self.diags.warning(
@@ -469,15 +509,12 @@ class Normaliser:
         refused (a symlink out of the project, a FIFO, a file over the cap)."""
         base = Path(self.profile.source_file).parent
         cands = self._candidates(rel, folder)
+        if self.kept is not None:
+            self._looked_up += cands
         for cand in cands:
             known = self.files.get(cand)
             if known is None:
-                try:
-                    st = projectfiles.stat_inside(base, cand, projectfiles.MAX_LINKED_BYTES)
-                    known = (st.st_size, st.st_mtime_ns)
-                except projectfiles.Refused:
-                    known = (-1, -1)
-                self.files[cand] = known
+                known = self.files[cand] = self._stat(cand)
             if known[0] >= 0:
                 return cand, []
         refused = []
@@ -488,6 +525,15 @@ class Normaliser:
                 except projectfiles.Refused as why:
                     refused.append(f"{cand} {why}")
         return None, refused
+
+    def _stat(self, rel: str) -> Stat:
+        """A project file's size and mtime as a link would use it; (-1, -1) if refused."""
+        try:
+            st = projectfiles.stat_inside(Path(self.profile.source_file).parent, rel,
+                                          projectfiles.MAX_LINKED_BYTES)
+        except projectfiles.Refused:
+            return (-1, -1)
+        return (st.st_size, st.st_mtime_ns)
 
     def preview(self, e: RawEntry) -> Preview | None:
         """al-folio's `preview = {figure.png}`: the image in publications.previews (or the

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from pubsite.model.site import Content, Site
 from pubsite.read import mdlinks
@@ -40,9 +41,11 @@ def profile_markdown(text: str) -> Md:
 class MarkdownSite:
     """index.md: the profile and the publication list (the CV's Markdown list)."""
 
-    def __init__(self, site: Site, user_templates: Path | None = None) -> None:
+    def __init__(self, site: Site, user_templates: Path | None = None,
+                 memo: dict[Any, Any] | None = None) -> None:
         self.site = site
         self.user_templates = user_templates
+        self.memo = memo  # serve's: the list's items of its last build
 
     def files(self) -> Iterator[tuple[str, Content]]:
         yield "index.md", self.page()
@@ -54,7 +57,7 @@ class MarkdownSite:
         # The homepage's own list: the venue line and every link, as the HTML page shows.
         listing = cv.render(site, MarkdownFormat, cv.build_groups(
             list(site.publications), settings.group_by, "none"), user_templates,
-            style="short", limit=settings.max_authors)
+            style="short", limit=settings.max_authors, memo=self.memo)
         text = env.get_template("markdown/index.md").render(
             profile=site.profile, settings=settings, publication_list=Md(listing),
             link=link, md=profile_markdown, obfuscate_email=obfuscate_email,

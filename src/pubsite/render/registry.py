@@ -63,11 +63,11 @@ def _html_site(site: Site, templates: Path | None, memo: dict[Any, Any] | None,
     return HtmlSite(site, templates, memo, has_pdf=has_pdf, jobs=jobs).files()
 
 
-def _markdown_site(site: Site, templates: Path | None, _memo: dict[Any, Any] | None,
+def _markdown_site(site: Site, templates: Path | None, memo: dict[Any, Any] | None,
                    _has_pdf: bool, _jobs: int) -> Iterator[tuple[str, Content]]:
     from pubsite.render.markdown import MarkdownSite
 
-    return MarkdownSite(site, templates).files()
+    return MarkdownSite(site, templates, memo).files()
 
 
 def _data(function: str) -> ExportRenderer:
@@ -180,8 +180,10 @@ def site_files(site: Site, formats: tuple[str, ...], templates: Path | None,
     # With workers, the other formats (index.md) render in a worker of their own while
     # this process renders the site's lists and writes (cold builds, two cores, best runs:
     # 0.71 s against 0.77 s without at 1,000 entries; 5.60 s against 6.26 s and 167 MB
-    # against 201 MB at 10,000).
-    others = [n for n in formats if n != "html"] if "html" in formats and jobs > 1 else []
+    # against 201 MB at 10,000). serve's memo lives in this process, and with it the
+    # other formats render here too.
+    others = [n for n in formats if n != "html"] \
+        if "html" in formats and jobs > 1 and memo is None else []
     aside = {name: workers.Background(partial(_rendered, name, site, templates,
                                               cv_pdf is not None), jobs) for name in others}
     try:
