@@ -131,10 +131,8 @@ def load_text(prof: Profile | None, text: str, bib_name: str, diags: Diagnostics
     from pubsite.render import workers
 
     # With workers, a worker parses and this process normalises each entry as it comes
-    # (`_load_streamed`); the file's "@"s count its entries closely enough to decide. With
-    # serve's publications of the last load there is little to normalise: one process.
-    if prof is not None and not (kept and kept.entries) and \
-            workers.jobs_for(text.count("@"), jobs) > 1:
+    # (`_load_streamed`); the file's "@"s count its entries closely enough to decide.
+    if prof is not None and workers.jobs_for(text.count("@"), jobs) > 1:
         return _load_streamed(prof, text, bib_name, diags, meanwhile, kept)
     data = bib.parse(text, bib_name, diags)
     if prof is None:

@@ -2,7 +2,7 @@
 
 An edit of one entry of 1,000 leaves 999 entries as they were; normalising them again took
 0.125 s of serve's 0.33 s from save to reload (bench/run.py, serve_edit_1000_s: 0.33 s ->
-0.25 s with this). An entry is known again by everything its publication is decided from
+0.28-0.29 s with this). An entry is known again by everything its publication is decided from
 besides the profile (whose change empties the keep, with serve's memo): its text, its
 fields after macros and crossrefs, its type, key and file. What normalising it said is
 replayed at its new line, and its slug is given again in the file's order, so the site,

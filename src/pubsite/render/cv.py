@@ -171,7 +171,8 @@ def markdown_item(site: Site, user_templates: Path | None,
     """One Markdown list item, without the blank line that separates items. From `memo`
     when `pubsite serve` wrote this item before: it depends on the item and on the profile
     and templates, which key the memo (an edit of one entry of 1,000: index.md 0.08 s ->
-    0.01 s, and serve's reload 0.27 s -> 0.22 s, bench/run.py serve_edit_1000_s)."""
+    0.01 s, rendered in serve's process instead of a worker; serve's reload 0.28-0.29 s ->
+    0.24-0.26 s, bench/run.py serve_edit_1000_s)."""
     env, helpers = _environment(site, MarkdownFormat, user_templates, style, limit)
     template = env.get_template("cv/markdown-item.md")
     def item_text(item: Item) -> str:
