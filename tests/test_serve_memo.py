@@ -6,7 +6,11 @@ another."""
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import struct
+import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +122,7 @@ _KEPT_BIB = """@string{venue = {Journal of Kept Things}}
   journal = {J},
   year = {2023},
   abstract = {An abstract.},
+  preview = {figure.png},
 }
 
 @inproceedings{part2022,
@@ -137,9 +142,36 @@ _KEPT_BIB = """@string{venue = {Journal of Kept Things}}
 """
 
 
-def _kept_edits(bib: str, project: Path, outside: Path) -> list[tuple[str, str]]:
-    """(what changes, the .bib after it): each edit leaves most entries' text as it was
-    while changing what their publication or findings must be."""
+def _png(width: int, height: int) -> bytes:
+    """A PNG's signature and header: what a reader of image sizes reads."""
+    body = b"IHDR" + struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + body + \
+        struct.pack(">I", zlib.crc32(body))
+
+
+def _kept_edits(bib: str, project: Path, outside: Path
+                ) -> list[tuple[str, str, Callable[[], object] | None]]:
+    """(what changes, the .bib after it, what changes on disk): each edit leaves most
+    entries' text as it was while changing what their publication or findings must be."""
+    pdf, figure = project / "assets" / "pdf" / "first.pdf", \
+        project / "assets" / "img" / "publication_preview" / "figure.png"
+
+    def redraw() -> None:  # another image of the same size, its mtime kept (cp -p)
+        before = figure.stat()
+        figure.write_bytes(_png(40, 10))
+        os.utime(figure, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+    def dangle() -> None:  # refused as "not there" as before, but now something is there
+        pdf.symlink_to(outside / "gone.pdf")
+
+    def symlink_out() -> None:  # refused for another reason
+        pdf.unlink()
+        pdf.symlink_to(outside / "other.pdf")
+
+    def appear() -> None:
+        pdf.unlink()
+        pdf.write_bytes(b"%PDF-1.4\n")
+
     longer = bib.replace("  year = {2024},\n", "  year = {2024},\n  note = {a\n  note},\n")
     macro = longer.replace("Journal of Kept Things", "Journal of Changed Macros")
     cross = macro.replace("title = {Proceedings of Crossrefs}", "title = {Crossrefs, Renamed}"
@@ -147,11 +179,18 @@ def _kept_edits(bib: str, project: Path, outside: Path) -> list[tuple[str, str]]
                                     "booktitle = {Crossrefs, Renamed}")
     twin = "@article{nobody2023,\n  title = {A Twin Key},\n  author = {Hao Zhang},\n" \
         "  journal = {J},\n  year = {2021},\n}\n\n"
-    return [("lines shift", longer), ("a macro", macro), ("a crossref", cross),
-            ("the PDF appears", cross), ("the outside file goes", cross),
-            ("a twin key moves slugs", cross.replace("@article{first2024", twin +
-                                                      "@article{first2024", 1)),
-            ("back", bib)]
+    other = cross.replace("{The First}", "{The First, Again}")
+    return [("lines shift", longer, None), ("a macro", macro, None),
+            ("a crossref", cross, None),
+            ("the missing PDF becomes a dangling symlink", cross, dangle),
+            ("the symlink's target is outside", cross, symlink_out),
+            ("another entry changes", other, None),
+            ("the PDF appears in assets/pdf", other, appear),
+            ("the preview is redrawn", other, redraw),
+            ("the outside file goes", other, (outside / "paper.pdf").unlink),
+            ("a twin key moves slugs", other.replace("@article{first2024", twin +
+                                                     "@article{first2024", 1), None),
+            ("back", bib, None)]
 
 
 def test_serve_keeps_an_entry_s_publication_only_while_all_it_is_made_of_stays(
@@ -161,9 +200,13 @@ def test_serve_keeps_an_entry_s_publication_only_while_all_it_is_made_of_stays(
     from pubsite import write
 
     project, outside = tmp_path / "p", tmp_path / "elsewhere"
-    project.mkdir()
+    (project / "assets" / "pdf").mkdir(parents=True)
+    (project / "assets" / "img" / "publication_preview").mkdir(parents=True)
+    (project / "assets" / "img" / "publication_preview" / "figure.png").write_bytes(
+        _png(10, 40))
     outside.mkdir()
     (outside / "paper.pdf").write_bytes(b"%PDF-1.4\n")
+    (outside / "other.pdf").write_bytes(b"%PDF-1.4\n")
     bib = _KEPT_BIB.replace("OUTSIDE", str(outside / "paper.pdf"))
     (project / "publications.bib").write_text(bib, encoding="utf-8")
     (project / "profile.toml").write_text('name = "Hao Zhang"\n', encoding="utf-8")
@@ -172,11 +215,9 @@ def test_serve_keeps_an_entry_s_publication_only_while_all_it_is_made_of_stays(
     state.rebuild()
     assert state.ok, state.problems
     seen = []
-    for step, (what, new_bib) in enumerate(_kept_edits(bib, project, outside)):
-        if what == "the PDF appears":
-            (project / "first.pdf").write_bytes(b"%PDF-1.4\n")
-        if what == "the outside file goes":
-            (outside / "paper.pdf").unlink()
+    for step, (what, new_bib, change) in enumerate(_kept_edits(bib, project, outside)):
+        if change is not None:
+            change()
         (project / "publications.bib").write_text(new_bib, encoding="utf-8")
         state.rebuild(templates_changed=False)
         assert state.ok, (what, state.problems)
@@ -187,9 +228,10 @@ def test_serve_keeps_an_entry_s_publication_only_while_all_it_is_made_of_stays(
         assert [rel for rel in built if served[rel] != built[rel]] == [], what
         said = write.previous(tmp_path / "served").meta["diagnostics"]
         assert said == write.previous(fresh).meta["diagnostics"], what
-        seen.append((said, served["index.md"]))
+        seen.append((said, served["index.md"], served["index.html"]))
     # Each edit changed what the site shows or says: the sequence tested something.
     assert all(a != b for a, b in itertools.pairwise(seen))
+    assert b'width="40" height="10"' in seen[-2][2]
 
 
 def test_an_edit_of_one_entry_normalises_and_lists_one_entry(
@@ -227,3 +269,37 @@ def test_an_edit_of_one_entry_normalises_and_lists_one_entry(
     new = [k for k in items() if k not in before]
     assert [k[1].pub.key for k in new] == made
     assert "Edited: " in (tmp_path / "served" / "index.md").read_text(encoding="utf-8")
+
+
+def test_serve_holds_the_pieces_of_one_build_not_of_every_edit(tmp_path: Path) -> None:
+    # A long session of edits: the memo holds what the last build rendered, and a build
+    # that failed on its input leaves the last good one's pieces in place.
+    project = tmp_path / "p"
+    project.mkdir()
+    bib = (ROOT / "publications.bib").read_text(encoding="utf-8")
+    (project / "publications.bib").write_text(bib, encoding="utf-8")
+    (project / "profile.toml").write_text((ROOT / "profile.toml").read_text("utf-8"),
+                                          encoding="utf-8")
+    inputs = pipeline.resolve_inputs(project / "publications.bib", project / "profile.toml")
+    state = serve.State(inputs, tmp_path / "served", lambda _text: None)
+    state.rebuild()
+    sizes = []
+    for n in range(5):
+        (project / "publications.bib").write_text(
+            re.sub(r"(title\s*=\s*\{)", rf"\1Edit {n}: ", bib, count=1), encoding="utf-8")
+        state.rebuild(templates_changed=False)
+        assert state.ok, state.problems
+        sizes.append(len(state.memo.papers))
+    held = sizes[0]
+    assert held > 10
+    assert sizes == [held] * 5
+    (project / "publications.bib").write_text(bib + "\n@misc{broken, url = {javascript:x}}\n",
+                                              encoding="utf-8")
+    state.rebuild(templates_changed=False)
+    assert not state.ok
+    (project / "publications.bib").write_text(bib, encoding="utf-8")
+    reused = dict(state.memo.papers.previous)  # type: ignore[attr-defined]
+    state.rebuild(templates_changed=False)
+    assert state.ok, state.problems
+    assert len(reused) == held
+    assert len(state.memo.papers) == held

@@ -22,6 +22,15 @@ if TYPE_CHECKING:
 
 EntryKey = tuple[str, str, str, str, tuple[tuple[str, str], ...], frozenset[str]]
 Stat = tuple[int, int]
+# What a lookup saw of a project file: its size, mtime, ctime and inode (a file copied over
+# it with its mtime kept still changes the last two: a preview's header gives its size),
+# or why pubsite refused it and whether something is there (the finding names the reason).
+Seen = tuple[int, int, int, int] | tuple[str, bool]
+
+
+def stat_of(seen: Seen) -> Stat:
+    """The size and mtime a site records of a file (`Site.files`); (-1, -1) if refused."""
+    return (seen[0], seen[1]) if isinstance(seen[0], int) else (-1, -1)
 
 
 def entry_key(e: RawEntry) -> EntryKey:
@@ -40,12 +49,12 @@ class Remembered:
 @dataclass(slots=True)
 class Kept:
     entries: dict[EntryKey, Remembered] = field(default_factory=dict)
-    files: dict[str, Stat] = field(default_factory=dict)  # each looked-up file's stat then
+    files: dict[str, Seen] = field(default_factory=dict)  # each looked-up file as seen then
 
-    def check_files(self, stat: Callable[[str], Stat]) -> None:
+    def check_files(self, look: Callable[[str], Seen]) -> None:
         """Forget every entry unless each project file the last load looked up is as it
-        was (a PDF added, changed or removed changes the links and previews of the entries
-        that name it)."""
-        if any(stat(name) != then for name, then in self.files.items()):
+        was (a PDF added, changed, removed or refused for another reason changes the links,
+        previews and findings of the entries that name it)."""
+        if any(look(name) != then for name, then in self.files.items()):
             self.entries.clear()
             self.files.clear()

@@ -30,7 +30,7 @@ from pubsite.model.site import (
 )
 from pubsite.read import latex, names
 from pubsite.read.bib import RawEntry
-from pubsite.read.kept import EntryKey, Kept, Remembered, Stat, entry_key
+from pubsite.read.kept import EntryKey, Kept, Remembered, Seen, Stat, entry_key, stat_of
 from pubsite.rulebook import RuleId
 
 KIND_BY_TYPE = {
@@ -94,8 +94,9 @@ class Normaliser:
         # serve's keep of the last load's entries, and what this load will leave in it.
         self.kept = kept
         if kept is not None:
-            kept.check_files(self._stat)
+            kept.check_files(self._seen)
         self._keeping: dict[EntryKey, Remembered] = {}
+        self._seen_now: dict[str, Seen] = {}  # with a keep: each file looked up, as seen
         self._looked_up: list[str] = []  # the project files the current entry looked up
         self._outside = False  # whether it looked for a file outside the project
         self.looked_outside = False  # whether any entry did
@@ -104,7 +105,7 @@ class Normaliser:
         made = self.publication if self.kept is None else self._kept_publication
         pubs = [made(e) for e in entries]
         if self.kept is not None:
-            self.kept.entries, self.kept.files = self._keeping, dict(self.files)
+            self.kept.entries, self.kept.files = self._keeping, self._seen_now
         if self.profile.publications.per_paper_pages:
             for p in pubs:
                 if not p.abstract and p.fulltext is None:
@@ -135,8 +136,9 @@ class Normaliser:
                 self._keeping[key] = known
             return pub
         self._keeping[key] = known
-        for name in known.files:
-            self.files[name] = self.kept.files[name]
+        for name in known.files:  # each was seen as it is now (`Kept.check_files`)
+            seen = self._seen_now[name] = self.kept.files[name]
+            self.files[name] = stat_of(seen)
         shift = e.line - known.line
         self.diags.items += known.said if not shift else [
             replace(d, line=d.line + shift) if d.line is not None and d.file == e.file else d
@@ -509,12 +511,12 @@ class Normaliser:
         refused (a symlink out of the project, a FIFO, a file over the cap)."""
         base = Path(self.profile.source_file).parent
         cands = self._candidates(rel, folder)
-        if self.kept is not None:
-            self._looked_up += cands
         for cand in cands:
             known = self.files.get(cand)
             if known is None:
                 known = self.files[cand] = self._stat(cand)
+            if self.kept is not None:
+                self._looked_up.append(cand)
             if known[0] >= 0:
                 return cand, []
         refused = []
@@ -527,13 +529,26 @@ class Normaliser:
         return None, refused
 
     def _stat(self, rel: str) -> Stat:
-        """A project file's size and mtime as a link would use it; (-1, -1) if refused."""
+        """A project file's size and mtime as a link would use it; (-1, -1) if refused.
+        With serve's keep, also what it saw of the file, for the next load."""
+        if self.kept is not None:
+            seen = self._seen_now[rel] = self._seen(rel)
+            return stat_of(seen)
         try:
             st = projectfiles.stat_inside(Path(self.profile.source_file).parent, rel,
                                           projectfiles.MAX_LINKED_BYTES)
         except projectfiles.Refused:
             return (-1, -1)
         return (st.st_size, st.st_mtime_ns)
+
+    def _seen(self, rel: str) -> Seen:
+        """What a lookup of a project file decides from (`read/kept.Seen`)."""
+        base = Path(self.profile.source_file).parent
+        try:
+            st = projectfiles.stat_inside(base, rel, projectfiles.MAX_LINKED_BYTES)
+        except projectfiles.Refused as why:
+            return (str(why), (base / rel).is_symlink() or (base / rel).exists())
+        return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
     def preview(self, e: RawEntry) -> Preview | None:
         """al-folio's `preview = {figure.png}`: the image in publications.previews (or the
