@@ -45,6 +45,17 @@ def _edits(bib: str, profile: str) -> list[tuple[str, str]]:
             (bib, restyled), (bib, profile)]
 
 
+def _seed_project(tmp_path: Path) -> tuple[Path, str]:
+    """A project folder holding the example's .bib and profile; the folder and the .bib."""
+    project = tmp_path / "p"
+    project.mkdir()
+    bib = (ROOT / "publications.bib").read_text(encoding="utf-8")
+    (project / "publications.bib").write_text(bib, encoding="utf-8")
+    (project / "profile.toml").write_text((ROOT / "profile.toml").read_text("utf-8"),
+                                          encoding="utf-8")
+    return project, bib
+
+
 def test_serve_after_edits_writes_what_a_fresh_build_writes(tmp_path: Path) -> None:
     project = tmp_path / "p"
     project.mkdir()
@@ -73,37 +84,48 @@ def test_serve_after_edits_writes_what_a_fresh_build_writes(tmp_path: Path) -> N
     assert "Added while serving" in (tmp_path / "fresh2" / "index.html").read_text()
 
 
-def test_an_edit_of_one_entry_renders_one_paper_page(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    # The memo is what makes serve fast: after a retitle, only that paper's page is made.
+def test_an_edit_of_one_entry_normalises_renders_and_lists_one_entry(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The memo is what makes serve fast: after a retitle, only that entry is normalised
+    # (read/kept.py), and only its paper page and its index.md item are made.
+    from pubsite.read.normalise import Normaliser
     from pubsite.render import html
 
-    project = tmp_path / "p"
-    project.mkdir()
-    bib = (ROOT / "publications.bib").read_text(encoding="utf-8")
-    (project / "publications.bib").write_text(bib, encoding="utf-8")
-    (project / "profile.toml").write_text((ROOT / "profile.toml").read_text("utf-8"),
-                                          encoding="utf-8")
-    made: list[str] = []
-    paper_files = html.HtmlSite._paper_files
+    project, bib = _seed_project(tmp_path)
+    made: dict[str, list[str]] = {"page": [], "publication": []}
+    paper_files, publication = html.HtmlSite._paper_files, Normaliser.publication
 
-    def counted(self: html.HtmlSite, pub: Any) -> list[tuple[str, str]]:
-        made.append(pub.key)
+    def page(self: html.HtmlSite, pub: Any) -> list[tuple[str, str]]:
+        made["page"].append(pub.key)
         return paper_files(self, pub)
 
-    monkeypatch.setattr(html.HtmlSite, "_paper_files", counted)
+    def normalised(self: Normaliser, e: Any) -> Any:
+        made["publication"].append(e.key)
+        return publication(self, e)
+
+    monkeypatch.setattr(html.HtmlSite, "_paper_files", page)
+    monkeypatch.setattr(Normaliser, "publication", normalised)
     inputs = pipeline.resolve_inputs(project / "publications.bib", project / "profile.toml")
     state = serve.State(inputs, tmp_path / "served", lambda _text: None)
     state.rebuild()
-    assert len(made) > 10
-    made.clear()
+    assert len(made["page"]) > 10 and len(made["publication"]) > 10
+
+    def items() -> list[Any]:
+        return [k for k in state.memo.papers if isinstance(k, tuple) and k[0] == "markdown item"]
+
+    before = items()
+    made = {"page": [], "publication": []}
     (project / "publications.bib").write_text(
         re.sub(r"(title\s*=\s*\{)", r"\1Edited: ", bib, count=1), encoding="utf-8")
     state.rebuild(templates_changed=False)
     assert state.ok, state.problems
-    assert len(made) == 1
-    page = tmp_path / "served" / "publications" / made[0] / "index.html"
-    assert "Edited: " in page.read_text(encoding="utf-8")
+    assert len(made["page"]) == 1
+    assert made["publication"] == made["page"]
+    assert [k[1].pub.key for k in items() if k not in before] == made["page"]
+    served = tmp_path / "served"
+    for path in (served / "publications" / made["page"][0] / "index.html",
+                 served / "index.md"):
+        assert "Edited: " in path.read_text(encoding="utf-8")
 
 
 _KEPT_BIB = """@string{venue = {Journal of Kept Things}}
@@ -234,52 +256,10 @@ def test_serve_keeps_an_entry_s_publication_only_while_all_it_is_made_of_stays(
     assert b'width="40" height="10"' in seen[-2][2]
 
 
-def test_an_edit_of_one_entry_normalises_and_lists_one_entry(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pubsite.read.normalise import Normaliser
-
-    project = tmp_path / "p"
-    project.mkdir()
-    bib = (ROOT / "publications.bib").read_text(encoding="utf-8")
-    (project / "publications.bib").write_text(bib, encoding="utf-8")
-    (project / "profile.toml").write_text((ROOT / "profile.toml").read_text("utf-8"),
-                                          encoding="utf-8")
-    made: list[str] = []
-    publication = Normaliser.publication
-
-    def counted(self: Normaliser, e: Any) -> Any:
-        made.append(e.key)
-        return publication(self, e)
-
-    monkeypatch.setattr(Normaliser, "publication", counted)
-    inputs = pipeline.resolve_inputs(project / "publications.bib", project / "profile.toml")
-    state = serve.State(inputs, tmp_path / "served", lambda _text: None)
-    state.rebuild()
-    assert len(made) > 10
-    def items() -> list[Any]:
-        return [k for k in state.memo.papers if isinstance(k, tuple) and k[0] == "markdown item"]
-
-    before = items()
-    made.clear()
-    (project / "publications.bib").write_text(
-        re.sub(r"(title\s*=\s*\{)", r"\1Edited: ", bib, count=1), encoding="utf-8")
-    state.rebuild(templates_changed=False)
-    assert state.ok, state.problems
-    assert len(made) == 1
-    new = [k for k in items() if k not in before]
-    assert [k[1].pub.key for k in new] == made
-    assert "Edited: " in (tmp_path / "served" / "index.md").read_text(encoding="utf-8")
-
-
 def test_serve_holds_the_pieces_of_one_build_not_of_every_edit(tmp_path: Path) -> None:
     # A long session of edits: the memo holds what the last build rendered, and a build
     # that failed on its input leaves the last good one's pieces in place.
-    project = tmp_path / "p"
-    project.mkdir()
-    bib = (ROOT / "publications.bib").read_text(encoding="utf-8")
-    (project / "publications.bib").write_text(bib, encoding="utf-8")
-    (project / "profile.toml").write_text((ROOT / "profile.toml").read_text("utf-8"),
-                                          encoding="utf-8")
+    project, bib = _seed_project(tmp_path)
     inputs = pipeline.resolve_inputs(project / "publications.bib", project / "profile.toml")
     state = serve.State(inputs, tmp_path / "served", lambda _text: None)
     state.rebuild()
