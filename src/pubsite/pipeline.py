@@ -413,7 +413,8 @@ def _meta(digest: str, site: Site, found: list[Diagnostic], pending: bool
           ) -> dict[str, object]:
     """What the next build reads to know whether it is up to date, and what to say then.
     It is never up to date after a build whose citation counts the service did not give,
-    or whose links named a path outside the project (the record keeps no such path)."""
+    or whose links named a path outside the project (the record stats only project
+    files)."""
     return {"inputs": digest, "publications": len(site.publications),
             "diagnostics": [d.as_dict() for d in found], "files": site.files,
             **({"citations_pending": True} if pending else {}),
