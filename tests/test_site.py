@@ -344,6 +344,19 @@ def test_serve_rebuilds_and_survives_a_broken_edit(project: Path) -> None:
         assert proc.poll() is None
 
 
+def test_serve_rebuilds_when_a_linked_file_is_put_in_place(project: Path) -> None:
+    # A paper's PDF saved where its entry names it is linked at once, as a build would.
+    bib = project / "publications.bib"
+    bib.write_text(re.sub(r"(title\s*=\s*\{)", r"pdf = {late.pdf},\n  \1",
+                          bib.read_text(), count=1))
+    with serving(project) as (url, _proc):
+        assert "late.pdf" not in _get(url)
+        (project / "assets" / "pdf").mkdir(parents=True, exist_ok=True)
+        (project / "assets" / "pdf" / "late.pdf").write_bytes(b"%PDF-1.4\n")
+        _wait(lambda: 'href="assets/pdf/late.pdf"' in _get(url))
+        assert _get(url + "assets/pdf/late.pdf") == "%PDF-1.4\n"
+
+
 @pytest.mark.browser
 def test_serve_reloads_the_open_page(browser: Any, project: Path) -> None:
     with serving(project) as (url, _proc):

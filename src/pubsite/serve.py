@@ -228,8 +228,13 @@ def watch(state: State, stop: threading.Event) -> None:
     templates = (folder / "templates").resolve()
 
     def relevant(_change: Any, path: str) -> bool:
+        """The inputs, the templates, and each project file the last load looked up for
+        a link or a preview (a PDF put where an entry names it, a preview redrawn)."""
         p = Path(path)
-        return p in watched or templates in p.parents
+        if p in watched or templates in p.parents:
+            return True
+        linked = state.memo.kept.files
+        return folder in p.parents and p.relative_to(folder).as_posix() in linked
 
     paths = {str(p.parent) for p in watched}
     for changes in watchfiles.watch(*paths, watch_filter=relevant, stop_event=stop,
