@@ -281,7 +281,7 @@ def test_serve_holds_the_pieces_of_one_build_not_of_every_edit(tmp_path: Path) -
     state.rebuild(templates_changed=False)
     assert not state.ok
     (project / "publications.bib").write_text(bib, encoding="utf-8")
-    reused = dict(state.memo.papers.previous)  # type: ignore[attr-defined]
+    reused = dict(state.memo.papers.previous)
     state.rebuild(templates_changed=False)
     assert state.ok, state.problems
     assert len(reused) == held

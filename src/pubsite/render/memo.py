@@ -35,18 +35,17 @@ class Memo:
 
     def __init__(self) -> None:
         self.context = ""
-        self.papers: dict[Any, Any] = Carried({})
+        self.papers = Carried({})
         self.kept = Kept()  # the last load's publications, by their entries
         # cv.pdf for the last CV LaTeX: pdflatex takes seconds, and most edits leave the
         # CV's text as it was (a digest of the LaTeX, the PDF or None, and why not).
         self.cv_pdf: tuple[str, bytes | None, str] = ("", None, "")
 
-    def valid_for(self, context: str) -> dict[Any, Any]:
+    def valid_for(self, context: str) -> Carried:
         """The pieces for a build with this context: the last build's, carried over."""
         if context != self.context:
-            self.context, self.kept = context, Kept()
-            self.papers = Carried({})
-        elif isinstance(self.papers, Carried):
+            self.context, self.kept, self.papers = context, Kept(), Carried({})
+        else:
             # The build before the last goes; after a build that rendered nothing (its
             # input had errors) the last one that did stays.
             self.papers = Carried(dict(self.papers) or self.papers.previous)
