@@ -20,7 +20,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -227,14 +227,26 @@ def watch(state: State, stop: threading.Event) -> None:
     watched = {p.resolve() for p in state.inputs.paths}
     templates = (folder / "templates").resolve()
 
+    linked: list[Any] = [None, frozenset()]  # the last load's looked-up files, and folders
+
+    def looked_up() -> frozenset[str]:
+        """Each project file the last load looked up for a link or a preview, and the
+        folders that hold them: a file saved at once into a folder just made raises no
+        event of its own (the folder is not watched yet), the folder's does."""
+        files = state.memo.kept.files
+        if linked[0] is not files:  # a new load: worked out once, not per event
+            linked[:] = [files, frozenset(files).union(
+                str(d) for name in files for d in PurePosixPath(name).parents
+                if str(d) != ".")]
+        return linked[1]  # type: ignore[no-any-return]
+
     def relevant(_change: Any, path: str) -> bool:
-        """The inputs, the templates, and each project file the last load looked up for
-        a link or a preview (a PDF put where an entry names it, a preview redrawn)."""
+        """The inputs, the templates, and the files and folders of `looked_up` (a PDF put
+        where an entry names it, a preview redrawn)."""
         p = Path(path)
         if p in watched or templates in p.parents:
             return True
-        linked = state.memo.kept.files
-        return folder in p.parents and p.relative_to(folder).as_posix() in linked
+        return folder in p.parents and p.relative_to(folder).as_posix() in looked_up()
 
     paths = {str(p.parent) for p in watched}
     for changes in watchfiles.watch(*paths, watch_filter=relevant, stop_event=stop,
