@@ -54,6 +54,12 @@ CASES = [
      "@@  date = {May 2020},\n}\n"),
     ("doi-format", "@article{a,\n  author = {Ada Lovelace},\n  title = {T},\n  journal = {J},\n"
      "  year = {2020},\n@@  doi = {not a doi},\n}\n"),
+    # A URL holding "?DOI=" before the doi field (as in real2's trevail file): the line is
+    # the field's, not the URL's.
+    ("doi-format", "@article{a,\n  author = {Ada Lovelace},\n  title = {T},\n  journal = {J},\n"
+     "  url = {http://xlink.rsc.org/?DOI=C6AY02419J},\n@@  doi = {not a doi},\n}\n"),
+    ("year-format", "@article{a,\n  author = {Ada Lovelace},\n  title = {T},\n"
+     "  % a comment line\n@@  year = {20},\n}\n"),
     ("arxiv-format", "@misc{a,\n  author = {Ada Lovelace},\n  title = {T},\n  year = {2020},\n"
      "@@  arxiv = {12.34},\n}\n"),
     ("url-scheme", "@misc{a,\n  author = {Ada Lovelace},\n  title = {T},\n  year = {2020},\n"
