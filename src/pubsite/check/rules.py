@@ -234,13 +234,19 @@ def _check_commands(e: RawEntry, unknown: Tally) -> None:
                 unknown.doubled_first = latex.first_double_escape(value or "")
             unknown.doubled[e.key] = unknown.doubled.get(e.key, 0) + doubled
         if value and "\\" in value:
-            if field in ("author", "editor"):  # a mark (`\textsuperscript{*}`) is read
-                value = " and ".join(names.extract_marks(raw, ())[0]
-                                     for raw in names.split_authors(value))
-            value = latex.raised_marks(value)
-            for name in dict.fromkeys(_COMMAND.findall(value)):
-                if not latex.is_known(name):
-                    unknown.command(e, field, name)
+            found = _unknown_commands(value)
+            # A mark (`\textsuperscript{*}`) is read; the names are split only when a
+            # command is unknown, as a name without its marks has none the name lacks.
+            if found and field in ("author", "editor"):
+                found = _unknown_commands(" and ".join(names.extract_marks(raw, ())[0]
+                                                       for raw in names.split_authors(value)))
+            for name in found:
+                unknown.command(e, field, name)
+
+
+def _unknown_commands(value: str) -> list[str]:
+    return [name for name in dict.fromkeys(_COMMAND.findall(latex.raised_marks(value)))
+            if not latex.is_known(name)]
 
 
 @lru_cache(maxsize=4096)

@@ -147,10 +147,11 @@ def month(value: str) -> int | None:
     if v.isdigit():
         n = int(v)
         return n if 1 <= n <= 12 else None
-    for i, name in enumerate(MONTHS, 1):
-        if v in (name.lower(), name[:3].lower()):
-            return i
-    return None
+    return _MONTH_NUMBERS.get(v)
+
+
+_MONTH_NUMBERS = {spelling: i for i, name in enumerate(MONTHS, 1)
+                  for spelling in (name.lower(), name[:3].lower())}
 
 
 _MONTH_NAME = re.compile(r"\b(" + "|".join(MONTHS) + r")\b")
