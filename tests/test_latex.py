@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 
 from pubsite.read import latex
@@ -43,3 +46,25 @@ def test_long_text_is_decoded_whole() -> None:
     text = "w \\\"u " * 50_000 + "$x$"  # forces the piecewise pylatexenc path
     out = latex.decode(text)
     assert out.count("ü") == 50_000 and out.endswith("x")
+
+
+def test_a_decode_by_pylatexenc_keeps_no_caller_alive() -> None:
+    """pylatexenc keeps the exception that ends its stream in a cycle with its frame; the
+    frames of whoever called it (the whole load, with the file's text) must not hang on
+    it until a collection."""
+
+    class Held:
+        pass
+
+    def caller(text: str) -> weakref.ref[Held]:
+        held = Held()
+        assert latex.decode(text) == "Christopher"
+        return weakref.ref(held)
+
+    gc.disable()
+    try:
+        for n in range(3):  # a text read by pylatexenc, not by the fast path, nor cached
+            assert latex._fast_decode(f"{{\\relax Ch}}ristopher{' ' * n}") is None
+            assert caller(f"{{\\relax Ch}}ristopher{' ' * n}")() is None
+    finally:
+        gc.enable()
