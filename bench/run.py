@@ -369,6 +369,9 @@ def _checkout(rev: str, work: Path) -> Path:
     """Commit `rev` checked out beside this one (a git worktree under `work`), compiled."""
     other = work / f"rev-{rev}"
     if not other.exists():
+        # A worktree whose folder was deleted (a --work folder emptied) is still registered,
+        # and git refuses to add one at its path until it is pruned.
+        subprocess.run(["git", "-C", str(HERE.parent), "worktree", "prune"], check=True)
         subprocess.run(["git", "-C", str(HERE.parent), "worktree", "add", "--detach",
                         str(other), rev], check=True, capture_output=True)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(other / "src")], check=True)
