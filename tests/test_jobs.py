@@ -38,22 +38,24 @@ def built(bib: Path, profile: Path, out: Path, jobs: int) -> tuple[int, str, dic
     return result.exit_code, result.output, tree(out) if out.is_dir() else {}
 
 
-def assert_same(bib: Path, profile: Path, work: Path) -> int:
+def assert_same(bib: Path, profile: Path, work: Path, jobs: int = 3) -> int:
     serial = built(bib, profile, work / "serial", 1)
-    parallel = built(bib, profile, work / "parallel", 3)
+    parallel = built(bib, profile, work / "parallel", jobs)
     assert parallel == serial, bib.name
     return len(serial[2])
 
 
+@pytest.mark.parametrize("jobs", [2, 3])  # two cores' default, and more than one worker
 def test_parallel_build_of_the_seed_and_synthetic_files_is_byte_identical(
-        tmp_path: Path) -> None:
-    assert assert_same(ROOT / "publications.bib", ROOT / "profile.toml", tmp_path / "seed") > 10
+        tmp_path: Path, jobs: int) -> None:
+    assert assert_same(ROOT / "publications.bib", ROOT / "profile.toml", tmp_path / "seed",
+                       jobs) > 10
     for n in (1, 7, 300):
         folder = tmp_path / f"synth{n}"
         folder.mkdir()
         synth_helper.write(folder / "publications.bib", n)
         (folder / "profile.toml").write_text(synth_helper.PROFILE, encoding="utf-8")
-        files = assert_same(folder / "publications.bib", folder / "profile.toml", folder)
+        files = assert_same(folder / "publications.bib", folder / "profile.toml", folder, jobs)
         assert len([f for f in [*tree(folder / "parallel")] if f.endswith(".bib")]) == n, files
 
 

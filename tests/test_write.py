@@ -332,3 +332,31 @@ def test_fast_output_path_check_agrees_with_the_full_one(rel: str) -> None:
 @settings(max_examples=400, deadline=None)
 def test_fast_output_path_check_agrees_on_any_path(rel: str) -> None:
     assert _either(write.clean_relpath, rel) == _either(write.safe_relpath, rel)
+
+
+@pytest.mark.parametrize("at", [1, 2, 3, 7])
+def test_ctrl_c_as_a_folder_is_made_leaves_no_folder_behind(
+        project: Path, monkeypatch: pytest.MonkeyPatch, at: int) -> None:
+    """Ctrl-C lands as mkdir returns (its slowest step, on a disk): the folders a stopped
+    cold build made go with it, and the next build is not refused the folder."""
+    real = os.mkdir
+    made = [0]
+
+    def mkdir(path: str, *args: object, **kwargs: object) -> None:
+        real(path, *args, **kwargs)  # type: ignore[arg-type]
+        made[0] += 1
+        if made[0] == at:
+            raise KeyboardInterrupt
+
+    out = project / "fresh"
+    out.mkdir()
+    monkeypatch.setattr(write.os, "mkdir", mkdir)
+    args = ["build", "-q", "--bib", str(project / "publications.bib"),
+            "--profile", str(project / "profile.toml"), "--out", str(out)]
+    stopped = CliRunner().invoke(main, args)
+    monkeypatch.undo()
+    assert made[0] == at and stopped.exit_code == 130, stopped.output
+    assert [p for p in out.rglob("*") if p.is_dir()] == []
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0, again.output
+    assert (out / "index.html").is_file()

@@ -348,9 +348,17 @@ class _Folders:
                 except FileNotFoundError:
                     if not make:
                         return False
-                    os.mkdir(path)
+                    # Noted before it is made: Ctrl-C lands as mkdir returns (its slowest
+                    # step), and a folder made but not noted stayed after the build stopped,
+                    # so that the next one refused the output folder as someone else's.
                     self.made.append(here)
                     self.made_set.add(here)
+                    try:
+                        os.mkdir(path)
+                    except OSError:
+                        self.made.pop()
+                        self.made_set.discard(here)
+                        raise
                     st = os.lstat(path)
                 if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
                     if not make:
