@@ -297,7 +297,7 @@ def test_export_choices_are_the_typed_values(runner: CliRunner, option: str,
     code is checked against, and what --help shows."""
     from typing import get_args
 
-    from pubsite.model import site
+    from pubsite.model import choices as site
 
     typed = {"--type": tuple(site.Kind), "--group-by": get_args(site.GroupBy),
              "--sort": get_args(site.SortOrder), "--numbering": get_args(site.Numbering),

@@ -12,12 +12,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from pubsite import write
 from pubsite.errors import PubsiteError
-from pubsite.model.site import Publication, Site
+
+if TYPE_CHECKING:  # a build with nothing to do reads the cache's state, never the model
+    from pubsite.model.site import Publication, Site
 
 CACHE = ".pubsite-citations.json"
 Counts = dict[str, list[Any]]  # "doi:10.1/x" -> [count or None, "YYYY-MM-DD" it was asked]

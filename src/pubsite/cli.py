@@ -26,7 +26,7 @@ from pubsite.errors import (
     Terminated,
     stop_if_signalled,
 )
-from pubsite.model.site import GroupBy, Kind, Numbering, ReferenceStyle, SortOrder
+from pubsite.model.choices import GroupBy, Kind, Numbering, ReferenceStyle, SortOrder
 from pubsite.render import registry
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pubsite.model.site import Kind, Publication, Site, SortOrder, sort_publications
+from pubsite.model.choices import Kind, SortOrder
+from pubsite.model.site import Publication, Site, sort_publications
 
 
 @dataclass(frozen=True, slots=True)

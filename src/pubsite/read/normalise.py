@@ -14,10 +14,10 @@ from pathlib import Path
 from pubsite import projectfiles
 from pubsite.errors import Diagnostics
 from pubsite.model import identifiers, urls
+from pubsite.model.choices import Kind
 from pubsite.model.cleantext import strip_invisible
 from pubsite.model.site import (
     Author,
-    Kind,
     Link,
     Name,
     Note,

@@ -19,8 +19,9 @@ from typing import Any, Literal
 from pubsite import projectfiles
 from pubsite.errors import Diagnostic, Diagnostics, Severity
 from pubsite.model import urls
+from pubsite.model.choices import Check
 from pubsite.model.cleantext import strip_invisible
-from pubsite.model.site import DEFAULT_MARKS, Check, Mark, Profile
+from pubsite.model.site import DEFAULT_MARKS, Mark, Profile
 from pubsite.read import mdlinks
 from pubsite.read.mojibake import mojibake_fix
 from pubsite.read.tomlread import MAX_NESTING, read_toml

@@ -11,15 +11,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from pubsite.model.site import (
-    GroupBy,
-    Kind,
-    Link,
-    Numbering,
-    Publication,
-    ReferenceStyle,
-    Site,
-)
+from pubsite.model.choices import GroupBy, Kind, Numbering, ReferenceStyle
+from pubsite.model.site import Link, Publication, Site
 from pubsite.render.formats import (
     LatexFormat,
     MarkdownFormat,

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from pubsite.model import identifiers, urls
-from pubsite.model.site import Author, GroupBy, Kind, Publication, Site
+from pubsite.model.choices import GroupBy, Kind
+from pubsite.model.site import Author, Publication, Site
 from pubsite.read import latex
 from pubsite.render import resume
 from pubsite.render.citebibtex import bibtex_entry

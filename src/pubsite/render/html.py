@@ -18,7 +18,8 @@ from markupsafe import Markup
 from pubsite import projectfiles
 from pubsite.errors import PubsiteError
 from pubsite.model import identifiers, urls
-from pubsite.model.site import Content, Kind, Link, Profile, Publication, Site
+from pubsite.model.choices import Kind
+from pubsite.model.site import Content, Link, Profile, Publication, Site
 from pubsite.render import cv, workers
 from pubsite.render.citebibtex import bibtex_entry
 from pubsite.render.formats import CvHtmlFormat, HtmlFormat, safe_href

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 if TYPE_CHECKING:
-    from pubsite.model.site import Content, GroupBy, Numbering, ReferenceStyle, Site
+    from pubsite.model.choices import GroupBy, Numbering, ReferenceStyle
+    from pubsite.model.site import Content, Site
 
 Target = Literal["site", "export"]
 

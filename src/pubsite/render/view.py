@@ -17,17 +17,8 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from pubsite.model import identifiers
-from pubsite.model.site import (
-    Author,
-    GroupBy,
-    Kind,
-    Link,
-    Mark,
-    Note,
-    Profile,
-    Publication,
-    Venue,
-)
+from pubsite.model.choices import GroupBy, Kind
+from pubsite.model.site import Author, Link, Mark, Note, Profile, Publication, Venue
 
 KIND_LABELS = {
     Kind.JOURNAL: "Journal articles", Kind.CONFERENCE: "Conference papers",
