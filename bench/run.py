@@ -96,9 +96,6 @@ def measure(name: str, bib: Path, work: Path) -> dict[str, object]:
     profile = work / "profile.toml"
     profile.write_text(synth.PROFILE, encoding="utf-8")
     out = work / "_site"
-    shutil.rmtree(out, ignore_errors=True)
-    shutil.rmtree(work / ".pubsite-cache", ignore_errors=True)
-    shutil.rmtree(work / ".xdg-cache", ignore_errors=True)
     bare, cold = (fastest(runs) for runs in cold_against_bare("build", bib, profile, out, 2))
     warm = fastest([probe("build", bib, profile, out) for _ in range(2)])
     edited = work / "edited.bib"

@@ -227,18 +227,20 @@ def watch(state: State, stop: threading.Event) -> None:
     watched = {p.resolve() for p in state.inputs.paths}
     templates = (folder / "templates").resolve()
 
-    linked: list[Any] = [None, frozenset()]  # the last load's looked-up files, and folders
+    seen: object = None  # the last load's looked-up files, as `looked_up` last saw them
+    linked: frozenset[str] = frozenset()
 
     def looked_up() -> frozenset[str]:
         """Each project file the last load looked up for a link or a preview, and the
         folders that hold them: a file saved at once into a folder just made raises no
         event of its own (the folder is not watched yet), the folder's does."""
+        nonlocal seen, linked
         files = state.memo.kept.files
-        if linked[0] is not files:  # a new load: worked out once, not per event
-            linked[:] = [files, frozenset(files).union(
+        if files is not seen:  # a new load: worked out once, not per event
+            seen, linked = files, frozenset(files).union(
                 str(d) for name in files for d in PurePosixPath(name).parents
-                if str(d) != ".")]
-        return linked[1]  # type: ignore[no-any-return]
+                if str(d) != ".")
+        return linked
 
     def relevant(_change: Any, path: str) -> bool:
         """The inputs, the templates, and the files and folders of `looked_up` (a PDF put
